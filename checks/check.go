@@ -1,0 +1,263 @@
+// Package checks holds gocap's checks: each is a small value with an ID, docs and
+// a Run function returning findings and data, like an x/tools analysis.Analyzer.
+// Checks never print and never import cobra; Run returns an error only when the
+// check itself could not run (a finding is not an error).
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gocap/gocap/reports"
+)
+
+// Check is one leg of gocap check.
+type Check struct {
+	// ID is the short name used in --checks/--skip and in findings.
+	ID string
+	// Name is a human title.
+	Name string
+	// Doc: first line a lowercase title, then what the check does and its
+	// known false positives.
+	Doc string
+	// URL documents the check's rules.
+	URL string
+	// Measures lists the dimensions this check measures.
+	Measures []string
+	// Run does the work.
+	Run func(ctx context.Context, env *Env) (*Result, error)
+}
+
+// Result is what a check returns.
+type Result struct {
+	Findings []reports.Finding
+	Summary  string
+	// Skipped, with Summary saying why, marks a check that had nothing to
+	// measure (no tests, no benchmarks): its dimensions are "not measured".
+	Skipped bool
+	// Failed marks a check that ran but whose subject failed as a whole
+	// (e.g. a test binary that did not build); findings say why.
+	Races      []reports.Race
+	Benchmarks []reports.Benchmark
+	Profiles   []reports.ProfileTop
+	Escapes    []reports.Escape
+	Artifacts  []reports.Artifact
+}
+
+// Env is shared by the checks of one run.
+type Env struct {
+	// Dir is the module root (absolute).
+	Dir string
+	// Module is the module path from go.mod.
+	Module string
+	// GoVersion is the go line of go.mod.
+	GoVersion string
+	// Patterns are the package patterns, relative to Dir (default ./...).
+	Patterns []string
+	// OutDir, when set, receives artifacts (profiles). Otherwise a temp dir is used.
+	OutDir string
+	// BenchTime is passed to -benchtime (default 100ms).
+	BenchTime string
+	// BenchCount is passed to -count for benchmarks (default 1).
+	BenchCount int
+	// Timeout bounds each go test run.
+	Timeout time.Duration
+	// Progress, when set, receives short status lines.
+	Progress func(check, msg string)
+
+	mu    sync.Mutex
+	memo  map[string]*memoEntry
+	hotMu sync.Mutex
+}
+
+type memoEntry struct {
+	once sync.Once
+	val  any
+	err  error
+}
+
+// Memo runs fn once per key for this Env and returns its result to every
+// caller; checks use it to share one package load or one profile run.
+func (e *Env) Memo(key string, fn func() (any, error)) (any, error) {
+	e.mu.Lock()
+	if e.memo == nil {
+		e.memo = map[string]*memoEntry{}
+	}
+	m := e.memo[key]
+	if m == nil {
+		m = &memoEntry{}
+		e.memo[key] = m
+	}
+	e.mu.Unlock()
+	m.once.Do(func() { m.val, m.err = fn() })
+	return m.val, m.err
+}
+
+func (e *Env) progress(check, msg string) {
+	if e.Progress != nil {
+		e.Progress(check, msg)
+	}
+}
+
+var (
+	regMu    sync.Mutex
+	registry []*Check
+)
+
+// Register adds a check to the default set. It panics on a duplicate ID (a
+// programming error, at init time).
+func Register(c *Check) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	for _, o := range registry {
+		if o.ID == c.ID {
+			panic("checks: duplicate check " + c.ID)
+		}
+	}
+	registry = append(registry, c)
+}
+
+// All returns the registered checks in a stable order.
+func All() []*Check {
+	regMu.Lock()
+	defer regMu.Unlock()
+	out := append([]*Check(nil), registry...)
+	order := map[string]int{}
+	for i, id := range DefaultOrder {
+		order[id] = i + 1
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		oi, oj := order[out[i].ID], order[out[j].ID]
+		if oi == 0 {
+			oi = 1000
+		}
+		if oj == 0 {
+			oj = 1000
+		}
+		return oi < oj
+	})
+	return out
+}
+
+// DefaultOrder is the order checks appear in a report.
+var DefaultOrder = []string{"vet", "fmt", "tidy", "race", "escape", "pprof", "errors", "logging"}
+
+// ErrUsage marks errors caused by the caller's input (exit code 2).
+var ErrUsage = errors.New("usage")
+
+// Select picks checks by --checks and --skip lists. Unknown IDs are a usage error.
+func Select(only, skip []string) ([]*Check, error) {
+	all := All()
+	known := map[string]*Check{}
+	var ids []string
+	for _, c := range all {
+		known[c.ID] = c
+		ids = append(ids, c.ID)
+	}
+	for _, id := range append(append([]string{}, only...), skip...) {
+		if known[id] == nil {
+			return nil, fmt.Errorf("%w: unknown check %q: known checks are %s", ErrUsage, id, strings.Join(ids, ","))
+		}
+	}
+	skipSet := map[string]bool{}
+	for _, id := range skip {
+		skipSet[id] = true
+	}
+	var out []*Check
+	if len(only) > 0 {
+		onlySet := map[string]bool{}
+		for _, id := range only {
+			onlySet[id] = true
+		}
+		for _, c := range all {
+			if onlySet[c.ID] && !skipSet[c.ID] {
+				out = append(out, c)
+			}
+		}
+		return out, nil
+	}
+	for _, c := range all {
+		if !skipSet[c.ID] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// RunAll runs the checks concurrently (they are independent; shared work goes
+// through Env.Memo) and returns their outcomes in the given order.
+func RunAll(ctx context.Context, env *Env, cs []*Check) ([]reports.Check, *Result) {
+	out := make([]reports.Check, len(cs))
+	results := make([]*Result, len(cs))
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			env.progress(c.ID, "running")
+			res, err := runOne(ctx, env, c)
+			rc := reports.Check{ID: c.ID, Name: c.Name, Measures: c.Measures, DurationMS: time.Since(start).Milliseconds()}
+			switch {
+			case err != nil:
+				rc.Status = reports.StatusError
+				rc.Summary = err.Error()
+			case res.Skipped:
+				rc.Status = reports.StatusSkipped
+				rc.Summary = res.Summary
+			default:
+				rc.Status = reports.StatusPass
+				rc.Summary = res.Summary
+				rc.Findings = res.Findings
+				for _, f := range res.Findings {
+					if f.Severity == reports.SevError {
+						rc.Status = reports.StatusFail
+					}
+				}
+			}
+			if rc.Findings == nil {
+				rc.Findings = []reports.Finding{}
+			}
+			for j := range rc.Findings {
+				if rc.Findings[j].Check == "" {
+					rc.Findings[j].Check = c.ID
+				}
+			}
+			reports.SortFindings(rc.Findings)
+			out[i] = rc
+			results[i] = res
+			env.progress(c.ID, "done: "+string(rc.Status))
+		}()
+	}
+	wg.Wait()
+	merged := &Result{}
+	for _, r := range results {
+		if r == nil {
+			continue
+		}
+		merged.Races = append(merged.Races, r.Races...)
+		merged.Benchmarks = append(merged.Benchmarks, r.Benchmarks...)
+		merged.Profiles = append(merged.Profiles, r.Profiles...)
+		merged.Escapes = append(merged.Escapes, r.Escapes...)
+		merged.Artifacts = append(merged.Artifacts, r.Artifacts...)
+	}
+	return out, merged
+}
+
+func runOne(ctx context.Context, env *Env, c *Check) (res *Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error in check %s: %v", c.ID, p)
+		}
+	}()
+	res, err = c.Run(ctx, env)
+	if err == nil && res == nil {
+		res = &Result{}
+	}
+	return res, err
+}

@@ -1,0 +1,235 @@
+package checks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/semver"
+
+	"github.com/gocap/gocap/reports"
+)
+
+// ErrTool marks failures of a tool gocap needs (exit code 3).
+var ErrTool = errors.New("tool failure")
+
+// Version is gocap's version, set by the linker or left as "dev".
+var Version = "dev"
+
+// Options for a whole gocap check run.
+type Options struct {
+	Dir        string // any folder inside the module; default "."
+	Patterns   []string
+	Only, Skip []string
+	OutDir     string
+	BenchTime  string
+	BenchCount int
+	Timeout    time.Duration
+	Progress   func(check, msg string)
+}
+
+// FindModule returns the root folder, module path and go line of the module
+// containing dir.
+func FindModule(dir string) (root, path, goVersion string, err error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", "", "", err
+	}
+	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+		return "", "", "", fmt.Errorf("%w: %s is not a folder: run gocap in a Go module or pass --dir", ErrUsage, dir)
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
+		if err == nil {
+			f, err := modfile.ParseLax(filepath.Join(d, "go.mod"), b, nil)
+			if err != nil {
+				return "", "", "", fmt.Errorf("%w: %s/go.mod does not parse: %v; fix it (go mod edit) and retry", ErrUsage, d, err)
+			}
+			if f.Module == nil {
+				return "", "", "", fmt.Errorf("%w: %s/go.mod has no module line; add one (go mod init)", ErrUsage, d)
+			}
+			gv := ""
+			if f.Go != nil {
+				gv = f.Go.Version
+			}
+			return d, f.Module.Mod.Path, gv, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", "", "", fmt.Errorf("%w: %s is not inside a Go module (no go.mod found above it): cd into a module or run go mod init", ErrUsage, abs)
+		}
+	}
+}
+
+// GoEnv checks the go toolchain and returns its version (go1.26.8).
+func GoEnv(ctx context.Context) (string, error) {
+	if _, err := exec.LookPath("go"); err != nil {
+		return "", fmt.Errorf("%w: the go command is not on PATH: install Go (https://go.dev/dl) and retry", ErrTool)
+	}
+	out, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output()
+	if err != nil {
+		return "", fmt.Errorf("%w: go env GOVERSION failed: %v", ErrTool, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// ListPackages returns the import paths matching patterns in root; a pattern
+// that matches nothing is a usage error.
+func ListPackages(ctx context.Context, root string, patterns []string) ([]string, error) {
+	args := append([]string{"list", "-e", "-f", "{{.ImportPath}}\t{{if .Error}}{{.Error}}{{end}}"}, patterns...)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	warn := strings.TrimSpace(stderr.String())
+	if err != nil {
+		return nil, fmt.Errorf("%w: go list %s: %s", ErrUsage, strings.Join(patterns, " "), firstLine(warn))
+	}
+	var pkgs []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if l == "" {
+			continue
+		}
+		ip, perr, _ := strings.Cut(l, "\t")
+		if perr != "" && strings.Contains(perr, "no Go files") || strings.Contains(perr, "cannot find") || strings.Contains(perr, "is not in std") || strings.Contains(perr, "directory not found") || strings.Contains(perr, "not in main module") || strings.Contains(perr, "outside main module") {
+			return nil, fmt.Errorf("%w: pattern %q: %s", ErrUsage, ip, firstLine(perr))
+		}
+		pkgs = append(pkgs, ip)
+	}
+	if len(pkgs) == 0 || strings.Contains(warn, "matched no packages") {
+		return nil, fmt.Errorf("%w: pattern %s matched no packages in %s: try ./...", ErrUsage, strings.Join(patterns, " "), root)
+	}
+	return pkgs, nil
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Run runs the selected checks on the module and returns a scored report.
+func Run(ctx context.Context, o Options) (*reports.Report, error) {
+	start := time.Now()
+	if o.Dir == "" {
+		o.Dir = "."
+	}
+	if len(o.Patterns) == 0 {
+		o.Patterns = []string{"./..."}
+	}
+	cs, err := Select(o.Only, o.Skip)
+	if err != nil {
+		return nil, err
+	}
+	goVer, err := GoEnv(ctx)
+	if err != nil {
+		return nil, err
+	}
+	root, mod, modGo, err := FindModule(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	// gocap links x/tools, built with runtime.Version(); a module needing a
+	// newer Go cannot be type-checked by it.
+	if modGo != "" && semver.Compare("v"+strings.TrimPrefix(runtime.Version(), "go"), "v"+modGo) < 0 && !strings.HasPrefix(runtime.Version(), "devel") {
+		return nil, fmt.Errorf("%w: %s needs go %s but this gocap was built with %s: rebuild gocap with go %s or newer (go install ...@latest)", ErrUsage, root, modGo, runtime.Version(), modGo)
+	}
+	if _, err := ListPackages(ctx, root, o.Patterns); err != nil {
+		return nil, err
+	}
+	env := &Env{Dir: root, Module: mod, GoVersion: modGo, Patterns: o.Patterns, OutDir: o.OutDir,
+		BenchTime: o.BenchTime, BenchCount: o.BenchCount, Timeout: o.Timeout, Progress: o.Progress}
+	if env.BenchTime == "" {
+		env.BenchTime = "100ms"
+	}
+	if env.BenchCount == 0 {
+		env.BenchCount = 1
+	}
+	if env.Timeout == 0 {
+		env.Timeout = 10 * time.Minute
+	}
+	rcs, data := RunAll(ctx, env, cs)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rep := &reports.Report{
+		SchemaVersion: reports.SchemaVersion,
+		Tool:          reports.Tool{Name: "gocap", Version: Version},
+		Module:        mod,
+		GoVersion:     goVer,
+		Patterns:      o.Patterns,
+		Started:       start.UTC().Truncate(time.Millisecond),
+		Checks:        rcs,
+		Races:         data.Races,
+		Benchmarks:    data.Benchmarks,
+		Profiles:      data.Profiles,
+		Escapes:       data.Escapes,
+		Artifacts:     data.Artifacts,
+	}
+	JoinHotEscapes(rep)
+	reports.Score(rep, nil)
+	rep.DurationMS = time.Since(start).Milliseconds()
+	return rep, nil
+}
+
+// HotThreshold is the share of a profile (flat+cum of the function, in CPU or
+// allocation profiles) above which an escape in that function counts as hot.
+const HotThreshold = 0.01
+
+// JoinHotEscapes marks escapes in functions that show up in a benchmark's CPU
+// or allocation profile as hot, records the heat, and raises the matching
+// "escape" findings from info to warning. Call it after every check ran.
+func JoinHotEscapes(r *reports.Report) {
+	heat := map[string]float64{}
+	for _, p := range r.Profiles {
+		if p.Total <= 0 {
+			continue
+		}
+		for _, f := range p.Top {
+			h := float64(f.Cum) / float64(p.Total)
+			if h > heat[f.Func] {
+				heat[f.Func] = h
+			}
+		}
+	}
+	type key struct {
+		file string
+		line int
+	}
+	hot := map[key]float64{}
+	for i := range r.Escapes {
+		e := &r.Escapes[i]
+		if e.Function == "" {
+			continue
+		}
+		if h := heat[e.Function]; h >= HotThreshold {
+			e.Hot = true
+			e.Heat = h
+			hot[key{e.File, e.Line}] = h
+		}
+	}
+	sort.SliceStable(r.Escapes, func(i, j int) bool { return r.Escapes[i].Heat > r.Escapes[j].Heat })
+	c := r.Check("escape")
+	if c == nil {
+		return
+	}
+	for i := range c.Findings {
+		f := &c.Findings[i]
+		if h, ok := hot[key{f.File, f.Line}]; ok {
+			f.Severity = reports.SevWarning
+			f.Rule = "hot-" + strings.TrimPrefix(f.Rule, "hot-")
+			f.Message = fmt.Sprintf("%s (hot: %.0f%% of a benchmark profile)", f.Message, h*100)
+		}
+	}
+}

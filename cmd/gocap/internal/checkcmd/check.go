@@ -1,0 +1,160 @@
+// Package checkcmd is `gocap check`.
+package checkcmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/gocap/gocap/checks"
+	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/iostreams"
+	"github.com/gocap/gocap/reports"
+)
+
+// Options of gocap check.
+type Options struct {
+	IO         *iostreams.IOStreams
+	Dir        string
+	Patterns   []string
+	Only       []string
+	Skip       []string
+	Output     cmdutil.OutputSpec
+	MinScore   float64
+	FailOn     string
+	Timeout    time.Duration
+	BenchTime  string
+	BenchCount int
+}
+
+// NewCmd builds the command; runF replaces the work in tests.
+func NewCmd(ios *iostreams.IOStreams, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: ios}
+	var format string
+	cmd := &cobra.Command{
+		Use:   "check [PATTERN...]",
+		Short: "Check a Go module: vet, gofmt, tidy, races, escapes, profiles, errors, logging",
+		Long: `Check a Go module and score its engineering capability.
+
+The legs run concurrently: vet (the go vet suite plus nilness and unusedwrite,
+in process), fmt, tidy, race (go test -race), escape (compiler -json
+diagnostics), pprof (benchmarks with CPU and allocation profiles), errors and
+logging. Every point lost is tied to findings with a hint.
+
+Exit codes: 0 ok, 1 gate failed (--min-score, --fail-on), 2 bad input or usage,
+3 a tool or gocap failed.`,
+		Example: `  gocap check
+  gocap check ./pkg/... --checks vet,fmt
+  gocap check --format json --out report.json --min-score 80`,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := opts.Finish(args, format); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return Run(c.Context(), opts)
+		},
+	}
+	AddFlags(cmd.Flags(), opts, &format)
+	return cmd
+}
+
+// AddFlags registers gocap check's flags on f (gocap run shares them).
+func AddFlags(f *pflag.FlagSet, opts *Options, format *string) {
+	f.StringVarP(&opts.Dir, "dir", "C", ".", "run in this folder (inside the module)")
+	f.StringSliceVar(&opts.Only, "checks", nil, "run only these checks (comma list): vet,fmt,tidy,race,escape,pprof,errors,logging")
+	f.StringSliceVar(&opts.Skip, "skip", nil, "skip these checks (comma list)")
+	f.StringVar(format, "format", "terminal", "output formats, comma list: "+fmt.Sprint(reports.FormatNames()))
+	f.StringVarP(&opts.Output.Out, "out", "o", "", "write to this file (one format) or folder (report.EXT per format) instead of stdout")
+	f.Float64Var(&opts.MinScore, "min-score", 0, "exit 1 when the overall score is below N (0-100)")
+	f.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding of this severity or worse exists: error|warning")
+	f.DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "time limit for the whole check")
+	f.StringVar(&opts.BenchTime, "bench-time", "100ms", "-benchtime for the pprof leg")
+	f.IntVar(&opts.BenchCount, "bench-count", 1, "-count for the pprof leg (repeat runs for statistics)")
+}
+
+// Finish sets the patterns and formats and validates the options.
+func (o *Options) Finish(args []string, format string) error {
+	o.Patterns = args
+	fs, err := cmdutil.ParseFormats(format)
+	if err != nil {
+		return err
+	}
+	o.Output.Formats = fs
+	return o.Validate()
+}
+
+// Validate checks flags before any work starts.
+func (o *Options) Validate() error {
+	if o.MinScore < 0 || o.MinScore > 100 {
+		return cmdutil.Usagef("--min-score %v: use a number from 0 to 100", o.MinScore)
+	}
+	if o.FailOn != "" {
+		if _, err := reports.ParseSeverity(o.FailOn); err != nil || o.FailOn == "info" {
+			return cmdutil.Usagef("--fail-on %q: use error or warning", o.FailOn)
+		}
+	}
+	if o.Timeout <= 0 {
+		return cmdutil.Usagef("--timeout %v: use a positive duration such as 10m", o.Timeout)
+	}
+	if o.BenchCount < 1 {
+		return cmdutil.Usagef("--bench-count %d: use 1 or more", o.BenchCount)
+	}
+	if _, err := time.ParseDuration(o.BenchTime); err != nil && !isCountBenchTime(o.BenchTime) {
+		return cmdutil.Usagef("--bench-time %q: use a duration (100ms) or a count (50x)", o.BenchTime)
+	}
+	if _, err := checks.Select(o.Only, o.Skip); err != nil {
+		return err
+	}
+	return o.Output.Validate()
+}
+
+func isCountBenchTime(s string) bool {
+	var n int
+	_, err := fmt.Sscanf(s, "%dx", &n)
+	return err == nil && n > 0
+}
+
+// Run runs the check and writes the report.
+func Run(ctx context.Context, o *Options) error {
+	rep, err := Collect(ctx, o)
+	if err != nil {
+		return err
+	}
+	return Emit(o.IO, rep, o.Output, o.Dir, o.MinScore, o.FailOn)
+}
+
+// Collect runs the checks and returns the scored report.
+func Collect(ctx context.Context, o *Options) (*reports.Report, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	prog := cmdutil.NewProgress(o.IO)
+	defer prog.Done()
+	outDir := ""
+	if o.Output.Out != "" && cmdutil.IsDir(o.Output.Out) {
+		outDir = o.Output.Out
+	}
+	rep, err := checks.Run(ctx, checks.Options{Dir: o.Dir, Patterns: o.Patterns, Only: o.Only, Skip: o.Skip,
+		OutDir: outDir, BenchTime: o.BenchTime, BenchCount: o.BenchCount, Timeout: o.Timeout, Progress: prog.Update})
+	if err != nil && ctx.Err() == context.DeadlineExceeded {
+		return nil, cmdutil.Toolf("gocap check did not finish within --timeout %v: raise it or narrow the pattern", o.Timeout)
+	}
+	return rep, err
+}
+
+// Emit writes the report and applies the gates.
+func Emit(ios *iostreams.IOStreams, rep *reports.Report, out cmdutil.OutputSpec, dir string, minScore float64, failOn string) error {
+	root, _, _, _ := checks.FindModule(dir)
+	paths, err := out.Write(ios, rep, root)
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		fmt.Fprintf(ios.ErrOut, "wrote %s\n", p)
+	}
+	return cmdutil.Gate(rep, minScore, failOn)
+}

@@ -1,0 +1,77 @@
+// Package root assembles gocap's cobra command tree and maps errors to exit codes.
+package root
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gocap/gocap/checks"
+	"github.com/gocap/gocap/cmd/gocap/internal/checkcmd"
+	"github.com/gocap/gocap/cmd/gocap/internal/runcmd"
+	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/iostreams"
+)
+
+// Subcommands added by other command packages (ebpf, wasm, mtls, report).
+var extra []func(*iostreams.IOStreams) *cobra.Command
+
+// NewCmd builds the root command.
+func NewCmd(ios *iostreams.IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "gocap",
+		Short: "Check, prove and teach Go engineering capability",
+		Long: `gocap checks a Go module (vet, gofmt, tidy, races, escape analysis, profiles,
+error handling, logging), runs hands-on labs (eBPF, WebAssembly, SPIFFE mTLS)
+and scores it all into one report.
+
+Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 a tool or gocap failed.`,
+		Version:       checks.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetOut(ios.Out)
+	cmd.SetErr(ios.ErrOut)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cmdutil.Usagef("%v (see %s --help)", err, c.CommandPath())
+	})
+	cmd.AddCommand(checkcmd.NewCmd(ios, nil))
+	cmd.AddCommand(runcmd.NewCmd(ios, nil))
+	for _, f := range extra {
+		cmd.AddCommand(f(ios))
+	}
+	return cmd
+}
+
+// Main runs gocap with args and returns the exit code. SIGINT and SIGTERM
+// cancel the context so every command cleans up before returning.
+func Main(args []string, ios *iostreams.IOStreams) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd := NewCmd(ios)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		fmt.Fprintln(ios.ErrOut, "gocap: interrupted")
+		return cmdutil.ExitInternal
+	}
+	if isCobraUsage(err) {
+		err = cmdutil.Usagef("%v (see gocap --help)", err)
+	}
+	fmt.Fprintln(ios.ErrOut, cmdutil.Message(err))
+	return cmdutil.ExitCode(err)
+}
+
+func isCobraUsage(err error) bool {
+	m := err.Error()
+	return strings.HasPrefix(m, "unknown command") || strings.HasPrefix(m, "accepts ") || strings.HasPrefix(m, "requires ") || strings.Contains(m, "arg(s)")
+}

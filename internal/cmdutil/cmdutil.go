@@ -1,0 +1,127 @@
+// Package cmdutil holds what every gocap command shares: typed errors that map
+// to exit codes, the progress line, and output writing.
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gocap/gocap/checks"
+	"github.com/gocap/gocap/internal/iostreams"
+)
+
+// Exit codes, documented in the README.
+const (
+	ExitOK       = 0
+	ExitGate     = 1 // a gate failed: min score, fail-on, new findings, regression
+	ExitUsage    = 2 // bad input or usage
+	ExitInternal = 3 // a tool or gocap itself failed
+)
+
+// ErrUsage marks bad input; it is the same sentinel the checks package uses.
+var ErrUsage = checks.ErrUsage
+
+// ErrTool marks a failing tool (go missing...).
+var ErrTool = checks.ErrTool
+
+// GateError is returned when a gate fails; the report was still written.
+type GateError struct{ Reason string }
+
+func (e *GateError) Error() string { return "gate failed: " + e.Reason }
+
+// Usagef returns a usage error (exit 2).
+func Usagef(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrUsage, fmt.Sprintf(format, a...))
+}
+
+// Toolf returns a tool error (exit 3).
+func Toolf(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrTool, fmt.Sprintf(format, a...))
+}
+
+// ExitCode maps an error to gocap's exit code.
+func ExitCode(err error) int {
+	var ge *GateError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ge):
+		return ExitGate
+	case errors.Is(err, ErrUsage):
+		return ExitUsage
+	case errors.Is(err, context.Canceled):
+		return ExitInternal // interrupted
+	}
+	return ExitInternal
+}
+
+// Message renders an error as the one line a user sees.
+func Message(err error) string {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, ErrUsage.Error()+": ")
+	msg = strings.TrimPrefix(msg, ErrTool.Error()+": ")
+	return "gocap: " + msg
+}
+
+// Progress prints a one-line status on a terminal's stderr and nothing otherwise.
+type Progress struct {
+	mu      sync.Mutex
+	w       io.Writer
+	on      bool
+	start   time.Time
+	state   map[string]string
+	order   []string
+	lastLen int
+}
+
+// NewProgress returns a progress printer; it is silent unless ErrOut is a terminal.
+func NewProgress(io *iostreams.IOStreams) *Progress {
+	return &Progress{w: io.ErrOut, on: io.IsStderrTTY(), start: time.Now(), state: map[string]string{}}
+}
+
+// Update records a status for a named task and redraws the line.
+func (p *Progress) Update(task, msg string) {
+	if p == nil || !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.state[task]; !ok {
+		p.order = append(p.order, task)
+	}
+	p.state[task] = msg
+	var running, done []string
+	for _, t := range p.order {
+		if strings.HasPrefix(p.state[t], "done") {
+			done = append(done, t)
+		} else {
+			running = append(running, t)
+		}
+	}
+	line := fmt.Sprintf("⏳ %4.1fs  running: %s  done: %d/%d", time.Since(p.start).Seconds(), strings.Join(running, ","), len(done), len(p.order))
+	pad := ""
+	if n := p.lastLen - len(line); n > 0 {
+		pad = strings.Repeat(" ", n)
+	}
+	p.lastLen = len(line)
+	fmt.Fprintf(p.w, "\r%s%s", line, pad)
+}
+
+// Done clears the progress line.
+func (p *Progress) Done() {
+	if p == nil || !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.lastLen))
+}
+
+// Exists reports whether a path exists.
+func Exists(p string) bool { _, err := os.Stat(p); return err == nil }

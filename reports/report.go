@@ -1,0 +1,365 @@
+// Package reports holds gocap's one report model and every renderer of it.
+//
+// A Report is a versioned JSON document (SchemaVersion) and the contract for CI
+// consumers: checks, labs, renderers and the report subcommands all read and
+// write this one type. Renderers never compute: scoring happens before a report
+// is rendered (see Score), so every format shows the same numbers.
+package reports
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"time"
+)
+
+// SchemaVersion is the version of the JSON document written by gocap. A reader
+// refuses any other version.
+const SchemaVersion = 1
+
+// Severity of a finding.
+type Severity string
+
+// Severities, most severe first.
+const (
+	SevError   Severity = "error"
+	SevWarning Severity = "warning"
+	SevInfo    Severity = "info"
+)
+
+// Rank orders severities: error 3, warning 2, info 1, unknown 0.
+func (s Severity) Rank() int {
+	switch s {
+	case SevError:
+		return 3
+	case SevWarning:
+		return 2
+	case SevInfo:
+		return 1
+	}
+	return 0
+}
+
+// ParseSeverity parses "error", "warning" or "info".
+func ParseSeverity(s string) (Severity, error) {
+	switch Severity(s) {
+	case SevError, SevWarning, SevInfo:
+		return Severity(s), nil
+	}
+	return "", fmt.Errorf("unknown severity %q: use error, warning or info", s)
+}
+
+// Status of a check, a lab or a lab step.
+type Status string
+
+// Statuses.
+const (
+	StatusPass    Status = "pass"
+	StatusFail    Status = "fail"
+	StatusError   Status = "error"
+	StatusSkipped Status = "skipped"
+)
+
+// Tool names the program that wrote a report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Report is the whole result of a gocap run.
+type Report struct {
+	SchemaVersion int          `json:"schema_version"`
+	Tool          Tool         `json:"tool"`
+	Module        string       `json:"module"`
+	GoVersion     string       `json:"go_version,omitempty"`
+	Patterns      []string     `json:"patterns,omitempty"`
+	Started       time.Time    `json:"started"`
+	DurationMS    int64        `json:"duration_ms"`
+	Score         *float64     `json:"score"`
+	Grade         string       `json:"grade"`
+	Dimensions    []Dimension  `json:"dimensions"`
+	Checks        []Check      `json:"checks"`
+	Labs          []Lab        `json:"labs,omitempty"`
+	Races         []Race       `json:"races,omitempty"`
+	Benchmarks    []Benchmark  `json:"benchmarks,omitempty"`
+	Profiles      []ProfileTop `json:"profiles,omitempty"`
+	Escapes       []Escape     `json:"escapes,omitempty"`
+	// Artifacts are files written beside the report (raw profiles, diffs),
+	// relative to the output folder when one was given.
+	Artifacts []Artifact `json:"artifacts,omitempty"`
+}
+
+// Dimension is one scored capability.
+type Dimension struct {
+	ID     string   `json:"id"`
+	Name   string   `json:"name"`
+	Score  *float64 `json:"score"` // nil: not measured
+	Weight float64  `json:"weight"`
+	// Summary says what was measured, or why it was not.
+	Summary    string      `json:"summary"`
+	Deductions []Deduction `json:"deductions,omitempty"`
+}
+
+// Deduction ties points lost in a dimension to the findings of one rule.
+type Deduction struct {
+	Rule     string  `json:"rule"`
+	Points   float64 `json:"points"`
+	Findings int     `json:"findings"`
+	Hint     string  `json:"hint,omitempty"`
+}
+
+// Check is the outcome of one gocap check (a "leg" of gocap check).
+type Check struct {
+	ID     string `json:"id"`
+	Name   string `json:"name,omitempty"`
+	Status Status `json:"status"`
+	// Measures lists the dimensions this check measured when it ran (pass or
+	// fail). A skipped check measures nothing and its Summary says why.
+	Measures   []string  `json:"measures,omitempty"`
+	DurationMS int64     `json:"duration_ms"`
+	Summary    string    `json:"summary"`
+	Findings   []Finding `json:"findings"`
+}
+
+// Finding is one problem found, tied to a place in the module.
+type Finding struct {
+	Check string `json:"check"`
+	Rule  string `json:"rule"`
+	// Dimension is the capability dimension this finding costs points in.
+	Dimension string   `json:"dimension"`
+	Severity  Severity `json:"severity"`
+	File      string   `json:"file,omitempty"` // relative to the module root, slash-separated
+	Line      int      `json:"line,omitempty"`
+	Col       int      `json:"col,omitempty"`
+	Message   string   `json:"message"`
+	// Hint is one line: why it matters and how to fix it.
+	Hint string `json:"hint"`
+	// Function is the enclosing function when known (used for fingerprints).
+	Function string `json:"function,omitempty"`
+	// Detail holds extra text such as a diff or a flow explanation.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Race is one data race reported by the race detector, deduplicated by access pair.
+type Race struct {
+	Package   string   `json:"package"`
+	Test      string   `json:"test,omitempty"`
+	Accesses  []Access `json:"accesses"` // the current access first, then the previous one
+	Count     int      `json:"count"`    // how many times this pair was reported
+	RawReport string   `json:"raw,omitempty"`
+}
+
+// Access is one side of a data race.
+type Access struct {
+	Kind      string  `json:"kind"` // read or write (maybe "atomic read" etc.)
+	Addr      string  `json:"addr,omitempty"`
+	Goroutine int     `json:"goroutine"`
+	Location  *Frame  `json:"location,omitempty"` // first frame in the module's own code
+	Stack     []Frame `json:"stack"`
+	Created   []Frame `json:"created,omitempty"` // where the goroutine was created
+}
+
+// Frame is one stack frame.
+type Frame struct {
+	Func string `json:"func"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+// Benchmark is one benchmark result (possibly several runs).
+type Benchmark struct {
+	Package     string     `json:"package"`
+	Name        string     `json:"name"`
+	Runs        int        `json:"runs"`
+	NsPerOp     float64    `json:"ns_per_op"`
+	BytesPerOp  float64    `json:"bytes_per_op"`
+	AllocsPerOp float64    `json:"allocs_per_op"`
+	Samples     []BenchRun `json:"samples,omitempty"`
+}
+
+// BenchRun is one measured run of a benchmark.
+type BenchRun struct {
+	Iterations  int64   `json:"n"`
+	NsPerOp     float64 `json:"ns_per_op"`
+	BytesPerOp  float64 `json:"bytes_per_op"`
+	AllocsPerOp float64 `json:"allocs_per_op"`
+}
+
+// ProfileTop is the top of one profile (cpu or alloc) of one package's benchmarks.
+type ProfileTop struct {
+	Package string        `json:"package"`
+	Kind    string        `json:"kind"` // cpu, alloc_space, alloc_objects
+	Unit    string        `json:"unit"`
+	Total   int64         `json:"total"`
+	Path    string        `json:"path,omitempty"` // raw profile, for go tool pprof
+	Top     []ProfileFunc `json:"top"`
+	// Stacks are the heaviest sampled stacks (root first), for flame graphs.
+	Stacks []ProfileStack `json:"stacks,omitempty"`
+}
+
+// ProfileFunc is one function's share of a profile.
+type ProfileFunc struct {
+	Func string  `json:"func"`
+	File string  `json:"file,omitempty"`
+	Line int     `json:"line,omitempty"`
+	Flat int64   `json:"flat"`
+	Cum  int64   `json:"cum"`
+	Pct  float64 `json:"flat_pct"`
+}
+
+// ProfileStack is one sampled stack with its value.
+type ProfileStack struct {
+	Funcs []string `json:"funcs"`
+	Value int64    `json:"value"`
+}
+
+// Escape is one compiler escape-analysis diagnostic.
+type Escape struct {
+	File     string   `json:"file"`
+	Line     int      `json:"line"`
+	Col      int      `json:"col"`
+	Code     string   `json:"code"` // escape, leak, ...
+	Message  string   `json:"message"`
+	Function string   `json:"function,omitempty"`
+	Hot      bool     `json:"hot"`
+	Heat     float64  `json:"heat,omitempty"` // share of cpu+alloc profile in the function, 0..1
+	Flow     []string `json:"flow,omitempty"`
+}
+
+// Lab is a hands-on lab run by gocap run (ebpf, wasm, zerotrust...).
+type Lab struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Dimension  string `json:"dimension"`
+	Status     Status `json:"status"`
+	DurationMS int64  `json:"duration_ms"`
+	Summary    string `json:"summary"`
+	Steps      []Step `json:"steps"`
+}
+
+// Step is one step of a lab.
+type Step struct {
+	Name       string   `json:"name"`
+	Status     Status   `json:"status"`
+	DurationMS int64    `json:"duration_ms"`
+	Summary    string   `json:"summary"`
+	Metrics    []Metric `json:"metrics,omitempty"`
+	// Reason says why a step failed or was skipped (unsupported hook...).
+	Reason string `json:"reason,omitempty"`
+}
+
+// Metric is one measurement of a lab step.
+type Metric struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit,omitempty"`
+}
+
+// Artifact is a file written beside a report.
+type Artifact struct {
+	Kind string `json:"kind"`
+	Path string `json:"path"`
+}
+
+// Findings returns every finding of every check, ordered by file, line, rule.
+func (r *Report) Findings() []Finding {
+	var all []Finding
+	for _, c := range r.Checks {
+		all = append(all, c.Findings...)
+	}
+	SortFindings(all)
+	return all
+}
+
+// SortFindings orders findings by file, line, column, check, rule and message.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Col != b.Col {
+			return a.Col < b.Col
+		}
+		if a.Check != b.Check {
+			return a.Check < b.Check
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Message < b.Message
+	})
+}
+
+// Check returns the check with the given id, or nil.
+func (r *Report) Check(id string) *Check {
+	for i := range r.Checks {
+		if r.Checks[i].ID == id {
+			return &r.Checks[i]
+		}
+	}
+	return nil
+}
+
+// Dimension returns the dimension with the given id, or nil.
+func (r *Report) Dimension(id string) *Dimension {
+	for i := range r.Dimensions {
+		if r.Dimensions[i].ID == id {
+			return &r.Dimensions[i]
+		}
+	}
+	return nil
+}
+
+// ErrBadReport is wrapped by every error Read returns for input that is not a
+// usable gocap report.
+var ErrBadReport = errors.New("not a gocap report")
+
+// Read decodes a report and validates its schema version.
+func Read(r io.Reader, name string) (*Report, error) {
+	dec := json.NewDecoder(r)
+	var raw map[string]json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("%s: %w (invalid or truncated JSON: %v); pass a file written by gocap --format json", name, ErrBadReport, err)
+	}
+	v, ok := raw["schema_version"]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w (no schema_version); pass a file written by gocap --format json", name, ErrBadReport)
+	}
+	var ver int
+	if err := json.Unmarshal(v, &ver); err != nil || ver != SchemaVersion {
+		return nil, fmt.Errorf("%s: %w: schema_version %s, this gocap reads %d; re-run the matching gocap version", name, ErrBadReport, string(v), SchemaVersion)
+	}
+	var rep Report
+	b, _ := json.Marshal(raw)
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", name, ErrBadReport, err)
+	}
+	if rep.Tool.Name != "gocap" {
+		return nil, fmt.Errorf("%s: %w (tool.name is %q); pass a file written by gocap", name, ErrBadReport, rep.Tool.Name)
+	}
+	return &rep, nil
+}
+
+// ReadFile reads a report from a file.
+func ReadFile(path string) (*Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: cannot open report: %v", path, ErrBadReport, err)
+	}
+	defer f.Close()
+	return Read(f, path)
+}
+
+// WriteJSON renders the report as indented JSON.
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
