@@ -1,5 +1,7 @@
 GO ?= go
 BIN := bin/gocap
+# Each area adds its benchmark target here from mk/<area>.mk.
+BENCH_TARGETS :=
 
 .PHONY: build run test bench generate wasm clean
 
@@ -10,11 +12,13 @@ build:
 run: build
 	./$(BIN) run
 
+# Every test. eBPF, netns and SPIRE tests need root (CI runs as root).
 test:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
-bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+-include mk/*.mk
+
+bench: build $(BENCH_TARGETS)
 
 clean:
 	rm -rf bin out
