@@ -1,9 +1,11 @@
 GO ?= go
 BIN := bin/gocap
-# Each area adds its benchmark target here from mk/<area>.mk.
+# Each area adds to these lists from mk/<area>.mk.
 BENCH_TARGETS :=
+GENERATE_TARGETS :=
+CHECK_GENERATE_TARGETS :=
 
-.PHONY: build run test bench generate wasm clean
+.PHONY: build run test bench generate check-generate clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gocap
@@ -19,6 +21,12 @@ test:
 -include mk/*.mk
 
 bench: build $(BENCH_TARGETS)
+
+# Regenerate committed generated files (eBPF objects, wasm samples); CI checks they are fresh.
+generate: $(GENERATE_TARGETS)
+
+check-generate: $(CHECK_GENERATE_TARGETS)
+	@echo "generated files are up to date"
 
 clean:
 	rm -rf bin out

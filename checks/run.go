@@ -100,7 +100,7 @@ func ListPackages(ctx context.Context, root string, patterns []string) ([]string
 			continue
 		}
 		ip, perr, _ := strings.Cut(l, "\t")
-		if perr != "" && strings.Contains(perr, "no Go files") || strings.Contains(perr, "cannot find") || strings.Contains(perr, "is not in std") || strings.Contains(perr, "directory not found") || strings.Contains(perr, "not in main module") || strings.Contains(perr, "outside main module") {
+		if perr != "" && patternError(perr) {
 			return nil, fmt.Errorf("%w: pattern %q: %s", ErrUsage, ip, firstLine(perr))
 		}
 		pkgs = append(pkgs, ip)
@@ -109,6 +109,18 @@ func ListPackages(ctx context.Context, root string, patterns []string) ([]string
 		return nil, fmt.Errorf("%w: pattern %s matched no packages in %s: try ./...", ErrUsage, strings.Join(patterns, " "), root)
 	}
 	return pkgs, nil
+}
+
+// patternError reports whether a go list package error means the pattern
+// itself is wrong (as opposed to a package that fails to build, which the
+// checks report as findings).
+func patternError(msg string) bool {
+	for _, m := range []string{"no Go files", "no such file", "cannot find", "is not in std", "directory not found", "not in main module", "outside main module", "matched no packages", "malformed import path"} {
+		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
 }
 
 func firstLine(s string) string {

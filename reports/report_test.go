@@ -1,0 +1,68 @@
+package reports
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestReadRoundTripAndBadInput(t *testing.T) {
+	s := 91.5
+	r := &Report{SchemaVersion: SchemaVersion, Tool: Tool{Name: "gocap", Version: "t"}, Module: "m", Score: &s, Grade: "A+",
+		Checks: []Check{{ID: "fmt", Status: StatusFail, Findings: []Finding{{Check: "fmt", Rule: "gofmt", File: "a.go", Line: 3}}}}}
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(bytes.NewReader(buf.Bytes()), "r.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Module != "m" || *got.Score != 91.5 || len(got.Findings()) != 1 || got.Findings()[0].Line != 3 {
+		t.Fatalf("round trip lost data: %+v", got)
+	}
+	bad := map[string]string{
+		"truncated":   buf.String()[:buf.Len()/2],
+		"not json":    "hello",
+		"no version":  `{"tool":{"name":"gocap"}}`,
+		"old version": `{"schema_version":0,"tool":{"name":"gocap"}}`,
+		"other tool":  `{"schema_version":1,"tool":{"name":"golangci-lint"}}`,
+	}
+	for name, in := range bad {
+		_, err := Read(strings.NewReader(in), name+".json")
+		if !errors.Is(err, ErrBadReport) || !strings.Contains(err.Error(), name+".json") {
+			t.Errorf("%s: err = %v, want ErrBadReport naming the file", name, err)
+		}
+	}
+}
+
+func TestTerminalPlainHasNoEscapes(t *testing.T) {
+	s := 72.0
+	r := &Report{Tool: Tool{Name: "gocap"}, Module: "m", Score: &s, Grade: "B",
+		Dimensions: []Dimension{{ID: "style", Name: "Style", Score: &s, Summary: "1 finding"}},
+		Checks:     []Check{{ID: "fmt", Status: StatusFail, Findings: []Finding{{Rule: "gofmt", Severity: SevError, File: "a.go", Line: 2, Message: "file is not gofmt'ed", Hint: "run gofmt"}}}}}
+	var plain, color bytes.Buffer
+	if err := RenderTerminal(&plain, r, TerminalOptions{Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.String(), "\x1b[") {
+		t.Fatal("plain output carries ANSI escapes")
+	}
+	for _, want := range []string{"Grade B", "a.go:2", "[gofmt]", "run gofmt", "Style"} {
+		if !strings.Contains(plain.String(), want) {
+			t.Errorf("terminal output lacks %q:\n%s", want, plain.String())
+		}
+	}
+	if err := RenderTerminal(&color, r, TerminalOptions{Width: 80, Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(color.String(), "\x1b[") {
+		t.Fatal("colour output has no ANSI escapes")
+	}
+	for _, l := range strings.Split(plain.String(), "\n") {
+		if n := len([]rune(l)); n > 80 {
+			t.Errorf("line wider than 80 (%d): %q", n, l)
+		}
+	}
+}
