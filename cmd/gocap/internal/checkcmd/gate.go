@@ -209,4 +209,3 @@ func contains(l []string, s string) bool {
 	}
 	return false
 }
-
