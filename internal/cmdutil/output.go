@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,20 +66,11 @@ func (o *OutputSpec) parsePaths() error {
 			return Usagef("--out: format %s is given two paths", f)
 		}
 		o.Paths[f] = p
-		if !contains(o.Formats, f) {
+		if !slices.Contains(o.Formats, f) {
 			o.Formats = append(o.Formats, f)
 		}
 	}
 	return nil
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Validate checks the out paths before any work starts: every folder must

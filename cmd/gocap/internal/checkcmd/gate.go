@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gocap/gocap/checks"
@@ -174,7 +175,7 @@ func emit(o *Options, rep *reports.Report) error {
 	for _, path := range paths {
 		fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", path)
 	}
-	if o.GitHubActions && !(contains(o.Output.Formats, "github") && o.Output.Out == "") {
+	if o.GitHubActions && !(slices.Contains(o.Output.Formats, "github") && o.Output.Out == "") {
 		ro.PathPrefix = workspacePrefix(o.Workspace, p.root)
 		if err := reports.Render(o.IO.ErrOut, rep, "github", ro); err != nil {
 			return err
@@ -199,13 +200,4 @@ func workspacePrefix(ws, root string) string {
 		return ""
 	}
 	return filepath.ToSlash(rel)
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -60,6 +61,16 @@ func moduleRoot(r *reports.Report) string {
 	return root
 }
 
+// setOutput validates --format and --out before any work.
+func setOutput(o *cmdutil.OutputSpec, format string) error {
+	fs, err := cmdutil.ParseFormats(format)
+	if err != nil {
+		return err
+	}
+	o.Formats = fs
+	return o.Validate()
+}
+
 // ---- render ----
 
 // RenderOptions of gocap report render.
@@ -83,12 +94,7 @@ func NewCmdRender(ios *iostreams.IOStreams, runF func(context.Context, *RenderOp
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Input = args[0]
-			fs, err := cmdutil.ParseFormats(format)
-			if err != nil {
-				return err
-			}
-			opts.Output.Formats = fs
-			if err := opts.Output.Validate(); err != nil {
+			if err := setOutput(&opts.Output, format); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -146,12 +152,7 @@ different modules are refused.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Inputs = args
-			fs, err := cmdutil.ParseFormats(format)
-			if err != nil {
-				return err
-			}
-			opts.Output.Formats = fs
-			if err := opts.Output.Validate(); err != nil {
+			if err := setOutput(&opts.Output, format); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -236,7 +237,7 @@ threshold; a change that is not significant never fails the gate.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Old, opts.New = args[0], args[1]
-			if !contains(reports.DiffFormats, opts.Format) {
+			if !slices.Contains(reports.DiffFormats, opts.Format) {
 				return cmdutil.Usagef("--format %q: use one of %s", opts.Format, strings.Join(reports.DiffFormats, ", "))
 			}
 			if a := opts.Diff.Alpha; a <= 0 || a >= 1 {
@@ -291,13 +292,4 @@ func Diff(_ context.Context, o *DiffOptions) error {
 		return &cmdutil.GateError{Reason: strings.Join(d.Failures, "; ")}
 	}
 	return nil
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
