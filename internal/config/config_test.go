@@ -47,15 +47,15 @@ exclude:
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"chekcs:\n  fmt: true\n":           "line 1: field chekcs not found",
-		"gate:\n  minscore: 3\n":            "line 2: field minscore not found",
-		"checks:\n  nosuch: true\n":         `unknown check "nosuch"`,
-		"weights:\n  speed: 3\n":            `unknown dimension "speed"`,
-		"weights:\n  style: -1\n":           "use 0",
-		"gate:\n  fail-on: info\n":          "use error or warning",
-		"gate:\n  min-score: 101\n":         "0 to 100",
-		"exclude:\n  - reason: why\n":       "give a path glob, a rule, or both",
-		"exclude:\n  - path: \"a/[b\"\n":    "not a valid glob",
-		"checks: [fmt]\n":                   "cannot unmarshal",
+		"gate:\n  minscore: 3\n":           "line 2: field minscore not found",
+		"checks:\n  nosuch: true\n":        `unknown check "nosuch"`,
+		"weights:\n  speed: 3\n":           `unknown dimension "speed"`,
+		"weights:\n  style: -1\n":          "use 0",
+		"gate:\n  fail-on: info\n":         "use error or warning",
+		"gate:\n  min-score: 101\n":        "0 to 100",
+		"exclude:\n  - reason: why\n":      "give a path glob, a rule, or both",
+		"exclude:\n  - path: \"a/[b\"\n":   "not a valid glob",
+		"checks: [fmt]\n":                  "cannot unmarshal",
 		"checks:\n  fmt: true\n\tbad: 1\n": "x.yaml",
 	} {
 		_, err := Parse("x.yaml", []byte(src), known)
