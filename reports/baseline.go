@@ -47,7 +47,9 @@ func Fingerprint(f Finding) string {
 // CompareBaseline marks every finding of cur as new or unchanged against the
 // findings of base, lists base's findings that are gone as fixed, and stores
 // the result in cur.Baseline. Fingerprints are matched with multiplicity: two
-// identical findings in cur match at most two in base.
+// identical findings in cur match at most two in base. A baseline finding of
+// a check that did not run in cur (skipped, errored, not selected) is not
+// counted as fixed.
 func CompareBaseline(cur, base *Report, basePath string) {
 	left := map[string][]Finding{}
 	for _, f := range base.Findings() {
@@ -70,8 +72,15 @@ func CompareBaseline(cur, base *Report, basePath string) {
 			}
 		}
 	}
+	ran := map[string]bool{}
+	for _, c := range cur.Checks {
+		ran[c.ID] = c.Status == StatusPass || c.Status == StatusFail
+	}
 	for _, l := range left {
 		for _, f := range l {
+			if !ran[f.Check] {
+				continue // not checked this time: unknown, not fixed
+			}
 			f.Baseline = ""
 			info.Fixed = append(info.Fixed, f)
 		}

@@ -49,6 +49,13 @@ func TestCompareBaselineMultiplicity(t *testing.T) {
 	if cur.Baseline.New != 0 || cur.Baseline.Unchanged != 1 || len(cur.Baseline.Fixed) != 1 {
 		t.Errorf("1 against 2: %+v", cur.Baseline)
 	}
+	// A check that did not run this time fixes nothing.
+	cur, base = mk(), mk(5)
+	cur.Checks[0].Status = StatusSkipped
+	CompareBaseline(cur, base, "b.json")
+	if len(cur.Baseline.Fixed) != 0 {
+		t.Errorf("skipped check reported fixes: %+v", cur.Baseline.Fixed)
+	}
 }
 
 func shard(module, shard string, checks ...Check) *Report {
