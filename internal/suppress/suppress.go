@@ -5,15 +5,15 @@
 package suppress
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"go/ast"
 	"go/parser"
+	"go/scanner"
 	"go/token"
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -81,37 +81,48 @@ type Directive struct {
 	used   int
 }
 
-var directiveRe = regexp.MustCompile(`//\s*gocap:ignore(?:\s+(\S+))?(?:\s+(.*))?$`)
+// directivePrefix starts an ignore directive: a line comment with no space
+// after the slashes, like //go: and //nolint directives, so prose that
+// mentions it (or a string holding it) is not one.
+const directivePrefix = "//gocap:ignore"
 
-// Scan reads //gocap:ignore directives from the given Go files (absolute),
-// reporting paths relative to root.
+// Scan reads //gocap:ignore directives from the comments of the given Go
+// files (absolute paths), reporting paths relative to root. It tokenizes
+// with go/scanner, so string literals are never mistaken for comments.
 func Scan(root string, files []string) ([]*Directive, error) {
 	var out []*Directive
 	for _, f := range files {
-		fh, err := os.Open(f)
+		src, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
-		rel, _ := filepath.Rel(root, f)
-		sc := bufio.NewScanner(fh)
-		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-		n := 0
-		for sc.Scan() {
-			n++
-			l := sc.Text()
-			i := strings.Index(l, "gocap:ignore")
-			if i < 0 {
-				continue
-			}
-			m := directiveRe.FindStringSubmatch(l)
-			if m == nil {
-				continue
-			}
-			out = append(out, &Directive{File: filepath.ToSlash(rel), Line: n, Rule: m[1], Reason: strings.TrimSpace(m[2])})
+		if !bytes.Contains(src, []byte(directivePrefix)) {
+			continue
 		}
-		fh.Close()
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("%s: %v", f, err)
+		rel, _ := filepath.Rel(root, f)
+		fset := token.NewFileSet()
+		file := fset.AddFile(f, -1, len(src))
+		var sc scanner.Scanner
+		sc.Init(file, src, nil, scanner.ScanComments)
+		for {
+			pos, tok, lit := sc.Scan()
+			if tok == token.EOF {
+				break
+			}
+			if tok != token.COMMENT || !strings.HasPrefix(lit, directivePrefix) {
+				continue
+			}
+			rest := lit[len(directivePrefix):]
+			if rest != "" && rest[0] != ' ' && rest[0] != '\t' {
+				continue // //gocap:ignoreX is not ours
+			}
+			fields := strings.Fields(rest)
+			d := &Directive{File: filepath.ToSlash(rel), Line: fset.Position(pos).Line}
+			if len(fields) > 0 {
+				d.Rule = fields[0]
+				d.Reason = strings.Join(fields[1:], " ")
+			}
+			out = append(out, d)
 		}
 	}
 	return out, nil

@@ -26,7 +26,7 @@ func TestGeneratedAndVendor(t *testing.T) {
 
 func TestApplyDirectives(t *testing.T) {
 	dir := t.TempDir()
-	src := "package x\n\nfunc F() {\n\t//gocap:ignore vet/printf format built at run time\n\tprintf()\n\tcall() // gocap:ignore errors/dropped-error best effort\n\t//gocap:ignore\n}\n"
+	src := "package x\n\nfunc F() {\n\t//gocap:ignore vet/printf format built at run time\n\tprintf()\n\tcall() //gocap:ignore errors/dropped-error best effort\n\t//gocap:ignore\n\ts := \"//gocap:ignore vet/x in a string\"\n\t// prose about //gocap:ignore directives\n\t//gocap:ignored is another word\n}\n"
 	os.WriteFile(filepath.Join(dir, "x.go"), []byte(src), 0o644)
 	ds, err := Scan(dir, []string{filepath.Join(dir, "x.go")})
 	if err != nil || len(ds) != 3 {

@@ -1,6 +1,6 @@
 package a
 
 // A adds.
-func A(x, y int) int {
-	return x + y
+func  A(x, y int) int {
+	return x+y
 }

@@ -2,5 +2,5 @@ package b
 
 // B subtracts.
 func B(x, y int) int {
-	return x - y
+  return x - y
 }

@@ -2,4 +2,4 @@
 
 package gen
 
-var G = 1
+var  G = 1
