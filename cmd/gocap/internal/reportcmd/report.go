@@ -288,8 +288,12 @@ func Diff(_ context.Context, o *DiffOptions) error {
 	} else if err := write(o.IO.Out); err != nil {
 		return err
 	}
-	if len(d.Failures) > 0 {
-		return &cmdutil.GateError{Reason: strings.Join(d.Failures, "; ")}
+	if n := len(d.Failures); n > 0 {
+		shown := d.Failures
+		if n > 3 {
+			shown = append(shown[:3:3], fmt.Sprintf("and %d more (listed above)", n-3))
+		}
+		return &cmdutil.GateError{Reason: strings.Join(shown, "; ")}
 	}
 	return nil
 }
