@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-func init() { RegisterFormat("github", "txt", RenderGitHub) }
+// The extension is not plain .txt: that is the terminal format's.
+func init() { RegisterFormat("github", "annotations.txt", RenderGitHub) }
 
 // GitHub workflow commands escape %, CR and LF in the message, and also
 // ':' and ',' in property values.

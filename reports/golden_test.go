@@ -270,3 +270,22 @@ func TestGitHubAnnotations(t *testing.T) {
 		t.Errorf("info finding should be a notice marked new:\n%s", out)
 	}
 }
+
+// TestHTMLUntrustedReport: a report file can come from anywhere; its text is
+// escaped and its paths cannot read files outside the root.
+func TestHTMLUntrustedReport(t *testing.T) {
+	r := fixtureReport()
+	r.Checks[0].Findings = append(r.Checks[0].Findings,
+		Finding{Check: "vet", Rule: "x", Severity: SevError, File: "../../../../../../etc/passwd", Line: 1, Message: "<script>alert(1)</script>"},
+		Finding{Check: "vet", Rule: "y", Severity: SevError, File: "/etc/passwd", Line: 1, Message: "abs"})
+	out := string(render(t, r, "html", RenderOptions{Root: fixtureRoot}))
+	if strings.Contains(out, "<script>alert(1)") || !strings.Contains(out, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("finding text is not escaped")
+	}
+	if strings.Contains(out, "root:x:0:0") {
+		t.Error("code context read a file outside the module root")
+	}
+	if strings.Count(out, "<script>") != 1 {
+		t.Errorf("the page must hold exactly its own script, found %d", strings.Count(out, "<script>"))
+	}
+}
