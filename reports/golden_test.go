@@ -289,3 +289,13 @@ func TestHTMLUntrustedReport(t *testing.T) {
 		t.Errorf("the page must hold exactly its own script, found %d", strings.Count(out, "<script>"))
 	}
 }
+
+// TestSARIFPathPrefix: a module in a repository subfolder gets repository paths.
+func TestSARIFPathPrefix(t *testing.T) {
+	abs, _ := filepath.Abs(fixtureRoot) // .../reports/testdata/src
+	out := string(render(t, fixtureReport(), "sarif", RenderOptions{Root: abs, PathPrefix: "testdata/src"}))
+	base := "file://" + filepath.ToSlash(filepath.Dir(filepath.Dir(abs))) + "/"
+	if !strings.Contains(out, `"uri": "`+base+`"`) || !strings.Contains(out, `"uri": "testdata/src/calc/calc.go"`) {
+		t.Errorf("want %%SRCROOT%% %s and prefixed paths:\n%.1500s", base, out)
+	}
+}

@@ -134,7 +134,9 @@ const DocsURL = "https://github.com/gocap/gocap/blob/main/docs/reports.md"
 // RenderSARIF writes the report as SARIF 2.1.0: one rule per gocap rule
 // (check/rule) with its hint as help and the check's documentation as helpUri,
 // one result per finding with its location relative to %SRCROOT% (the module
-// root), and a partial fingerprint that survives moved lines.
+// root, or the repository root when RenderOptions.PathPrefix places the module
+// in it — GitHub code scanning wants repository paths), and a partial
+// fingerprint that survives moved lines.
 func RenderSARIF(w io.Writer, r *Report, o RenderOptions) error {
 	fs := r.Findings()
 	checkURL := map[string]string{}
@@ -191,7 +193,13 @@ func RenderSARIF(w io.Writer, r *Report, o RenderOptions) error {
 	run.Invocations = []sarifInvocation{inv}
 	if o.Root != "" {
 		if abs, err := filepath.Abs(o.Root); err == nil {
-			u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs) + "/"}
+			// With a PathPrefix the URIs are relative to the folder that
+			// many levels above the module root (the repository root).
+			base := filepath.ToSlash(abs)
+			if p := strings.Trim(filepath.ToSlash(o.PathPrefix), "/"); p != "" && strings.HasSuffix(base, "/"+p) {
+				base = strings.TrimSuffix(base, "/"+p)
+			}
+			u := url.URL{Scheme: "file", Path: strings.TrimSuffix(base, "/") + "/"}
 			run.OriginalURIBaseIDs = map[string]sarifArtifactLoc{"%SRCROOT%": {URI: u.String()}}
 		}
 	}

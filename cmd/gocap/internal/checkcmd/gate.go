@@ -168,6 +168,10 @@ func goFiles(ctx context.Context, root string, patterns []string, shard, shards 
 func emit(o *Options, rep *reports.Report) error {
 	p := o.prepared
 	ro := reports.RenderOptions{Color: o.IO.ColorEnabled(), Width: o.IO.Width(), Root: p.root}
+	if o.GitHubActions {
+		// SARIF and annotations want paths relative to the repository.
+		ro.PathPrefix = workspacePrefix(o.Workspace, p.root)
+	}
 	paths, err := o.Output.WriteWith(o.IO, rep, ro)
 	if err != nil {
 		return err
@@ -176,7 +180,6 @@ func emit(o *Options, rep *reports.Report) error {
 		fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", path)
 	}
 	if o.GitHubActions && !(slices.Contains(o.Output.Formats, "github") && o.Output.Out == "") {
-		ro.PathPrefix = workspacePrefix(o.Workspace, p.root)
 		if err := reports.Render(o.IO.ErrOut, rep, "github", ro); err != nil {
 			return err
 		}

@@ -79,6 +79,9 @@ type RenderOptions struct {
 	Input  string
 	Output cmdutil.OutputSpec
 	Root   string
+	// PathPrefix is the module's folder in its repository, for SARIF and
+	// GitHub annotations of a module that is not at the repository root.
+	PathPrefix string
 }
 
 // NewCmdRender builds `gocap report render`.
@@ -106,6 +109,7 @@ func NewCmdRender(ios *iostreams.IOStreams, runF func(context.Context, *RenderOp
 	cmd.Flags().StringVar(&format, "format", "terminal", "output formats, comma list: "+strings.Join(reports.FormatNames(), ","))
 	cmd.Flags().StringVarP(&opts.Output.Out, "out", "o", "", "file (one format), folder (report.EXT per format) or FORMAT=PATH,… (default stdout)")
 	cmd.Flags().StringVar(&opts.Root, "root", "", "module root for code context in html (default: the current module when it is the report's)")
+	cmd.Flags().StringVar(&opts.PathPrefix, "path-prefix", "", "the module's folder within its repository, prefixed to paths in sarif and github output")
 	return cmd
 }
 
@@ -120,7 +124,7 @@ func Render(_ context.Context, o *RenderOptions) error {
 	if root == "" {
 		root = moduleRoot(r)
 	}
-	paths, err := o.Output.WriteWith(o.IO, r, reports.RenderOptions{Color: o.IO.ColorEnabled(), Width: o.IO.Width(), Root: root})
+	paths, err := o.Output.WriteWith(o.IO, r, reports.RenderOptions{Color: o.IO.ColorEnabled(), Width: o.IO.Width(), Root: root, PathPrefix: o.PathPrefix})
 	for _, p := range paths {
 		fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", p)
 	}
