@@ -56,7 +56,7 @@ func VerifyRev(ctx context.Context, dir, rev string) error {
 		if _, lerr := exec.LookPath("git"); lerr != nil {
 			return fmt.Errorf("%w %q: git is not on PATH", ErrBadRev, rev)
 		}
-		msg := strings.TrimSpace(stderr.String())
+		msg, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n")
 		if msg == "" {
 			msg = "no such commit in the repository of " + dir
 		}
@@ -78,7 +78,8 @@ func Changed(ctx context.Context, dir, rev string) (Changes, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("git diff %s: %v: %s", rev, err, strings.TrimSpace(stderr.String()))
+		msg, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n")
+		return nil, fmt.Errorf("git diff %s: %v: %s", rev, err, msg)
 	}
 	ch, err := Parse(bytes.NewReader(out))
 	if err != nil {
