@@ -68,8 +68,49 @@ func Merge(names []string, reps []*Report) (*Report, error) {
 	for i := range out.Checks {
 		SortFindings(out.Checks[i].Findings)
 	}
+	out.Baseline = mergeBaselines(out, reps)
 	Score(out, first.Weights())
 	return out, nil
+}
+
+// mergeBaselines joins the baseline comparisons of shards compared with the
+// same baseline. A shard sees the baseline findings of the other shards'
+// packages as gone, so a finding is fixed only when every shard lists it as
+// fixed. New and unchanged are counted on the merged findings. Reports
+// compared with different baselines (or none) give no baseline.
+func mergeBaselines(out *Report, reps []*Report) *BaselineInfo {
+	first := reps[0].Baseline
+	if first == nil {
+		return nil
+	}
+	count := map[string]int{}
+	for _, r := range reps {
+		if r.Baseline == nil || r.Baseline.Path != first.Path {
+			return nil
+		}
+		seen := map[string]bool{}
+		for _, f := range r.Baseline.Fixed {
+			if k := findingKey(f); !seen[k] {
+				seen[k] = true
+				count[k]++
+			}
+		}
+	}
+	info := &BaselineInfo{Path: first.Path, Score: first.Score}
+	for _, f := range first.Fixed {
+		if count[findingKey(f)] == len(reps) {
+			info.Fixed = append(info.Fixed, f)
+		}
+	}
+	for _, f := range out.Findings() {
+		switch f.Baseline {
+		case BaselineNew:
+			info.New++
+		case BaselineUnchanged:
+			info.Unchanged++
+		}
+	}
+	return info
 }
 
 func findingKey(f Finding) string {

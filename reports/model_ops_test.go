@@ -106,6 +106,17 @@ func TestMerge(t *testing.T) {
 	if d := m.Dimension("concurrency"); d == nil || d.Score == nil {
 		t.Errorf("concurrency measured by shard 2 must be measured after the merge: %+v", d)
 	}
+	// Shards compared with one baseline: fixed only if every shard says so.
+	old := &Report{Checks: []Check{{ID: "fmt", Findings: []Finding{f("a.go", SevError), f("gone.go", SevError), f("b.go", SevWarning)}}}}
+	CompareBaseline(a, old, "base.json")
+	CompareBaseline(b, old, "base.json")
+	m, err = Merge([]string{"a", "b"}, []*Report{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bl := m.Baseline; bl == nil || len(bl.Fixed) != 1 || bl.Fixed[0].File != "gone.go" || bl.Unchanged != 2 || bl.New != 1 {
+		t.Errorf("merged baseline %+v", bl)
+	}
 	_, err = Merge([]string{"a", "c"}, []*Report{a, shard("other", "")})
 	if !errors.Is(err, ErrModuleMismatch) || !strings.Contains(err.Error(), `c is of module "other"`) {
 		t.Errorf("different modules: %v", err)
