@@ -202,7 +202,7 @@ func RunAll(ctx context.Context, env *Env, cs []*Check) ([]reports.Check, *Resul
 			start := time.Now()
 			env.progress(c.ID, "running")
 			res, err := runOne(ctx, env, c)
-			rc := reports.Check{ID: c.ID, Name: c.Name, Measures: c.Measures, DurationMS: time.Since(start).Milliseconds()}
+			rc := reports.Check{ID: c.ID, Name: c.Name, URL: c.URL, Measures: c.Measures, DurationMS: time.Since(start).Milliseconds()}
 			switch {
 			case err != nil:
 				rc.Status = reports.StatusError

@@ -35,6 +35,25 @@ type Options struct {
 	BenchCount int
 	Timeout    time.Duration
 	Progress   func(check, msg string)
+	// Shard and Shards (1 ≤ Shard ≤ Shards) restrict the run to one
+	// deterministic share of the matched packages (see ShardPackages), for
+	// CI matrix jobs whose reports gocap report merge joins. 0: no sharding.
+	Shard, Shards int
+}
+
+// ShardPackages returns shard i (1-based) of n of the import paths: the
+// sorted list dealt round-robin, so shards differ in size by at most one
+// package and every package is in exactly one shard.
+func ShardPackages(pkgs []string, i, n int) []string {
+	s := append([]string(nil), pkgs...)
+	sort.Strings(s)
+	var out []string
+	for k, p := range s {
+		if k%n == i-1 {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // FindModule returns the root folder, module path and go line of the module
@@ -157,10 +176,23 @@ func Run(ctx context.Context, o Options) (*reports.Report, error) {
 	if modGo != "" && semver.Compare("v"+strings.TrimPrefix(runtime.Version(), "go"), "v"+modGo) < 0 && !strings.HasPrefix(runtime.Version(), "devel") {
 		return nil, fmt.Errorf("%w: %s needs go %s but this gocap was built with %s: rebuild gocap with go %s or newer (go install ...@latest)", ErrUsage, root, modGo, runtime.Version(), modGo)
 	}
-	if _, err := ListPackages(ctx, root, o.Patterns); err != nil {
+	pkgs, err := ListPackages(ctx, root, o.Patterns)
+	if err != nil {
 		return nil, err
 	}
-	env := &Env{Dir: root, Module: mod, GoVersion: modGo, Patterns: o.Patterns, OutDir: o.OutDir,
+	runPatterns := o.Patterns
+	shard := ""
+	if o.Shards > 0 {
+		if o.Shard < 1 || o.Shard > o.Shards {
+			return nil, fmt.Errorf("%w: shard %d/%d: use I/N with 1 <= I <= N", ErrUsage, o.Shard, o.Shards)
+		}
+		shard = fmt.Sprintf("%d/%d", o.Shard, o.Shards)
+		runPatterns = ShardPackages(pkgs, o.Shard, o.Shards)
+		if len(runPatterns) == 0 {
+			return emptyShard(cs, mod, goVer, o.Patterns, shard, start), nil
+		}
+	}
+	env := &Env{Dir: root, Module: mod, GoVersion: modGo, Patterns: runPatterns, OutDir: o.OutDir,
 		BenchTime: o.BenchTime, BenchCount: o.BenchCount, Timeout: o.Timeout, Progress: o.Progress}
 	if env.BenchTime == "" {
 		env.BenchTime = "100ms"
@@ -188,11 +220,25 @@ func Run(ctx context.Context, o Options) (*reports.Report, error) {
 		Profiles:      data.Profiles,
 		Escapes:       data.Escapes,
 		Artifacts:     data.Artifacts,
+		Shard:         shard,
 	}
 	JoinHotEscapes(rep)
 	reports.Score(rep, nil)
 	rep.DurationMS = time.Since(start).Milliseconds()
 	return rep, nil
+}
+
+// emptyShard is the report of a shard that holds no package (more shards
+// than packages): every check skipped, so merging it changes nothing.
+func emptyShard(cs []*Check, mod, goVer string, patterns []string, shard string, start time.Time) *reports.Report {
+	rep := &reports.Report{SchemaVersion: reports.SchemaVersion, Tool: reports.Tool{Name: "gocap", Version: Version},
+		Module: mod, GoVersion: goVer, Patterns: patterns, Started: start.UTC().Truncate(time.Millisecond), Shard: shard}
+	for _, c := range cs {
+		rep.Checks = append(rep.Checks, reports.Check{ID: c.ID, Name: c.Name, URL: c.URL, Status: reports.StatusSkipped,
+			Summary: "shard " + shard + " holds no package", Findings: []reports.Finding{}})
+	}
+	reports.Score(rep, nil)
+	return rep
 }
 
 // HotThreshold is the share of a profile (flat+cum of the function, in CPU or

@@ -13,6 +13,10 @@ type RenderOptions struct {
 	Width int
 	// Root is the module root on disk, used by renderers that show code context.
 	Root string
+	// PathPrefix is joined before finding paths where a consumer needs paths
+	// relative to something else than the module root (GitHub annotations
+	// want them relative to the repository root).
+	PathPrefix string
 }
 
 // Renderer writes a report in one format.

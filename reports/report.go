@@ -90,6 +90,24 @@ type Report struct {
 	// Artifacts are files written beside the report (raw profiles, diffs),
 	// relative to the output folder when one was given.
 	Artifacts []Artifact `json:"artifacts,omitempty"`
+	// Shard is "I/N" when this report covers one shard of the packages
+	// (gocap check --shard); gocap report merge joins the shards.
+	Shard string `json:"shard,omitempty"`
+	// Baseline, when the run was compared with an earlier report
+	// (--baseline), says what changed; findings carry Finding.Baseline.
+	Baseline *BaselineInfo `json:"baseline,omitempty"`
+}
+
+// BaselineInfo is the comparison of a report with an earlier one.
+type BaselineInfo struct {
+	// Path names the baseline report as given on the command line.
+	Path string `json:"path"`
+	// Score is the baseline's overall score (nil: not measured).
+	Score     *float64 `json:"score"`
+	New       int      `json:"new"`
+	Unchanged int      `json:"unchanged"`
+	// Fixed are the baseline's findings that no longer occur.
+	Fixed []Finding `json:"fixed,omitempty"`
 }
 
 // Dimension is one scored capability.
@@ -122,6 +140,8 @@ type Check struct {
 	DurationMS int64     `json:"duration_ms"`
 	Summary    string    `json:"summary"`
 	Findings   []Finding `json:"findings"`
+	// URL documents the check's rules (help links in SARIF and HTML).
+	URL string `json:"url,omitempty"`
 }
 
 // Finding is one problem found, tied to a place in the module.
@@ -141,6 +161,9 @@ type Finding struct {
 	Function string `json:"function,omitempty"`
 	// Detail holds extra text such as a diff or a flow explanation.
 	Detail string `json:"detail,omitempty"`
+	// Baseline is "new" or "unchanged" when the run was compared with a
+	// baseline report (see Report.Baseline); empty otherwise.
+	Baseline string `json:"baseline,omitempty"`
 }
 
 // Race is one data race reported by the race detector, deduplicated by access pair.

@@ -106,7 +106,12 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 	}
 	fmt.Fprintf(&b, "%s %s  %s %s  %s\n", st.Title.Render("gocap"), st.Dim.Render(r.Tool.Version),
 		st.Bold.Render(r.Module), st.Dim.Render(fmt.Sprintf("(%.1fs)", float64(r.DurationMS)/1000)), "")
-	fmt.Fprintf(&b, "Score %s  Grade %s\n%s\n", st.score(r.Score), st.Bold.Render(r.Grade), rule)
+	fmt.Fprintf(&b, "Score %s  Grade %s\n", st.score(r.Score), st.Bold.Render(r.Grade))
+	if bl := r.Baseline; bl != nil {
+		fmt.Fprintf(&b, "Baseline %s (score %s): %s, %d fixed, %d unchanged\n", bl.Path, scoreText(bl.Score),
+			st.Bold.Render(fmt.Sprintf("%d new", bl.New)), len(bl.Fixed), bl.Unchanged)
+	}
+	fmt.Fprintln(&b, rule)
 	_ = score
 
 	barW := 20
@@ -146,7 +151,11 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 					loc += fmt.Sprintf(":%d", f.Col)
 				}
 			}
-			fmt.Fprintf(&b, "     %s %s %s %s\n", st.sev(f.Severity), loc, st.Dim.Render("["+f.Rule+"]"), truncate(f.Message, width))
+			mark := ""
+			if f.Baseline == BaselineNew {
+				mark = st.Warn.Render("new ")
+			}
+			fmt.Fprintf(&b, "     %s %s%s %s %s\n", st.sev(f.Severity), mark, loc, st.Dim.Render("["+f.Rule+"]"), truncate(f.Message, width))
 			if f.Hint != "" {
 				fmt.Fprintf(&b, "             %s\n", st.Dim.Render("↳ "+truncate(f.Hint, width-15)))
 			}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/gocap/gocap/internal/atomicfile"
@@ -16,22 +18,27 @@ import (
 // OutputSpec says where each format goes.
 type OutputSpec struct {
 	Formats []string
-	// Out is empty (stdout), a folder (one file per format, report.EXT), or a
-	// file path (only with one format).
+	// Out is empty (stdout), a folder (one file per format, report.EXT), a
+	// file path (only with one format), or a list FORMAT=PATH,… giving each
+	// format its own file (formats not listed go to stdout).
 	Out string
+	// Paths is Out parsed when it is a FORMAT=PATH list (set by Validate).
+	Paths map[string]string
 }
 
 // ParseFormats splits a comma list and validates every name (usage error).
 func ParseFormats(list string) ([]string, error) {
 	var out []string
+	seen := map[string]bool{}
 	for _, f := range strings.Split(list, ",") {
 		f = strings.TrimSpace(f)
-		if f == "" {
+		if f == "" || seen[f] {
 			continue
 		}
 		if err := reports.CheckFormat(f); err != nil {
 			return nil, Usagef("--format: %v", err)
 		}
+		seen[f] = true
 		out = append(out, f)
 	}
 	if len(out) == 0 {
@@ -40,9 +47,52 @@ func ParseFormats(list string) ([]string, error) {
 	return out, nil
 }
 
-// Validate checks the out path before any work starts.
-func (o OutputSpec) Validate() error {
+// parsePaths reads FORMAT=PATH,… into Paths and adds the formats it names.
+func (o *OutputSpec) parsePaths() error {
+	o.Paths = map[string]string{}
+	for _, part := range strings.Split(o.Out, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		f, p, ok := strings.Cut(part, "=")
+		if !ok || f == "" || p == "" {
+			return Usagef("--out %q: give FORMAT=PATH pairs separated by commas (html=report.html,sarif=report.sarif), or one path", part)
+		}
+		if err := reports.CheckFormat(f); err != nil {
+			return Usagef("--out %s: %v", part, err)
+		}
+		if _, dup := o.Paths[f]; dup {
+			return Usagef("--out: format %s is given two paths", f)
+		}
+		o.Paths[f] = p
+		if !slices.Contains(o.Formats, f) {
+			o.Formats = append(o.Formats, f)
+		}
+	}
+	return nil
+}
+
+// Validate checks the out paths before any work starts: every folder must
+// exist (a folder for several formats is created) and be writable.
+func (o *OutputSpec) Validate() error {
 	if o.Out == "" {
+		return nil
+	}
+	if strings.Contains(o.Out, "=") {
+		if err := o.parsePaths(); err != nil {
+			return err
+		}
+		var fs []string
+		for f := range o.Paths {
+			fs = append(fs, f)
+		}
+		sort.Strings(fs)
+		for _, f := range fs {
+			if err := checkFilePath(o.Paths[f]); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	if st, err := os.Stat(o.Out); err == nil && st.IsDir() {
@@ -54,9 +104,16 @@ func (o OutputSpec) Validate() error {
 		}
 		return checkWritable(o.Out)
 	}
-	dir := filepath.Dir(o.Out)
+	return checkFilePath(o.Out)
+}
+
+func checkFilePath(p string) error {
+	if st, err := os.Stat(p); err == nil && st.IsDir() {
+		return Usagef("--out %s is a folder: give a file path", p)
+	}
+	dir := filepath.Dir(p)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return Usagef("--out %s: folder %s does not exist: create it or choose another path", o.Out, dir)
+		return Usagef("--out %s: folder %s does not exist: create it or choose another path", p, dir)
 	}
 	return checkWritable(dir)
 }
@@ -71,13 +128,39 @@ func checkWritable(dir string) error {
 	return nil
 }
 
-// Write renders the report in every format: to stdout when Out is empty, else
-// atomically into files. It returns the paths written.
+// Dir returns the output folder when Out names one (artifacts such as raw
+// profiles go there), else "".
+func (o OutputSpec) Dir() string {
+	if o.Out == "" || o.Paths != nil || strings.Contains(o.Out, "=") {
+		return ""
+	}
+	if IsDir(o.Out) {
+		return o.Out
+	}
+	return ""
+}
+
+// Write renders the report in every format: to stdout, or atomically into
+// files. It returns the paths written.
 func (o OutputSpec) Write(ios *iostreams.IOStreams, r *reports.Report, root string) ([]string, error) {
-	ro := reports.RenderOptions{Color: ios.ColorEnabled(), Width: ios.Width(), Root: root}
+	return o.WriteWith(ios, r, reports.RenderOptions{Color: ios.ColorEnabled(), Width: ios.Width(), Root: root})
+}
+
+// WriteWith is Write with explicit render options.
+func (o OutputSpec) WriteWith(ios *iostreams.IOStreams, r *reports.Report, ro reports.RenderOptions) ([]string, error) {
 	var written []string
 	for _, f := range o.Formats {
-		if o.Out == "" {
+		path := ""
+		switch {
+		case o.Paths != nil:
+			path = o.Paths[f]
+		case o.Out == "":
+		case IsDir(o.Out):
+			path = filepath.Join(o.Out, "report."+reports.FormatExt(f))
+		default:
+			path = o.Out
+		}
+		if path == "" {
 			var buf bytes.Buffer
 			if err := reports.Render(&buf, r, f, ro); err != nil {
 				return written, fmt.Errorf("render %s: %w", f, err)
@@ -86,10 +169,6 @@ func (o OutputSpec) Write(ios *iostreams.IOStreams, r *reports.Report, root stri
 				return written, err
 			}
 			continue
-		}
-		path := o.Out
-		if st, err := os.Stat(o.Out); err == nil && st.IsDir() {
-			path = filepath.Join(o.Out, "report."+reports.FormatExt(f))
 		}
 		fro := ro
 		fro.Color = false

@@ -4,6 +4,7 @@ package checkcmd
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,6 +29,25 @@ type Options struct {
 	Timeout    time.Duration
 	BenchTime  string
 	BenchCount int
+
+	// CI gate and configuration (gocap check only; see Prepare and Process).
+	ConfigPath   string // --config: explicit .gocap.yaml
+	NoConfig     bool   // --no-config: ignore .gocap.yaml files
+	BaselinePath string // --baseline OLD.json
+	FailOnNew    bool
+	MaxScoreDrop float64 // negative: off
+	NewFromRev   string
+	ShardSpec    string // --shard I/N
+	Shard        int
+	Shards       int
+	// GitHubActions, set from GITHUB_ACTIONS=true, adds ::error annotations
+	// on stderr; Workspace (GITHUB_WORKSPACE) makes their paths repo-relative.
+	GitHubActions bool
+	Workspace     string
+	// Changed reports whether a flag was given (flags override the config).
+	Changed func(name string) bool
+
+	prepared *prepared
 }
 
 // NewCmd builds the command; runF replaces the work in tests.
@@ -50,7 +70,11 @@ Exit codes: 0 ok, 1 gate failed (--min-score, --fail-on), 2 bad input or usage,
   gocap check ./pkg/... --checks vet,fmt
   gocap check --format json --out report.json --min-score 80`,
 		RunE: func(c *cobra.Command, args []string) error {
+			opts.Changed = c.Flags().Changed
 			if err := opts.Finish(args, format); err != nil {
+				return err
+			}
+			if err := opts.Prepare(c.Context()); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -60,6 +84,16 @@ Exit codes: 0 ok, 1 gate failed (--min-score, --fail-on), 2 bad input or usage,
 		},
 	}
 	AddFlags(cmd.Flags(), opts, &format)
+	f := cmd.Flags()
+	f.StringVar(&opts.ConfigPath, "config", "", "read this config file instead of finding .gocap.yaml")
+	f.BoolVar(&opts.NoConfig, "no-config", false, "ignore .gocap.yaml files")
+	f.StringVar(&opts.BaselinePath, "baseline", "", "compare with an earlier report (gocap JSON): findings become new, unchanged or fixed")
+	f.BoolVar(&opts.FailOnNew, "fail-on-new", false, "exit 1 when a finding is new since --baseline (with --fail-on: only new ones that severe)")
+	f.Float64Var(&opts.MaxScoreDrop, "max-score-drop", -1, "exit 1 when the score fell more than N points below --baseline's")
+	f.StringVar(&opts.NewFromRev, "new-from-rev", "", "keep only findings on lines changed since this git revision (working tree included)")
+	f.StringVar(&opts.ShardSpec, "shard", "", "check only shard I of N of the packages (I/N, e.g. 2/4); join the reports with gocap report merge")
+	opts.GitHubActions = os.Getenv("GITHUB_ACTIONS") == "true"
+	opts.Workspace = os.Getenv("GITHUB_WORKSPACE")
 	return cmd
 }
 
@@ -110,7 +144,26 @@ func (o *Options) Validate() error {
 	if _, err := checks.Select(o.Only, o.Skip); err != nil {
 		return err
 	}
+	if o.ShardSpec != "" {
+		i, n, err := ParseShard(o.ShardSpec)
+		if err != nil {
+			return err
+		}
+		o.Shard, o.Shards = i, n
+	}
+	if (o.FailOnNew || o.changed("max-score-drop")) && o.BaselinePath == "" {
+		return cmdutil.Usagef("--fail-on-new and --max-score-drop compare with a baseline: add --baseline OLD.json")
+	}
 	return o.Output.Validate()
+}
+
+// ParseShard parses I/N with 1 <= I <= N.
+func ParseShard(s string) (int, int, error) {
+	var i, n int
+	if _, err := fmt.Sscanf(s, "%d/%d", &i, &n); err != nil || fmt.Sprintf("%d/%d", i, n) != s || n < 1 || i < 1 || i > n {
+		return 0, 0, cmdutil.Usagef("--shard %q: use I/N with 1 <= I <= N, e.g. 1/4", s)
+	}
+	return i, n, nil
 }
 
 func isCountBenchTime(s string) bool {
@@ -119,13 +172,22 @@ func isCountBenchTime(s string) bool {
 	return err == nil && n > 0
 }
 
-// Run runs the check and writes the report.
+// Run runs the check, applies the configuration, suppressions and
+// baseline, writes the report and applies the gates.
 func Run(ctx context.Context, o *Options) error {
+	if o.prepared == nil {
+		if err := o.Prepare(ctx); err != nil {
+			return err
+		}
+	}
 	rep, err := Collect(ctx, o)
 	if err != nil {
 		return err
 	}
-	return Emit(o.IO, rep, o.Output, o.Dir, o.MinScore, o.FailOn)
+	if err := Process(ctx, o, rep); err != nil {
+		return err
+	}
+	return emit(o, rep)
 }
 
 // Collect runs the checks and returns the scored report.
@@ -134,12 +196,9 @@ func Collect(ctx context.Context, o *Options) (*reports.Report, error) {
 	defer cancel()
 	prog := cmdutil.NewProgress(o.IO)
 	defer prog.Done()
-	outDir := ""
-	if o.Output.Out != "" && cmdutil.IsDir(o.Output.Out) {
-		outDir = o.Output.Out
-	}
 	rep, err := checks.Run(ctx, checks.Options{Dir: o.Dir, Patterns: o.Patterns, Only: o.Only, Skip: o.Skip,
-		OutDir: outDir, BenchTime: o.BenchTime, BenchCount: o.BenchCount, Timeout: o.Timeout, Progress: prog.Update})
+		OutDir: o.Output.Dir(), BenchTime: o.BenchTime, BenchCount: o.BenchCount, Timeout: o.Timeout, Progress: prog.Update,
+		Shard: o.Shard, Shards: o.Shards})
 	if err != nil && ctx.Err() == context.DeadlineExceeded {
 		return nil, cmdutil.Toolf("gocap check did not finish within --timeout %v: raise it or narrow the pattern", o.Timeout)
 	}

@@ -1,0 +1,206 @@
+package checkcmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/gocap/gocap/checks"
+	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/config"
+	"github.com/gocap/gocap/internal/gitdiff"
+	"github.com/gocap/gocap/internal/suppress"
+	"github.com/gocap/gocap/reports"
+)
+
+// prepared is what Prepare read before any work: the module, the config,
+// the baseline and the gate.
+type prepared struct {
+	root     string
+	module   string
+	cfg      *config.Config
+	weights  map[string]float64
+	baseline *reports.Report
+	gate     cmdutil.GateOptions
+}
+
+func (o *Options) changed(name string) bool { return o.Changed != nil && o.Changed(name) }
+
+// Prepare finds the module, loads .gocap.yaml (flags override it), reads
+// the baseline and checks --new-from-rev, so bad input fails before any
+// check runs.
+func (o *Options) Prepare(ctx context.Context) error {
+	root, mod, _, err := checks.FindModule(o.Dir)
+	if err != nil {
+		return err
+	}
+	p := &prepared{root: root, module: mod}
+	var ids []string
+	for _, c := range checks.All() {
+		ids = append(ids, c.ID)
+	}
+	path := o.ConfigPath
+	if path == "" && !o.NoConfig {
+		if path, err = config.Find(o.Dir, root); err != nil {
+			return cmdutil.Usagef("finding .gocap.yaml: %v", err)
+		}
+	}
+	if path != "" {
+		cfg, err := config.Load(path, ids)
+		if err != nil {
+			return cmdutil.Usagef("%v", strings.TrimPrefix(err.Error(), config.ErrInvalid.Error()+": "))
+		}
+		p.cfg = cfg
+		p.weights = cfg.Weights
+		if len(o.Only) == 0 {
+			o.Skip = append(o.Skip, cfg.Disabled()...)
+		}
+		g := cfg.Gate
+		if g.MinScore != nil && !o.changed("min-score") {
+			o.MinScore = *g.MinScore
+		}
+		if g.FailOn != "" && !o.changed("fail-on") {
+			o.FailOn = g.FailOn
+		}
+		if g.FailOnNew != nil && !o.changed("fail-on-new") {
+			o.FailOnNew = *g.FailOnNew
+		}
+		if g.MaxScoreDrop != nil && !o.changed("max-score-drop") {
+			o.MaxScoreDrop = *g.MaxScoreDrop
+		}
+	} else if !o.changed("max-score-drop") {
+		o.MaxScoreDrop = -1
+	}
+	if o.BaselinePath != "" {
+		b, err := reports.ReadFile(o.BaselinePath)
+		if err != nil {
+			return cmdutil.Usagef("--baseline %v", err)
+		}
+		if b.Module != mod {
+			return cmdutil.Usagef("--baseline %s is a report of module %q, not %q: pass a report of this module", o.BaselinePath, b.Module, mod)
+		}
+		p.baseline = b
+	}
+	if o.NewFromRev != "" {
+		if err := gitdiff.VerifyRev(ctx, root, o.NewFromRev); err != nil {
+			return cmdutil.Usagef("--new-from-rev: %v", err)
+		}
+	}
+	p.gate = cmdutil.GateOptions{MinScore: o.MinScore, FailOn: o.FailOn, FailOnNew: o.FailOnNew, MaxScoreDrop: o.MaxScoreDrop}
+	if p.baseline == nil {
+		p.gate.MaxScoreDrop = -1
+	}
+	o.prepared = p
+	return nil
+}
+
+// Process applies, in order: vendor/generated/config excludes,
+// //gocap:ignore directives, --new-from-rev, re-scoring with the config's
+// weights, and the baseline comparison.
+func Process(ctx context.Context, o *Options, rep *reports.Report) error {
+	p := o.prepared
+	suppress.Filter(rep, p.root, p.cfg)
+	files, err := goFiles(ctx, p.root, o.Patterns, o.Shard, o.Shards)
+	if err != nil {
+		return err
+	}
+	ds, err := suppress.Scan(p.root, files)
+	if err != nil {
+		return cmdutil.Toolf("reading //gocap:ignore directives: %v", err)
+	}
+	suppress.Apply(rep, ds)
+	if o.NewFromRev != "" {
+		ch, err := gitdiff.Changed(ctx, p.root, o.NewFromRev)
+		if err != nil {
+			if errors.Is(err, gitdiff.ErrBadRev) {
+				return cmdutil.Usagef("--new-from-rev: %v", err)
+			}
+			return cmdutil.Toolf("--new-from-rev: %v", err)
+		}
+		reports.FilterFindings(rep, func(f reports.Finding) bool {
+			if f.Line == 0 {
+				_, ok := ch[f.File]
+				return ok
+			}
+			return ch.Contains(f.File, f.Line)
+		})
+	}
+	reports.Score(rep, p.weights)
+	if p.baseline != nil {
+		reports.CompareBaseline(rep, p.baseline, o.BaselinePath)
+	}
+	return nil
+}
+
+// goFiles lists the Go files (tests included) of the module's packages
+// matching patterns, restricted to the shard.
+func goFiles(ctx context.Context, root string, patterns []string, shard, shards int) ([]string, error) {
+	if len(patterns) == 0 {
+		patterns = []string{"./..."}
+	}
+	pkgs, err := checks.ListPackages(ctx, root, patterns)
+	if err != nil {
+		return nil, err
+	}
+	if shards > 0 {
+		pkgs = checks.ShardPackages(pkgs, shard, shards)
+		if len(pkgs) == 0 {
+			return nil, nil
+		}
+	}
+	env := &checks.Env{Dir: root, Patterns: pkgs}
+	list, err := env.Packages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range list {
+		out = append(out, p.Files()...)
+	}
+	return out, nil
+}
+
+// emit writes the report, adds GitHub annotations on a GitHub runner, and
+// applies every gate.
+func emit(o *Options, rep *reports.Report) error {
+	p := o.prepared
+	ro := reports.RenderOptions{Color: o.IO.ColorEnabled(), Width: o.IO.Width(), Root: p.root}
+	if o.GitHubActions {
+		// SARIF and annotations want paths relative to the repository.
+		ro.PathPrefix = workspacePrefix(o.Workspace, p.root)
+	}
+	paths, err := o.Output.WriteWith(o.IO, rep, ro)
+	if err != nil {
+		return err
+	}
+	for _, path := range paths {
+		fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", path)
+	}
+	if o.GitHubActions && !(slices.Contains(o.Output.Formats, "github") && o.Output.Out == "") {
+		if err := reports.Render(o.IO.ErrOut, rep, "github", ro); err != nil {
+			return err
+		}
+	}
+	return cmdutil.GateWith(rep, p.gate)
+}
+
+// workspacePrefix is the module root relative to the GitHub workspace.
+func workspacePrefix(ws, root string) string {
+	if ws == "" {
+		return ""
+	}
+	if r, err := filepath.EvalSymlinks(ws); err == nil {
+		ws = r
+	}
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		root = r
+	}
+	rel, err := filepath.Rel(ws, root)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return ""
+	}
+	return filepath.ToSlash(rel)
+}

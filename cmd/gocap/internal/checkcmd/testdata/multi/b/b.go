@@ -1,0 +1,6 @@
+package b
+
+// B subtracts.
+func B(x, y int) int {
+  return x - y
+}

@@ -1,0 +1,4 @@
+package c
+
+// C is formatted.
+func C() int { return 1 }
