@@ -47,6 +47,10 @@ type Options struct {
 	// Changed reports whether a flag was given (flags override the config).
 	Changed func(name string) bool
 
+	// AfterCollect, when set, adds to the report after the checks ran and
+	// before suppressions, scoring and the gates (gocap run adds its labs).
+	AfterCollect func(ctx context.Context, rep *reports.Report) error
+
 	prepared *prepared
 }
 
@@ -84,14 +88,6 @@ Exit codes: 0 ok, 1 gate failed (--min-score, --fail-on), 2 bad input or usage,
 		},
 	}
 	AddFlags(cmd.Flags(), opts, &format)
-	f := cmd.Flags()
-	f.StringVar(&opts.ConfigPath, "config", "", "read this config file instead of finding .gocap.yaml")
-	f.BoolVar(&opts.NoConfig, "no-config", false, "ignore .gocap.yaml files")
-	f.StringVar(&opts.BaselinePath, "baseline", "", "compare with an earlier report (gocap JSON): findings become new, unchanged or fixed")
-	f.BoolVar(&opts.FailOnNew, "fail-on-new", false, "exit 1 when a finding is new since --baseline (with --fail-on: only new ones that severe)")
-	f.Float64Var(&opts.MaxScoreDrop, "max-score-drop", -1, "exit 1 when the score fell more than N points below --baseline's")
-	f.StringVar(&opts.NewFromRev, "new-from-rev", "", "keep only findings on lines changed since this git revision (working tree included)")
-	f.StringVar(&opts.ShardSpec, "shard", "", "check only shard I of N of the packages (I/N, e.g. 2/4); join the reports with gocap report merge")
 	opts.GitHubActions = os.Getenv("GITHUB_ACTIONS") == "true"
 	opts.Workspace = os.Getenv("GITHUB_WORKSPACE")
 	return cmd
@@ -109,6 +105,13 @@ func AddFlags(f *pflag.FlagSet, opts *Options, format *string) {
 	f.DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "time limit for the whole check")
 	f.StringVar(&opts.BenchTime, "bench-time", "100ms", "-benchtime for the pprof leg")
 	f.IntVar(&opts.BenchCount, "bench-count", 1, "-count for the pprof leg (repeat runs for statistics)")
+	f.StringVar(&opts.ConfigPath, "config", "", "read this config file instead of finding .gocap.yaml")
+	f.BoolVar(&opts.NoConfig, "no-config", false, "ignore .gocap.yaml files")
+	f.StringVar(&opts.BaselinePath, "baseline", "", "compare with an earlier report (gocap JSON): findings become new, unchanged or fixed")
+	f.BoolVar(&opts.FailOnNew, "fail-on-new", false, "exit 1 when a finding is new since --baseline (with --fail-on: only new ones that severe)")
+	f.Float64Var(&opts.MaxScoreDrop, "max-score-drop", -1, "exit 1 when the score fell more than N points below --baseline's")
+	f.StringVar(&opts.NewFromRev, "new-from-rev", "", "keep only findings on lines changed since this git revision (working tree included)")
+	f.StringVar(&opts.ShardSpec, "shard", "", "check only shard I of N of the packages (I/N, e.g. 2/4); join the reports with gocap report merge")
 }
 
 // Finish sets the patterns and formats and validates the options.
@@ -184,6 +187,11 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	if o.AfterCollect != nil {
+		if err := o.AfterCollect(ctx, rep); err != nil {
+			return err
+		}
+	}
 	if err := Process(ctx, o, rep); err != nil {
 		return err
 	}
@@ -203,17 +211,4 @@ func Collect(ctx context.Context, o *Options) (*reports.Report, error) {
 		return nil, cmdutil.Toolf("gocap check did not finish within --timeout %v: raise it or narrow the pattern", o.Timeout)
 	}
 	return rep, err
-}
-
-// Emit writes the report and applies the gates.
-func Emit(ios *iostreams.IOStreams, rep *reports.Report, out cmdutil.OutputSpec, dir string, minScore float64, failOn string) error {
-	root, _, _, _ := checks.FindModule(dir)
-	paths, err := out.Write(ios, rep, root)
-	if err != nil {
-		return err
-	}
-	for _, p := range paths {
-		fmt.Fprintf(ios.ErrOut, "wrote %s\n", p)
-	}
-	return cmdutil.Gate(rep, minScore, failOn)
 }

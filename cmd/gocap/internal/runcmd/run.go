@@ -5,11 +5,10 @@ package runcmd
 import (
 	"context"
 	"os"
-	"time"
+	"slices"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/cmd/gocap/internal/checkcmd"
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/iostreams"
@@ -22,13 +21,12 @@ var Registered []labs.Lab
 
 // Options of gocap run.
 type Options struct {
-	Check   checkcmd.Options
-	Labs    []string // empty: all
-	NoLabs  bool
-	NoCheck bool
+	Check  checkcmd.Options
+	Labs   []string // empty: all
+	NoLabs bool
 }
 
-// NewCmd builds the command.
+// NewCmd builds the command; runF replaces the work in tests.
 func NewCmd(ios *iostreams.IOStreams, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{}
 	opts.Check.IO = ios
@@ -39,15 +37,20 @@ func NewCmd(ios *iostreams.IOStreams, runF func(context.Context, *Options) error
 		Long: `Run gocap check on the current module and every registered hands-on lab
 (eBPF probes, WebAssembly sandbox, SPIFFE mTLS), scored into one report.
 
+Takes every flag of gocap check (config, baseline and gates included).
 Exit codes as gocap check.`,
 		RunE: func(c *cobra.Command, args []string) error {
+			opts.Check.Changed = c.Flags().Changed
 			if err := opts.Check.Finish(args, format); err != nil {
 				return err
 			}
 			for _, id := range opts.Labs {
 				if !known(id) {
-					return cmdutil.Usagef("--labs: unknown lab %q", id)
+					return cmdutil.Usagef("--labs: unknown lab %q: known labs are %v", id, ids())
 				}
+			}
+			if err := opts.Check.Prepare(c.Context()); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(c.Context(), opts)
@@ -58,77 +61,61 @@ Exit codes as gocap check.`,
 	checkcmd.AddFlags(cmd.Flags(), &opts.Check, &format)
 	cmd.Flags().StringSliceVar(&opts.Labs, "labs", nil, "run only these labs (comma list)")
 	cmd.Flags().BoolVar(&opts.NoLabs, "no-labs", false, "skip the hands-on labs")
-	cmd.Flags().BoolVar(&opts.NoCheck, "no-check", false, "skip gocap check, run only the labs")
+	opts.Check.GitHubActions = os.Getenv("GITHUB_ACTIONS") == "true"
+	opts.Check.Workspace = os.Getenv("GITHUB_WORKSPACE")
 	return cmd
 }
 
-func known(id string) bool {
+func known(id string) bool { return slices.Contains(ids(), id) }
+
+func ids() []string {
+	var out []string
 	for _, l := range Registered {
-		if l.ID == id {
-			return true
-		}
+		out = append(out, l.ID)
 	}
-	return false
+	return out
 }
 
-// Run performs the check and the labs and writes the report.
+// Run performs the check, then the labs, and writes one report.
 func Run(ctx context.Context, o *Options) error {
-	var rep *reports.Report
-	start := time.Now()
-	if !o.NoCheck {
-		r, err := checkcmd.Collect(ctx, &o.Check)
-		if err != nil {
-			return err
+	o.Check.AfterCollect = func(ctx context.Context, rep *reports.Report) error {
+		if o.NoLabs {
+			return nil
 		}
-		rep = r
-	} else {
-		rep = &reports.Report{SchemaVersion: reports.SchemaVersion, Tool: reports.Tool{Name: "gocap", Version: versionOf()}, Module: "(labs only)", Started: start.UTC(), Checks: []reports.Check{}}
+		return RunLabs(ctx, o.Check.IO, o.Labs, rep)
 	}
-	if !o.NoLabs {
-		prog := cmdutil.NewProgress(o.Check.IO)
-		for _, l := range Registered {
-			if len(o.Labs) > 0 && !contains(o.Labs, l.ID) {
-				continue
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			dir, err := os.MkdirTemp("", "gocap-lab-"+l.ID+"-")
-			if err != nil {
-				return cmdutil.Toolf("temp dir: %v", err)
-			}
-			prog.Update("lab "+l.ID, "running")
-			res := l.Run(ctx, labs.Options{WorkDir: dir, Progress: func(m string) { prog.Update("lab "+l.ID, m) }})
-			prog.Update("lab "+l.ID, "done")
-			os.RemoveAll(dir)
-			if res.ID == "" {
-				res.ID = l.ID
-			}
-			if res.Dimension == "" {
-				res.Dimension = l.Dimension
-			}
-			if res.Name == "" {
-				res.Name = l.Name
-			}
-			rep.Labs = append(rep.Labs, res)
+	return checkcmd.Run(ctx, &o.Check)
+}
+
+// RunLabs runs the registered labs (all, or those named in only) into rep.
+func RunLabs(ctx context.Context, ios *iostreams.IOStreams, only []string, rep *reports.Report) error {
+	prog := cmdutil.NewProgress(ios)
+	defer prog.Done()
+	for _, l := range Registered {
+		if len(only) > 0 && !slices.Contains(only, l.ID) {
+			continue
 		}
-		prog.Done()
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-	}
-	reports.Score(rep, nil)
-	rep.DurationMS = time.Since(start).Milliseconds()
-	return checkcmd.Emit(o.Check.IO, rep, o.Check.Output, o.Check.Dir, o.Check.MinScore, o.Check.FailOn)
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
+		dir, err := os.MkdirTemp("", "gocap-lab-"+l.ID+"-")
+		if err != nil {
+			return cmdutil.Toolf("temp dir for lab %s: %v", l.ID, err)
 		}
+		prog.Update("lab "+l.ID, "running")
+		res := l.Run(ctx, labs.Options{WorkDir: dir, Progress: func(m string) { prog.Update("lab "+l.ID, m) }})
+		prog.Update("lab "+l.ID, "done")
+		os.RemoveAll(dir)
+		if res.ID == "" {
+			res.ID = l.ID
+		}
+		if res.Dimension == "" {
+			res.Dimension = l.Dimension
+		}
+		if res.Name == "" {
+			res.Name = l.Name
+		}
+		rep.Labs = append(rep.Labs, res)
 	}
-	return false
+	return ctx.Err()
 }
-
-func versionOf() string { return checks.Version }
