@@ -138,11 +138,12 @@ int inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	if (ctx->family == AF_INET) {
 		__builtin_memset(e->saddr, 0, sizeof(e->saddr));
 		__builtin_memset(e->daddr, 0, sizeof(e->daddr));
-		__builtin_memcpy(e->saddr, ctx->saddr, 4);
-		__builtin_memcpy(e->daddr, ctx->daddr, 4);
+		bpf_probe_read_kernel(e->saddr, 4, ctx->saddr);
+		bpf_probe_read_kernel(e->daddr, 4, ctx->daddr);
 	} else {
-		__builtin_memcpy(e->saddr, ctx->saddr_v6, 16);
-		__builtin_memcpy(e->daddr, ctx->daddr_v6, 16);
+		// Reading ctx arrays through a moved pointer is not allowed.
+		bpf_probe_read_kernel(e->saddr, 16, ctx->saddr_v6);
+		bpf_probe_read_kernel(e->daddr, 16, ctx->daddr_v6);
 	}
 	struct tcp_sock *tp = (struct tcp_sock *)ctx->skaddr;
 	e->rx_bytes = BPF_CORE_READ(tp, bytes_received);
