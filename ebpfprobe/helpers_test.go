@@ -1,6 +1,7 @@
 package ebpfprobe
 
 import (
+	"os"
 	"testing"
 )
 
@@ -20,4 +21,9 @@ func noLeak(t *testing.T, fn func()) {
 	if after != before {
 		t.Errorf("kernel programs: %d before, %d after: a program leaked", before, after)
 	}
+}
+
+func netnsExists(name string) (bool, error) {
+	_, err := os.Stat("/run/netns/" + name)
+	return err == nil, err
 }
