@@ -5,7 +5,7 @@
 #include <bpf/bpf_helpers.h>
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_HASH); // an array with a constant key would be known non-NULL
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
