@@ -309,7 +309,7 @@ func attachKprobe() (string, error) {
 	l, err := link.Kprobe("do_sys_openat2", p, nil)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) && strings.Contains(err.Error(), "kprobe_events") {
-			return "", fmt.Errorf("tracefs has no kprobe_events: the kernel was built without CONFIG_KPROBE_EVENTS (%w)", err)
+			return "", errors.New("tracefs has no kprobe_events: the kernel was built without CONFIG_KPROBE_EVENTS")
 		}
 		return "", fmt.Errorf("kprobes unavailable: %w", err)
 	}

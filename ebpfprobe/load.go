@@ -101,6 +101,12 @@ func Inspect(path string, structChecks []string) (*ObjectReport, error) {
 		m := spec.Maps[name]
 		mr := MapReport{Name: name, Type: m.Type.String(), KeySize: m.KeySize, ValueSize: m.ValueSize, MaxEntries: m.MaxEntries, Flags: m.Flags}
 		var bad []string
+		if _, void := m.Key.(*btf.Void); void {
+			m.Key = nil
+		}
+		if _, void := m.Value.(*btf.Void); void {
+			m.Value = nil
+		}
 		if m.Key != nil {
 			mr.KeyBTF = btfName(m.Key)
 			if sz, err := btf.Sizeof(m.Key); err == nil && uint32(sz) != m.KeySize && m.KeySize != 0 {
