@@ -30,7 +30,7 @@ gocap uses (tracepoint, raw tracepoint, uprobe, TCX, cgroup_skb). kprobe and
 fentry are tested too and shown unsupported with the reason when missing.
 
 Exit 1 when a hook gocap needs does not work.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(c.Context(), o)

@@ -83,3 +83,11 @@ func plural(n int, s string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, s)
 }
+
+// noArgs rejects positional arguments with a usage error.
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return cmdutil.Usagef("unexpected argument %q (see %s --help)", args[0], c.CommandPath())
+	}
+	return nil
+}

@@ -39,7 +39,12 @@ MAP.value or a BTF struct name) with a Go struct's size and field offsets on
 amd64: the boundary where Go and the kernel must agree byte for byte.`,
 		Example: `  gocap ebpf load prog.o
   gocap ebpf load prog.o --check-struct events.value=event.go:Event`,
-		Args: cobra.ExactArgs(1),
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return cmdutil.Usagef("give one object file: gocap ebpf load FILE.o")
+			}
+			return nil
+		},
 		RunE: func(c *cobra.Command, args []string) error {
 			o.File = args[0]
 			if st, err := os.Stat(o.File); err != nil || st.IsDir() {

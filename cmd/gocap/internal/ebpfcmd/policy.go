@@ -49,7 +49,7 @@ succeed and denied ones fail, prints the counters and removes everything.`,
 		Example: `  gocap ebpf policy --demo
   gocap ebpf policy --iface eth0 --deny 203.0.113.0/24 --deny [2001:db8::/32]:443 --duration 1m
   gocap ebpf policy --cgroup /sys/fs/cgroup/unified/app.slice --deny 0.0.0.0/0:25`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := o.finish(); err != nil {
 				return err

@@ -41,7 +41,7 @@ log2 histogram of connect latency (bcc's layout) and a heatmap over time.
 --json streams one JSON object per connection instead.`,
 		Example: `  gocap ebpf tcp --duration 10s
   gocap ebpf tcp --port 443 --json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := checkDuration("duration", o.Duration); err != nil {
 				return err

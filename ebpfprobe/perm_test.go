@@ -1,0 +1,79 @@
+package ebpfprobe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestMain lets the test binary act as an unprivileged helper: with
+// GOCAP_EBPF_HELPER set it runs one probe and prints its error.
+func TestMain(m *testing.M) {
+	if what := os.Getenv("GOCAP_EBPF_HELPER"); what != "" {
+		var err error
+		switch what {
+		case "tcp":
+			_, err = TraceTCP(context.Background(), TCPOptions{}, func(Conn) {})
+		case "policy":
+			_, err = NewPolicy(nil, false)
+		case "load":
+			_, err = Inspect("tcp.o", nil)
+		}
+		var pe *PermissionError
+		if errors.As(err, &pe) {
+			fmt.Println("PERM:", pe.Error())
+			os.Exit(0)
+		}
+		fmt.Println("OTHER:", err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+// TestUnprivileged runs the probes as user nobody: each fails with one
+// PermissionError naming what is missing, before touching the kernel.
+func TestUnprivileged(t *testing.T) {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	obj, err := os.ReadFile(tcpObject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tcp.o"), obj, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "probe.test")
+	src, err := os.Open(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(dst, src)
+	src.Close()
+	dst.Close()
+	for what, want := range map[string]string{"tcp": "missing CAP_BPF, CAP_PERFMON", "policy": "missing CAP_BPF, CAP_NET_ADMIN", "load": "missing CAP_BPF, CAP_PERFMON"} {
+		cmd := exec.Command(bin)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOCAP_EBPF_HELPER="+what)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("%s: %v: %s", what, err, out)
+			continue
+		}
+		if !strings.HasPrefix(string(out), "PERM: "+want) {
+			t.Errorf("%s: %q, want PERM: %s", what, out, want)
+		}
+	}
+}
