@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"time"
 
 	"github.com/cilium/ebpf/link"
@@ -30,6 +31,10 @@ type Conn struct {
 	TxBytes  uint64         `json:"tx_bytes"`    // tcp_sock.bytes_acked
 	Family   int            `json:"family"`      // 4 or 6
 }
+
+// tcpPoll is how long a connection may wait in the ring buffer before the
+// reader looks (the program wakes it early only for a batch).
+const tcpPoll = 50 * time.Millisecond
 
 // TCPOptions filter what TraceTCP reports.
 type TCPOptions struct {
@@ -78,14 +83,17 @@ func TraceTCP(ctx context.Context, opts TCPOptions, emit func(Conn)) (TCPStats, 
 	}
 	defer rd.Close()
 
+	// The program wakes us only for batches: poll on a short deadline.
+	// When ctx ends, Flush makes ReadInto hand over what is left and then
+	// return ErrFlushed; Close (deferred) ends a read with ErrClosed.
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
 		select {
 		case <-ctx.Done():
+			rd.Flush()
 		case <-done:
 		}
-		rd.Close()
 	}()
 	if opts.Ready != nil {
 		opts.Ready()
@@ -96,8 +104,12 @@ func TraceTCP(ctx context.Context, opts TCPOptions, emit func(Conn)) (TCPStats, 
 	var rec ringbuf.Record
 	var ev bpf.TcpEvent
 	for {
+		rd.SetDeadline(time.Now().Add(tcpPoll))
 		if err := rd.ReadInto(&rec); err != nil {
-			if errors.Is(err, ringbuf.ErrClosed) {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				continue
+			}
+			if errors.Is(err, ringbuf.ErrFlushed) || errors.Is(err, ringbuf.ErrClosed) {
 				break
 			}
 			return st, fmt.Errorf("reading the ring buffer: %w", err)

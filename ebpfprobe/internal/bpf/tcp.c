@@ -11,6 +11,8 @@
 #define AF_INET6 10
 #define IPPROTO_TCP 6
 
+#define WAKEUP_BYTES (64 * 1024)
+
 enum {
 	ST_ESTABLISHED = 1,
 	ST_SYN_SENT = 2,
@@ -82,8 +84,12 @@ int inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	if (ctx->family != AF_INET && ctx->family != AF_INET6)
 		return 0;
 
-	__u64 sk = (__u64)ctx->skaddr;
 	int ns = ctx->newstate, os = ctx->oldstate;
+	// Only these transitions matter: return before any map work otherwise.
+	if (ns != ST_CLOSE && ns != ST_SYN_SENT && ns != ST_SYN_RECV &&
+	    ns != ST_ESTABLISHED && ns != ST_FIN_WAIT1 && ns != ST_LAST_ACK)
+		return 0;
+	__u64 sk = (__u64)ctx->skaddr;
 	__u64 now = bpf_ktime_get_ns();
 	struct sockinfo *si = bpf_map_lookup_elem(&socks, &sk);
 
@@ -148,7 +154,10 @@ int inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	struct tcp_sock *tp = (struct tcp_sock *)ctx->skaddr;
 	e->rx_bytes = BPF_CORE_READ(tp, bytes_received);
 	e->tx_bytes = BPF_CORE_READ(tp, bytes_acked);
-	bpf_ringbuf_submit(e, 0);
+	// Wake the reader only when a batch is waiting: it polls on a short
+	// deadline anyway, and a wakeup per event costs more than the event.
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
 	bpf_map_delete_elem(&socks, &sk);
 	return 0;
 }

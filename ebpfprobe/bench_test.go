@@ -1,0 +1,261 @@
+package ebpfprobe
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"golang.org/x/sys/unix"
+
+	"github.com/gocap/gocap/ebpfprobe/internal/bpf"
+)
+
+// loopbackConnects opens and closes n loopback connections to ln.
+func loopbackConnects(b *testing.B, addr string, n int) time.Duration {
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		c, err := net.Dial("tcp4", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+	}
+	return time.Since(start)
+}
+
+func acceptLoop(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		c.Close()
+	}
+}
+
+// programStats returns the run count and run time of the first loaded
+// program named name.
+func programStats(p *ebpf.Program) (uint64, time.Duration) {
+	st, err := p.Stats()
+	if err != nil {
+		return 0, 0
+	}
+	return st.RunCount, st.Runtime
+}
+
+// BenchmarkTCPTracerOverhead: a loopback connect/accept loop's throughput
+// with the tcp tracer detached and attached, interleaved, side by side.
+// Reports conns/s off and on, their ratio (goal ≥ 0.95), and the program's
+// own cost per event from the kernel's bpf stats.
+func BenchmarkTCPTracerOverhead(b *testing.B) {
+	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	if err != nil {
+		b.Fatalf("EnableStats: %v", err)
+	}
+	defer stats.Close()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go acceptLoop(ln)
+	addr := ln.Addr().String()
+	n := max(b.N, 200)
+	loopbackConnects(b, addr, 100) // warm up
+
+	var off, on time.Duration
+	var runs uint64
+	var runtime time.Duration
+	b.ResetTimer()
+	for round := 0; round < 3; round++ {
+		off += loopbackConnects(b, addr, n)
+
+		ctx, cancel := context.WithCancel(context.Background())
+		ready := make(chan struct{})
+		done := make(chan error, 1)
+		var seen int
+		var mu sync.Mutex
+		go func() {
+			_, err := TraceTCP(ctx, TCPOptions{Ready: func() { close(ready) }}, func(Conn) { mu.Lock(); seen++; mu.Unlock() })
+			done <- err
+		}()
+		select {
+		case <-ready:
+		case err := <-done:
+			b.Fatal(err)
+		}
+		on += loopbackConnects(b, addr, n)
+		// Per-event cost: read the tracer's program stats while attached.
+		if id, err := ebpf.ProgramGetNextID(0); err == nil {
+			for {
+				p, err := ebpf.NewProgramFromID(id)
+				if err == nil {
+					if info, err := p.Info(); err == nil && strings.HasPrefix(info.Name, "inet_sock_set") {
+						c, r := programStats(p)
+						runs += c
+						runtime += r
+					}
+					p.Close()
+				}
+				id, err = ebpf.ProgramGetNextID(id)
+				if err != nil {
+					break
+				}
+			}
+		}
+		cancel()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	total := float64(3 * n)
+	offRate, onRate := total/off.Seconds(), total/on.Seconds()
+	b.ReportMetric(offRate, "conns/s-off")
+	b.ReportMetric(onRate, "conns/s-on")
+	b.ReportMetric(onRate/offRate, "on/off-ratio")
+	if runs > 0 {
+		b.ReportMetric(float64(runtime.Nanoseconds())/float64(runs), "prog-ns/event")
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkRingbufConsumer: a raw tracepoint on sys_enter emits one event
+// per getppid(2) of this process; a Go reader decodes them. Reports events/s
+// decoded, events lost (counted in the kernel), and the program's ns/event.
+func BenchmarkRingbufConsumer(b *testing.B) {
+	if err := require(need{perf: true}); err != nil {
+		b.Fatal(err)
+	}
+	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	if err != nil {
+		b.Fatalf("EnableStats: %v", err)
+	}
+	defer stats.Close()
+	spec, err := bpf.LoadFlood()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := spec.Variables["target_tgid"].Set(uint32(os.Getpid())); err != nil {
+		b.Fatal(err)
+	}
+	var objs bpf.FloodObjects
+	if err := spec.LoadAndAssign(&objs, nil); err != nil {
+		b.Fatal(err)
+	}
+	defer objs.Close()
+	l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: "sys_enter", Program: objs.Flood})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	rd, err := ringbuf.NewReader(objs.FloodEvents)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rd.Close()
+
+	n := max(b.N, 1_000_000)
+	var got uint64
+	var lastSeq uint64
+	consumed := make(chan struct{})
+	go func() {
+		defer close(consumed)
+		var rec ringbuf.Record
+		for {
+			if err := rd.ReadInto(&rec); err != nil {
+				if errors.Is(err, ringbuf.ErrClosed) {
+					return
+				}
+				continue
+			}
+			lastSeq = binary.NativeEndian.Uint64(rec.RawSample[0:8]) // decode seq
+			_ = binary.NativeEndian.Uint64(rec.RawSample[8:16])      // and ts
+			got++
+			if got == uint64(n) {
+				return
+			}
+		}
+	}()
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < n/2; i++ {
+				syscall.Getppid()
+			}
+		}()
+	}
+	wg.Wait()
+	// Every produced event is either in the buffer or counted as dropped.
+	var vals []uint64
+	objs.FloodStats.Lookup(uint32(1), &vals)
+	var dropped uint64
+	for _, v := range vals {
+		dropped += v
+	}
+	if dropped == 0 {
+		select {
+		case <-consumed:
+		case <-time.After(10 * time.Second):
+			b.Errorf("consumed %d of %d events", got, n)
+		}
+	}
+	elapsed := time.Since(start)
+	rd.Close()
+	<-consumed
+	b.StopTimer()
+	c, r := programStats(objs.Flood)
+	b.ReportMetric(float64(got)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(dropped), "lost")
+	if c > 0 {
+		b.ReportMetric(float64(r.Nanoseconds())/float64(c), "prog-ns/event")
+	}
+	b.ReportMetric(0, "ns/op")
+	_ = lastSeq
+}
+
+// BenchmarkMallocTracerOverhead: an allocation-heavy Go program run plain
+// and under the mallocgc uprobe; reports ns per allocation off and on and
+// the overhead per allocation.
+func BenchmarkMallocTracerOverhead(b *testing.B) {
+	prog := buildAllocProg(b)
+	const n = "30000"
+	var off, on time.Duration
+	var allocs uint64
+	b.ResetTimer()
+	for i := 0; i < max(b.N, 1); i++ {
+		start := time.Now()
+		if out, err := exec.Command(prog, "-n", n).CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+		off += time.Since(start)
+		start = time.Now()
+		res, err := TraceMalloc(context.Background(), MallocOptions{Cmd: []string{prog, "-n", n}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		on += time.Since(start)
+		allocs += res.Count
+	}
+	b.StopTimer()
+	per := float64(allocs)
+	b.ReportMetric(float64(off.Nanoseconds())/per, "ns/alloc-off")
+	b.ReportMetric(float64(on.Nanoseconds())/per, "ns/alloc-on")
+	b.ReportMetric(float64((on-off).Nanoseconds())/per, "overhead-ns/alloc")
+	b.ReportMetric(0, "ns/op")
+}
