@@ -35,10 +35,13 @@ check-generate-ebpf:
 		echo "ebpf: $(EBPF_REJECT).o is stale: run 'make generate' and commit"; exit 1; fi; \
 	echo "ebpf: generated files are up to date"
 
-# Benchmarks: tracer on vs off, ringbuf consumer rate, per-event program cost,
-# malloc uprobe overhead. Needs root.
+# Benchmarks (root): tracer on vs off side by side, ringbuf consumer rate with
+# the kernel-side loss count, per-event program cost (bpf stats), malloc
+# uprobe overhead per allocation. Prints the raw lines, then a summary.
+EBPF_BENCH_OUT ?= /tmp/gocap-bench-ebpf.txt
 bench-ebpf:
-	$(GO) test -run '^$$' -bench . -benchtime 2s -count 1 ./ebpfprobe/ | tee /tmp/gocap-bench-ebpf.txt
-	@awk '/^Benchmark/ { print }' /tmp/gocap-bench-ebpf.txt >/dev/null
+	$(GO) test -run '^$$' -bench 'TCPTracer|Ringbuf' -benchtime 3000x -count 3 ./ebpfprobe/ | tee $(EBPF_BENCH_OUT)
+	$(GO) test -run '^$$' -bench 'MallocTracer' -benchtime 2x -count 1 ./ebpfprobe/ | tee -a $(EBPF_BENCH_OUT)
+	@awk -f mk/ebpf-bench.awk $(EBPF_BENCH_OUT)
 
 BENCH_TARGETS += bench-ebpf

@@ -79,12 +79,35 @@ func Open(path string) (*Binary, error) {
 		if p.Flags&elf.PF_X != 0 && p.Vaddr <= fn.Entry && fn.Entry < p.Vaddr+p.Memsz {
 			b.MallocgcOffset = fn.Entry - p.Vaddr + p.Off
 			found = true
+			code := make([]byte, 16)
+			if _, err := p.ReadAt(code, int64(fn.Entry-p.Vaddr)); err == nil {
+				b.MallocgcOffset += uint64(pushOffset(code))
+			}
 		}
 	}
 	if !found {
 		return nil, fmt.Errorf("%s: runtime.mallocgc is outside every executable segment: %w", path, ErrNotGo)
 	}
 	return b, nil
+}
+
+// pushOffset finds the PUSHQ BP that follows Go's stack-bound check at the
+// start of a function (CMPQ SP, 16(R14); JBE morestack; PUSHQ BP) and
+// returns its offset, or 0 when the prologue looks different. Probing there
+// instead of at the entry counts a call once even when it grows its stack
+// (the entry runs again after morestack), RAX still holds the first
+// argument, and the kernel can emulate a push instead of single-stepping it.
+func pushOffset(code []byte) int {
+	if len(code) < 16 || code[0] != 0x49 || code[1] != 0x3b || code[2] != 0x66 || code[3] != 0x10 {
+		return 0
+	}
+	switch {
+	case code[4] == 0x76 && code[6] == 0x55: // JBE rel8
+		return 6
+	case code[4] == 0x0f && code[5] == 0x86 && code[10] == 0x55: // JBE rel32
+		return 10
+	}
+	return 0
 }
 
 func atLeast117(v string) bool {
