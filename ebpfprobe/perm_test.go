@@ -34,7 +34,22 @@ func TestMain(m *testing.M) {
 		fmt.Println("OTHER:", err)
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	// The leak checks count programs kernel-wide: hold a lock so the other
+	// eBPF test binary (cmd/gocap/internal/ebpfcmd) never runs alongside.
+	unlock := lockEBPFTests()
+	code := m.Run()
+	unlock()
+	os.Exit(code)
+}
+
+// lockEBPFTests takes the machine-wide lock of gocap's eBPF tests.
+func lockEBPFTests() func() {
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "gocap-ebpf-tests.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return func() {}
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }
 }
 
 // TestUnprivileged runs the probes as user nobody: each fails with one

@@ -2,7 +2,6 @@ package ebpfcmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -46,9 +45,7 @@ Exit 1 when a hook gocap needs does not work.`,
 func RunDoctor(ctx context.Context, o *DoctorOptions) error {
 	r := ebpfprobe.Doctor(ctx)
 	if o.JSON {
-		enc := json.NewEncoder(o.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
+		if err := writeJSON(o.IO.Out, r); err != nil {
 			return err
 		}
 	} else {

@@ -5,8 +5,10 @@ package ebpfcmd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -90,4 +92,11 @@ func noArgs(c *cobra.Command, args []string) error {
 		return cmdutil.Usagef("unexpected argument %q (see %s --help)", args[0], c.CommandPath())
 	}
 	return nil
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

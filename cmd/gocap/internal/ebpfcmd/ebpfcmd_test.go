@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +18,20 @@ import (
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/iostreams"
 )
+
+// TestMain holds the lock that keeps gocap's two eBPF test binaries apart:
+// their leak checks count kernel programs machine-wide.
+func TestMain(m *testing.M) {
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "gocap-ebpf-tests.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err == nil {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+	}
+	code := m.Run()
+	if f != nil {
+		f.Close()
+	}
+	os.Exit(code)
+}
 
 // run executes `gocap ebpf ARGS` and returns stdout, stderr and the exit code.
 func run(t *testing.T, args ...string) (string, string, int) {

@@ -2,7 +2,6 @@ package ebpfcmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -76,9 +75,7 @@ func RunLoad(_ context.Context, o *LoadOptions) error {
 	}
 	out := o.IO.Out
 	if o.JSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if e := enc.Encode(rep); e != nil {
+		if e := writeJSON(out, rep); e != nil {
 			return e
 		}
 		return mapErr("load", err)

@@ -2,7 +2,6 @@ package ebpfcmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -114,9 +113,7 @@ func RunMalloc(ctx context.Context, o *MallocOptions) error {
 	}
 	out := o.IO.Out
 	if o.JSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return writeJSON(out, res)
 	}
 	fmt.Fprintf(out, "%s (%s, pid %d) for %v\n", res.Exe, res.GoVersion, res.PID, res.Duration.Round(time.Millisecond))
 	fmt.Fprintf(out, "%d allocations, %s, %.0f allocs/s, %d stack samples (1 per %s), %d lost\n\n",

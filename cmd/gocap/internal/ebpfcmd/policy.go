@@ -2,7 +2,6 @@ package ebpfcmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"time"
@@ -167,9 +166,7 @@ func policyErr(err error) error {
 
 func printHits(o *PolicyOptions, h ebpfprobe.PolicyHits) error {
 	if o.JSON {
-		enc := json.NewEncoder(o.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(h)
+		return writeJSON(o.IO.Out, h)
 	}
 	fmt.Fprintf(o.IO.Out, "%10s  %s\n", "HITS", "RULE")
 	for _, r := range h.Rules {
@@ -185,9 +182,7 @@ func runDemo(ctx context.Context, o *PolicyOptions) error {
 		return mapErr("policy --demo", err)
 	}
 	if o.JSON {
-		enc := json.NewEncoder(o.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := writeJSON(o.IO.Out, res); err != nil {
 			return err
 		}
 	} else {
