@@ -87,3 +87,27 @@ func TestTraceMallocRejectsNonGo(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceMallocPID attaches to a running process by pid for a while.
+func TestTraceMallocPID(t *testing.T) {
+	prog := buildAllocProg(t)
+	cmd := exec.Command(prog, "-n", "2000", "-loop", "20s")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	noLeak(t, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 800*time.Millisecond)
+		defer cancel()
+		res, err := TraceMalloc(ctx, MallocOptions{PID: cmd.Process.Pid, SampleBytes: 64 << 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Count < 1000 || res.PerSecond <= 0 || res.PID != cmd.Process.Pid {
+			t.Errorf("count %d rate %.0f pid %d", res.Count, res.PerSecond, res.PID)
+		}
+		if len(res.Sites) == 0 || res.Sites[0].Function != "main.allocPages" {
+			t.Errorf("sites %+v", res.Sites)
+		}
+	})
+}

@@ -97,10 +97,10 @@ func PolicyDemo(ctx context.Context, progress func(string)) (*DemoResult, error)
 		netns.IP(c, "netns", "del", nsB)
 	}
 	progress("creating namespaces " + nsA + ", " + nsB)
+	defer cleanup() // also when an `ip` below is killed half-way
 	if err := netns.IP(ctx, "netns", "add", nsA); err != nil {
 		return nil, err
 	}
-	defer cleanup()
 	if err := netns.IP(ctx, "netns", "add", nsB); err != nil {
 		return nil, err
 	}

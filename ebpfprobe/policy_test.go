@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -222,4 +223,24 @@ func TestPolicyDemo(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPolicyDemoCancel: cancelled mid-way, the demo still removes its
+// namespaces and unloads its programs.
+func TestPolicyDemoCancel(t *testing.T) {
+	before, _ := filepath.Glob("/run/netns/gocap-*")
+	noLeak(t, func() {
+		for _, d := range []time.Duration{50 * time.Millisecond, 300 * time.Millisecond} {
+			ctx, cancel := context.WithTimeout(context.Background(), d)
+			_, err := PolicyDemo(ctx, nil)
+			cancel()
+			if err == nil {
+				t.Errorf("cancel after %v: demo finished anyway", d)
+			}
+		}
+	})
+	after, _ := filepath.Glob("/run/netns/gocap-*")
+	if len(after) != len(before) {
+		t.Errorf("namespaces left behind: before %v, after %v", before, after)
+	}
 }
