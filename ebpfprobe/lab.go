@@ -274,7 +274,7 @@ func labMalloc(ctx context.Context, workDir string) (string, []reports.Metric, e
 	ms := []reports.Metric{
 		{Name: "allocations", Value: float64(res.Count)},
 		{Name: "bytes", Value: float64(res.Bytes), Unit: "B"},
-		{Name: "allocs_per_second", Value: res.PerSecond, Unit: "1/s"},
+		{Name: "allocs_per_second", Value: res.PerSecond, Unit: "allocs/s"},
 		{Name: "stack_samples", Value: float64(res.Samples)},
 		{Name: "lost_samples", Value: float64(res.Lost)},
 	}
