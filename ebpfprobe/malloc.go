@@ -184,15 +184,25 @@ func TraceMalloc(ctx context.Context, o MallocOptions) (*MallocResult, error) {
 
 	start := time.Now()
 	stop := make(chan struct{})
-	var exited chan error
+	var exited chan struct{}
+	var waitErr error
 	if cmd != nil {
 		if err := syscall.PtraceDetach(pid); err != nil {
 			cmd.Process.Kill()
 			cmd.Wait()
 			return nil, fmt.Errorf("resuming %s: %w", o.Cmd[0], err)
 		}
-		exited = make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
+		exited = make(chan struct{})
+		go func() {
+			waitErr = cmd.Wait()
+			close(exited)
+			// Let the reader drain the last samples, then end its loop.
+			select {
+			case <-time.After(50 * time.Millisecond):
+			case <-stop:
+			}
+			rd.Close()
+		}()
 	}
 	go func() {
 		select {
@@ -204,16 +214,6 @@ func TraceMalloc(ctx context.Context, o MallocOptions) (*MallocResult, error) {
 		}
 		rd.Close()
 	}()
-	if exited != nil {
-		go func() {
-			err := <-exited
-			res.ExitCode = exitCode(err)
-			exited <- err // hand it back for the final wait
-			// Let the last samples arrive, then end the read loop.
-			time.Sleep(50 * time.Millisecond)
-			rd.Close()
-		}()
-	}
 	if o.Ready != nil {
 		o.Ready()
 	}
@@ -239,6 +239,7 @@ func TraceMalloc(ctx context.Context, o MallocOptions) (*MallocResult, error) {
 	close(stop)
 	if exited != nil {
 		<-exited
+		res.ExitCode = exitCode(waitErr)
 	}
 	res.Duration = time.Since(start)
 	if err := readMallocTotals(&objs, res); err != nil {

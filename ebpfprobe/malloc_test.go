@@ -111,3 +111,28 @@ func TestTraceMallocPID(t *testing.T) {
 		}
 	})
 }
+
+// TestTraceMallocCommandCancel: Ctrl-C (ctx) kills the started command and
+// returns what was counted; a failing command's exit status is kept.
+func TestTraceMallocCommandCancel(t *testing.T) {
+	prog := buildAllocProg(t)
+	noLeak(t, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		res, err := TraceMalloc(ctx, MallocOptions{Cmd: []string{prog, "-n", "1000", "-loop", "30s"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if time.Since(start) > 5*time.Second || res.Count == 0 {
+			t.Errorf("took %v, counted %d", time.Since(start), res.Count)
+		}
+		res, err = TraceMalloc(context.Background(), MallocOptions{Cmd: []string{prog, "-no-such-flag"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != 2 {
+			t.Errorf("exit code %d, want 2 (flag error)", res.ExitCode)
+		}
+	})
+}
