@@ -2,12 +2,12 @@ package ebpfprobe
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"time"
+	"unsafe"
 
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
@@ -102,7 +102,6 @@ func TraceTCP(ctx context.Context, opts TCPOptions, emit func(Conn)) (TCPStats, 
 	// ktime (CLOCK_MONOTONIC) to wall clock.
 	offset := time.Now().UnixNano() - int64(monoNow())
 	var rec ringbuf.Record
-	var ev bpf.TcpEvent
 	for {
 		rd.SetDeadline(time.Now().Add(tcpPoll))
 		if err := rd.ReadInto(&rec); err != nil {
@@ -114,11 +113,15 @@ func TraceTCP(ctx context.Context, opts TCPOptions, emit func(Conn)) (TCPStats, 
 			}
 			return st, fmt.Errorf("reading the ring buffer: %w", err)
 		}
-		if _, err := binary.Decode(rec.RawSample, binary.NativeEndian, &ev); err != nil {
-			return st, fmt.Errorf("decoding a tcp event: %w", err)
+		// The record is a struct event in host layout (bpf2go's TcpEvent
+		// mirrors it, checked by TestTcpEventLayout): read it in place
+		// instead of decoding through reflection.
+		if len(rec.RawSample) < int(unsafe.Sizeof(bpf.TcpEvent{})) {
+			return st, fmt.Errorf("short tcp event: %d bytes", len(rec.RawSample))
 		}
+		ev := (*bpf.TcpEvent)(unsafe.Pointer(&rec.RawSample[0]))
 		st.Events++
-		c := decodeConn(&ev, offset)
+		c := decodeConn(ev, offset)
 		if opts.PID != 0 && int(c.PID) != opts.PID {
 			continue
 		}

@@ -6,9 +6,14 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cilium/ebpf/btf"
+
+	"github.com/gocap/gocap/ebpfprobe/internal/bpf"
 )
 
 // TestTraceTCP makes connections on 127.0.0.1 and ::1 and a refused one,
@@ -148,4 +153,35 @@ func TestTraceTCP(t *testing.T) {
 			t.Errorf("refused connect: refused=%v latency=%v", r.Refused, r.Latency)
 		}
 	})
+}
+
+// TestTcpEventLayout: TraceTCP reads records in place as bpf.TcpEvent; the
+// Go struct must have exactly the C struct's size and field offsets.
+func TestTcpEventLayout(t *testing.T) {
+	spec, err := bpf.LoadTcp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st *btf.Struct
+	if err := spec.Types.TypeByName("event", &st); err != nil {
+		t.Fatal(err)
+	}
+	gt := reflect.TypeOf(bpf.TcpEvent{})
+	if uintptr(st.Size) != gt.Size() {
+		t.Errorf("size: C %d, Go %d", st.Size, gt.Size())
+	}
+	var goOffs []uintptr
+	for i := 0; i < gt.NumField(); i++ {
+		if f := gt.Field(i); f.Name != "_" && f.Type.Size() > 0 { // "_": bpf2go padding
+			goOffs = append(goOffs, f.Offset)
+		}
+	}
+	if len(goOffs) != len(st.Members) {
+		t.Fatalf("fields: C %d, Go %d", len(st.Members), len(goOffs))
+	}
+	for i, m := range st.Members {
+		if uintptr(m.Offset.Bytes()) != goOffs[i] {
+			t.Errorf("field %s: C offset %d, Go %d", m.Name, m.Offset.Bytes(), goOffs[i])
+		}
+	}
 }
