@@ -241,3 +241,47 @@ func TestRenderHist(t *testing.T) {
 		t.Error("log2Slot differs from bcc's buckets")
 	}
 }
+
+// TestTCPCommandJSON: --json streams one object per connection.
+func TestTCPCommandJSON(t *testing.T) {
+	ln, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	ios, _, out, _ := iostreams.Test()
+	o := &TCPOptions{IO: ios, JSON: true, Duration: time.Second, Port: port, PID: os.Getpid(), Ready: func() {
+		go func() {
+			if c, err := net.Dial("tcp6", ln.Addr().String()); err == nil {
+				c.Close()
+			}
+		}()
+	}}
+	if err := RunTCP(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	active := 0
+	for _, l := range lines {
+		var c ebpfprobe.Conn
+		if err := json.Unmarshal([]byte(l), &c); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		if c.Active && c.Remote.Port() == uint16(port) && c.Family == 6 && c.Latency > 0 {
+			active++
+		}
+	}
+	if active != 1 {
+		t.Errorf("want 1 active IPv6 connection to port %d, got output:\n%s", port, out.String())
+	}
+}
