@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestMain lets the test binary act as an unprivileged helper: with
@@ -25,6 +27,19 @@ func TestMain(m *testing.M) {
 			_, err = NewPolicy(nil, false)
 		case "load":
 			_, err = Inspect("tcp.o", nil)
+		case "connect":
+			// Used by TestPolicyCgroup: connect to each address in
+			// GOCAP_EBPF_TARGETS, print ok or the error.
+			for _, a := range strings.Fields(os.Getenv("GOCAP_EBPF_TARGETS")) {
+				c, err := net.DialTimeout("tcp", a, time.Second)
+				if err != nil {
+					fmt.Println(a, "error:", err)
+					continue
+				}
+				c.Close()
+				fmt.Println(a, "ok")
+			}
+			os.Exit(0)
 		}
 		var pe *PermissionError
 		if errors.As(err, &pe) {

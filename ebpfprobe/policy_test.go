@@ -3,9 +3,13 @@ package ebpfprobe
 import (
 	"context"
 	"encoding/binary"
+	"net"
 	"net/netip"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -243,4 +247,76 @@ func TestPolicyDemoCancel(t *testing.T) {
 	if len(after) != len(before) {
 		t.Errorf("namespaces left behind: before %v, after %v", before, after)
 	}
+}
+
+// TestPolicyCgroup enforces a rule with cgroup_skb on a fresh cgroup and
+// starts a process inside it: its denied connect fails (SYN dropped), its
+// allowed one succeeds; the test's own connects (outside the cgroup) are
+// untouched.
+func TestPolicyCgroup(t *testing.T) {
+	root, err := cgroup2Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp(root, "gocap-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(dir)
+	var lns []net.Listener
+	for i := 0; i < 2; i++ {
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go acceptLoop(ln)
+		lns = append(lns, ln)
+	}
+	allowed, denied := lns[0].Addr().String(), lns[1].Addr().String()
+	noLeak(t, func() {
+		r, err := ParseRule(Deny, denied)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := NewPolicy([]Rule{r}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		if err := p.AttachCgroup(dir, Egress); err != nil {
+			t.Fatal(err)
+		}
+		cg, err := os.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cg.Close()
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "GOCAP_EBPF_HELPER=connect", "GOCAP_EBPF_TARGETS="+allowed+" "+denied)
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(cg.Fd())}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("helper: %v: %s", err, out)
+		}
+		s := string(out)
+		if !strings.Contains(s, allowed+" ok") {
+			t.Errorf("allowed connect failed: %s", s)
+		}
+		if !strings.Contains(s, denied+" error:") {
+			t.Errorf("denied connect succeeded: %s", s)
+		}
+		if c, err := net.Dial("tcp4", denied); err != nil {
+			t.Errorf("outside the cgroup the connect must work: %v", err)
+		} else {
+			c.Close()
+		}
+		h, err := p.Hits()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Rules[0].Hits == 0 || h.Unmatched == 0 {
+			t.Errorf("hits %+v", h)
+		}
+	})
 }
