@@ -40,7 +40,7 @@ check-generate-ebpf:
 # uprobe overhead per allocation. Prints the raw lines, then a summary.
 EBPF_BENCH_OUT ?= /tmp/gocap-bench-ebpf.txt
 bench-ebpf:
-	$(GO) test -run '^$$' -bench 'TCPTracer|Ringbuf' -benchtime 3000x -count 3 ./ebpfprobe/ | tee $(EBPF_BENCH_OUT)
+	$(GO) test -run '^$$' -bench 'TCPTracer|Ringbuf' -benchtime 2000x -count 5 ./ebpfprobe/ | tee $(EBPF_BENCH_OUT)
 	$(GO) test -run '^$$' -bench 'MallocTracer' -benchtime 2x -count 1 ./ebpfprobe/ | tee -a $(EBPF_BENCH_OUT)
 	@awk -f mk/ebpf-bench.awk $(EBPF_BENCH_OUT)
 
