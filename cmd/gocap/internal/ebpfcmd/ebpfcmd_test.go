@@ -156,20 +156,7 @@ func TestDoctorCommand(t *testing.T) {
 // histogram and a heatmap.
 func TestTCPCommand(t *testing.T) {
 	leakFree(t, func() {
-		ln, err := net.Listen("tcp4", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				c.Close()
-			}
-		}()
+		ln := serve(t, "tcp4", "127.0.0.1:0")
 		port := ln.Addr().(*net.TCPAddr).Port
 		ios, _, out, _ := iostreams.Test()
 		o := &TCPOptions{IO: ios, Duration: 1500 * time.Millisecond, Port: port, Ready: func() {
@@ -244,20 +231,7 @@ func TestRenderHist(t *testing.T) {
 
 // TestTCPCommandJSON: --json streams one object per connection.
 func TestTCPCommandJSON(t *testing.T) {
-	ln, err := net.Listen("tcp6", "[::1]:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	ln := serve(t, "tcp6", "[::1]:0")
 	port := ln.Addr().(*net.TCPAddr).Port
 	ios, _, out, _ := iostreams.Test()
 	o := &TCPOptions{IO: ios, JSON: true, Duration: time.Second, Port: port, PID: os.Getpid(), Ready: func() {
@@ -284,4 +258,24 @@ func TestTCPCommandJSON(t *testing.T) {
 	if active != 1 {
 		t.Errorf("want 1 active IPv6 connection to port %d, got output:\n%s", port, out.String())
 	}
+}
+
+// serve listens on addr and accepts and closes connections until the test ends.
+func serve(t *testing.T, network, addr string) net.Listener {
+	t.Helper()
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return ln
 }
