@@ -1,0 +1,73 @@
+package ebpfcmd
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gocap/gocap/ebpfprobe"
+	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/iostreams"
+)
+
+// DoctorOptions of gocap ebpf doctor.
+type DoctorOptions struct {
+	IO   *iostreams.IOStreams
+	JSON bool
+}
+
+// NewDoctorCmd builds `gocap ebpf doctor`.
+func NewDoctorCmd(ios *iostreams.IOStreams, runF func(context.Context, *DoctorOptions) error) *cobra.Command {
+	o := &DoctorOptions{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "What this kernel and process can do for eBPF, with a real attach test per hook",
+		Long: `Report the kernel version, BTF, capabilities, tracefs (mounted when missing and
+root), bpffs, program and map types, and attach a tiny program to every hook
+gocap uses (tracepoint, raw tracepoint, uprobe, TCX, cgroup_skb). kprobe and
+fentry are tested too and shown unsupported with the reason when missing.
+
+Exit 1 when a hook gocap needs does not work.`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(c.Context(), o)
+			}
+			return RunDoctor(c.Context(), o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+// RunDoctor runs the doctor and prints each verdict with its fix.
+func RunDoctor(ctx context.Context, o *DoctorOptions) error {
+	r := ebpfprobe.Doctor(ctx)
+	if o.JSON {
+		if err := writeJSON(o.IO.Out, r); err != nil {
+			return err
+		}
+	} else {
+		area := ""
+		for _, it := range r.Items {
+			if it.Area != area {
+				area = it.Area
+				fmt.Fprintf(o.IO.Out, "%s\n", area)
+			}
+			mark := map[ebpfprobe.Status]string{ebpfprobe.StatusOK: "ok  ", ebpfprobe.StatusWarn: "warn", ebpfprobe.StatusFail: "FAIL", ebpfprobe.StatusUnsupported: "n/a "}[it.Status]
+			fmt.Fprintf(o.IO.Out, "  %s %-38s %s\n", mark, it.Name, it.Detail)
+			if it.Fix != "" && it.Status != ebpfprobe.StatusOK {
+				label := "fix:"
+				if it.Status == ebpfprobe.StatusUnsupported {
+					label = "note:"
+				}
+				fmt.Fprintf(o.IO.Out, "       %-38s %s %s\n", "", label, it.Fix)
+			}
+		}
+	}
+	if !r.OK() {
+		return &cmdutil.GateError{Reason: "a hook gocap needs does not work (see the FAIL lines)"}
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package ebpfcmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gocap/gocap/ebpfprobe"
+	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/iostreams"
+)
+
+// LoadOptions of gocap ebpf load.
+type LoadOptions struct {
+	IO          *iostreams.IOStreams
+	File        string
+	CheckStruct []string
+	JSON        bool
+}
+
+// NewLoadCmd builds `gocap ebpf load`.
+func NewLoadCmd(ios *iostreams.IOStreams, runF func(context.Context, *LoadOptions) error) *cobra.Command {
+	o := &LoadOptions{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "load FILE.o",
+		Short: "Load an eBPF object: verifier stats per program, map sizes vs BTF, then unload",
+		Long: `Parse an eBPF ELF object (a CollectionSpec), load it so the verifier runs, and
+report every program (type, instructions, instructions the verifier processed,
+states) and map (type, key/value sizes against their BTF types). On rejection
+the verifier log's tail is shown and the exit code is 1. Everything is unloaded
+before gocap exits.
+
+--check-struct NAME=FILE.go:Type compares a BTF layout (NAME: MAP.key,
+MAP.value or a BTF struct name) with a Go struct's size and field offsets on
+amd64: the boundary where Go and the kernel must agree byte for byte.`,
+		Example: `  gocap ebpf load prog.o
+  gocap ebpf load prog.o --check-struct events.value=event.go:Event`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return cmdutil.Usagef("give one object file: gocap ebpf load FILE.o")
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			o.File = args[0]
+			if st, err := os.Stat(o.File); err != nil || st.IsDir() {
+				return cmdutil.Usagef("%s: no such file (give a compiled eBPF object, e.g. clang -target bpf -c prog.c -o prog.o)", o.File)
+			}
+			if runF != nil {
+				return runF(c.Context(), o)
+			}
+			return RunLoad(c.Context(), o)
+		},
+	}
+	cmd.Flags().StringArrayVar(&o.CheckStruct, "check-struct", nil, "NAME=FILE.go:Type: compare a BTF layout with a Go struct (repeatable)")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+// RunLoad inspects the object and prints the report.
+func RunLoad(_ context.Context, o *LoadOptions) error {
+	rep, err := ebpfprobe.Inspect(o.File, o.CheckStruct)
+	var rj *ebpfprobe.RejectedError
+	if err != nil && !errors.As(err, &rj) {
+		if rep == nil && !errors.Is(err, ebpfprobe.ErrBadObject) {
+			var pe *ebpfprobe.PermissionError
+			if !errors.As(err, &pe) {
+				return cmdutil.Usagef("ebpf load: %v", err) // --check-struct problems
+			}
+		}
+		return mapErr("load", err)
+	}
+	out := o.IO.Out
+	if o.JSON {
+		if e := writeJSON(out, rep); e != nil {
+			return e
+		}
+		return mapErr("load", err)
+	}
+	fmt.Fprintf(out, "%s\n\nprograms:\n", rep.File)
+	fmt.Fprintf(out, "  %-28s %-16s %-32s %7s %10s %7s %7s\n", "NAME", "TYPE", "SECTION", "INSNS", "PROCESSED", "STATES", "PEAK")
+	for _, p := range rep.Programs {
+		fmt.Fprintf(out, "  %-28s %-16s %-32s %7d %10d %7d %7d\n", p.Name, p.Type, p.Section, p.Instructions, p.Processed, p.TotalStates, p.PeakStates)
+	}
+	fmt.Fprintf(out, "\nmaps:\n  %-20s %-14s %5s %6s %8s  %s\n", "NAME", "TYPE", "KEY", "VALUE", "ENTRIES", "BTF")
+	for _, m := range rep.Maps {
+		btfs := m.KeyBTF
+		if m.ValueBTF != "" {
+			btfs += " → " + m.ValueBTF
+		}
+		fmt.Fprintf(out, "  %-20s %-14s %5d %6d %8d  %s\n", m.Name, m.Type, m.KeySize, m.ValueSize, m.MaxEntries, btfs)
+		if m.Mismatch != "" {
+			fmt.Fprintf(out, "  %-20s MISMATCH: %s\n", "", m.Mismatch)
+		}
+	}
+	for _, s := range rep.Structs {
+		verdict := "layouts agree"
+		if len(s.Problems) > 0 {
+			verdict = fmt.Sprintf("%d problem(s)", len(s.Problems))
+		}
+		fmt.Fprintf(out, "\nstruct check %s: BTF %s vs Go %s: %s\n", s.Spec, s.BTFType, s.GoType, verdict)
+		for _, p := range s.Problems {
+			fmt.Fprintf(out, "  - %s\n", p)
+		}
+	}
+	if rep.Rejected != nil {
+		fmt.Fprintf(out, "\nREJECTED program %s: %s\nverifier log (tail):\n", rep.Rejected.Program, rep.Rejected.Error)
+		for _, l := range rep.Rejected.LogTail {
+			fmt.Fprintf(out, "  %s\n", l)
+		}
+		return mapErr("load", err)
+	}
+	fmt.Fprintln(out, "\nloaded, verified and unloaded")
+	for _, s := range rep.Structs {
+		if len(s.Problems) > 0 {
+			return &cmdutil.GateError{Reason: "a --check-struct layout does not match"}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,131 @@
+package ebpfcmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gocap/gocap/ebpfprobe"
+	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/iostreams"
+)
+
+// TCPOptions of gocap ebpf tcp.
+type TCPOptions struct {
+	IO       *iostreams.IOStreams
+	Duration time.Duration
+	PID      int
+	Port     int
+	JSON     bool
+	// Ready is called once the tracer is attached (tests, the lab).
+	Ready func()
+}
+
+// NewTCPCmd builds `gocap ebpf tcp`.
+func NewTCPCmd(ios *iostreams.IOStreams, runF func(context.Context, *TCPOptions) error) *cobra.Command {
+	o := &TCPOptions{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "tcp",
+		Short: "Trace TCP connection lifecycles (sock:inet_sock_set_state tracepoint)",
+		Long: `Trace every TCP connection that opens and closes while gocap watches, from the
+sock:inet_sock_set_state tracepoint (no kprobes) through a ring buffer: pid and
+command, local and remote address and port (IPv4 and IPv6), connect latency
+(SYN_SENT → ESTABLISHED, or → CLOSE for a refused connect), lifespan, and bytes
+received/acked at close. One line per connection as it closes; at the end a
+log2 histogram of connect latency (bcc's layout) and a heatmap over time.
+
+--json streams one JSON object per connection instead.`,
+		Example: `  gocap ebpf tcp --duration 10s
+  gocap ebpf tcp --port 443 --json`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := checkDuration("duration", o.Duration); err != nil {
+				return err
+			}
+			if o.PID < 0 {
+				return cmdutil.Usagef("--pid %d: must be a process id", o.PID)
+			}
+			if o.Port < 0 || o.Port > 65535 {
+				return cmdutil.Usagef("--port %d: must be 1-65535", o.Port)
+			}
+			if runF != nil {
+				return runF(c.Context(), o)
+			}
+			return RunTCP(c.Context(), o)
+		},
+	}
+	cmd.Flags().DurationVarP(&o.Duration, "duration", "d", 0, "stop after this long (default: until Ctrl-C)")
+	cmd.Flags().IntVar(&o.PID, "pid", 0, "only connections of this process")
+	cmd.Flags().IntVar(&o.Port, "port", 0, "only connections with this local or remote port")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "one JSON object per connection")
+	return cmd
+}
+
+// RunTCP traces until the duration ends or Ctrl-C, then prints the summary.
+func RunTCP(ctx context.Context, o *TCPOptions) error {
+	ctx, cancel := withDuration(ctx, o.Duration)
+	defer cancel()
+	out := o.IO.Out
+	var mu sync.Mutex
+	var lat []uint64
+	var pts []heatPoint
+	var n, refused int
+	enc := json.NewEncoder(out)
+	header := false
+	st, err := ebpfprobe.TraceTCP(ctx, ebpfprobe.TCPOptions{PID: o.PID, Port: o.Port, Ready: func() {
+		fmt.Fprintln(o.IO.ErrOut, "tracing TCP connections (sock:inet_sock_set_state)... Ctrl-C to stop")
+		if o.Ready != nil {
+			o.Ready()
+		}
+	}}, func(c ebpfprobe.Conn) {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		if c.Refused {
+			refused++
+		}
+		if c.Active {
+			us := uint64(c.Latency.Microseconds())
+			lat = append(lat, us)
+			pts = append(pts, heatPoint{at: c.Time, value: us})
+		}
+		if o.JSON {
+			enc.Encode(c)
+			return
+		}
+		if !header {
+			fmt.Fprintf(out, "%-12s %-7s %-15s %-39s %-39s %9s %10s %8s %8s\n", "TIME", "PID", "COMM", "LOCAL", "REMOTE", "LAT(ms)", "LIFE(ms)", "RX_B", "TX_B")
+			header = true
+		}
+		latS := fmt.Sprintf("%.3f", float64(c.Latency)/1e6)
+		if !c.Active {
+			latS = "-"
+		}
+		if c.Refused {
+			latS += " REFUSED"
+		}
+		fmt.Fprintf(out, "%-12s %-7d %-15s %-39s %-39s %9s %10.3f %8d %8d\n", c.Time.Format("15:04:05.000"), c.PID, c.Comm, c.Local, c.Remote, latS, float64(c.Lifespan)/1e6, c.RxBytes, c.TxBytes)
+	})
+	if err != nil {
+		return mapErr("tcp", err)
+	}
+	if o.JSON {
+		return nil
+	}
+	fmt.Fprintf(out, "\n%s (%d refused), %d lost\n", plural(n, "connection"), refused, st.Lost)
+	if len(lat) > 0 {
+		slots := make([]uint64, 64)
+		for _, v := range lat {
+			slots[log2Slot(v)]++
+		}
+		fmt.Fprintln(out, "\nconnect latency (SYN_SENT → ESTABLISHED / refused):")
+		printLog2Hist(out, "usecs", slots)
+		fmt.Fprintln(out)
+		printHeatmap(out, "usecs", pts, o.IO.Width())
+	}
+	return nil
+}

@@ -1,0 +1,109 @@
+package ebpfprobe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary act as an unprivileged helper: with
+// GOCAP_EBPF_HELPER set it runs one probe and prints its error.
+func TestMain(m *testing.M) {
+	if what := os.Getenv("GOCAP_EBPF_HELPER"); what != "" {
+		var err error
+		switch what {
+		case "tcp":
+			_, err = TraceTCP(context.Background(), TCPOptions{}, func(Conn) {})
+		case "policy":
+			_, err = NewPolicy(nil, false)
+		case "load":
+			_, err = Inspect("tcp.o", nil)
+		case "connect":
+			// Used by TestPolicyCgroup: connect to each address in
+			// GOCAP_EBPF_TARGETS, print ok or the error.
+			for _, a := range strings.Fields(os.Getenv("GOCAP_EBPF_TARGETS")) {
+				c, err := net.DialTimeout("tcp", a, time.Second)
+				if err != nil {
+					fmt.Println(a, "error:", err)
+					continue
+				}
+				c.Close()
+				fmt.Println(a, "ok")
+			}
+			os.Exit(0)
+		}
+		var pe *PermissionError
+		if errors.As(err, &pe) {
+			fmt.Println("PERM:", pe.Error())
+			os.Exit(0)
+		}
+		fmt.Println("OTHER:", err)
+		os.Exit(1)
+	}
+	// The leak checks count programs kernel-wide: hold a lock so the other
+	// eBPF test binary (cmd/gocap/internal/ebpfcmd) never runs alongside.
+	unlock := lockEBPFTests()
+	code := m.Run()
+	unlock()
+	os.Exit(code)
+}
+
+// lockEBPFTests takes the machine-wide lock of gocap's eBPF tests.
+func lockEBPFTests() func() {
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "gocap-ebpf-tests.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return func() {}
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }
+}
+
+// TestUnprivileged runs the probes as user nobody: each fails with one
+// PermissionError naming what is missing, before touching the kernel.
+func TestUnprivileged(t *testing.T) {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	obj, err := os.ReadFile(tcpObject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tcp.o"), obj, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "probe.test")
+	src, err := os.Open(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(dst, src)
+	src.Close()
+	dst.Close()
+	for what, want := range map[string]string{"tcp": "missing CAP_BPF, CAP_PERFMON", "policy": "missing CAP_BPF, CAP_NET_ADMIN", "load": "missing CAP_BPF, CAP_PERFMON"} {
+		cmd := exec.Command(bin)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOCAP_EBPF_HELPER="+what)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("%s: %v: %s", what, err, out)
+			continue
+		}
+		if !strings.HasPrefix(string(out), "PERM: "+want) {
+			t.Errorf("%s: %q, want PERM: %s", what, out, want)
+		}
+	}
+}
