@@ -146,6 +146,12 @@ func (ca *CA) JWTBundle() *jwtbundle.Bundle {
 // intermediate. It fails for an ID of another trust domain, an ID with the
 // root path, or a ttl under MinSVIDTTL or beyond the intermediate's life.
 func (ca *CA) IssueX509SVID(id spiffeid.ID, ttl time.Duration) (*x509svid.SVID, error) {
+	return ca.issueX509SVIDAt(id, ttl, ca.now())
+}
+
+// issueX509SVIDAt issues an SVID whose validity starts at now (a past now
+// makes an expired SVID, which the probe and tests use).
+func (ca *CA) issueX509SVIDAt(id spiffeid.ID, ttl time.Duration, now time.Time) (*x509svid.SVID, error) {
 	if id.TrustDomain() != ca.td {
 		return nil, fmt.Errorf("cannot issue %s: this CA issues for trust domain %s", id, ca.td)
 	}
@@ -155,7 +161,7 @@ func (ca *CA) IssueX509SVID(id spiffeid.ID, ttl time.Duration) (*x509svid.SVID, 
 	if ttl < MinSVIDTTL {
 		return nil, fmt.Errorf("SVID TTL %s is too short: use at least %s", ttl, MinSVIDTTL)
 	}
-	now := ca.now().Truncate(time.Second)
+	now = now.Truncate(time.Second)
 	notAfter := now.Add(ttl)
 	if notAfter.After(ca.inter.NotAfter) {
 		return nil, fmt.Errorf("SVID TTL %s outlives the intermediate CA (expires %s)", ttl, ca.inter.NotAfter.Format(time.RFC3339))

@@ -61,6 +61,9 @@ func CheckAddr(addr string) error {
 	if !ok {
 		return nil
 	}
+	if !filepath.IsAbs(p) {
+		return &WorkloadAPIError{Addr: addr, Err: errors.New("bad address (use unix:///abs/path, three slashes)")}
+	}
 	st, err := os.Stat(p)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
