@@ -33,7 +33,7 @@ const (
 	rootLifetime         = 365 * 24 * time.Hour
 	intermediateLifetime = 90 * 24 * time.Hour
 	// MinSVIDTTL is the shortest SVID lifetime the issuer accepts.
-	MinSVIDTTL = 2 * time.Second
+	MinSVIDTTL = 3 * time.Second
 )
 
 // CA is an embedded SPIFFE issuer for one trust domain: an ECDSA P-256 root,
