@@ -1,219 +1,28 @@
 package mtls
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/spiffe/go-spiffe/v2/spiffeid"
 	"github.com/spiffe/go-spiffe/v2/workloadapi"
+
+	"github.com/gocap/gocap/mtls/spiretest"
 )
-
-// spire is a running SPIRE server and agent started by a test.
-type spire struct {
-	dir, bin    string
-	serverSock  string
-	agentSock   string
-	trustDomain string
-}
-
-// startSPIRE starts spire-server and spire-agent v1.13.3 from
-// $GOCAP_SPIRE_DIR (default /var/cache/gocap/spire-v1.13.3) with a minimal
-// config in a temp dir (sqlite, join_token, unix workload attestor), creates
-// an entry per id for this test's uid and waits until the agent serves all
-// of them. Both processes are killed (process group) when the test ends.
-func startSPIRE(t *testing.T, ids ...string) *spire {
-	t.Helper()
-	bin := os.Getenv("GOCAP_SPIRE_DIR")
-	if bin == "" {
-		bin = "/var/cache/gocap/spire-v1.13.3"
-	}
-	for _, b := range []string{"spire-server", "spire-agent"} {
-		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
-			t.Fatalf("SPIRE v1.13.3 binary %s missing in %s (GOCAP_SPIRE_DIR): run `make spire` to build them", b, bin)
-		}
-	}
-	// Unix socket paths are limited to 108 bytes: keep the folder short.
-	dir, err := os.MkdirTemp("", "spire")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	s := &spire{dir: dir, bin: bin, serverSock: filepath.Join(dir, "server.sock"), agentSock: filepath.Join(dir, "agent.sock"), trustDomain: "example.org"}
-	port := freePort(t)
-	serverConf := fmt.Sprintf(`server {
-  bind_address = "127.0.0.1"
-  bind_port = "%d"
-  socket_path = "%s"
-  trust_domain = "%s"
-  data_dir = "%s/server-data"
-  log_level = "INFO"
-}
-plugins {
-  DataStore "sql" {
-    plugin_data {
-      database_type = "sqlite3"
-      connection_string = "%s/server-data/datastore.sqlite3"
-    }
-  }
-  KeyManager "memory" { plugin_data {} }
-  NodeAttestor "join_token" { plugin_data {} }
-}
-`, port, s.serverSock, s.trustDomain, dir, dir)
-	agentConf := fmt.Sprintf(`agent {
-  data_dir = "%s/agent-data"
-  server_address = "127.0.0.1"
-  server_port = "%d"
-  socket_path = "%s"
-  trust_domain = "%s"
-  insecure_bootstrap = true
-  log_level = "INFO"
-}
-plugins {
-  NodeAttestor "join_token" { plugin_data {} }
-  KeyManager "memory" { plugin_data {} }
-  WorkloadAttestor "unix" { plugin_data {} }
-}
-`, dir, port, s.agentSock, s.trustDomain)
-	for name, c := range map[string]string{"server.conf": serverConf, "agent.conf": agentConf} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(c), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.start(t, "server.log", "spire-server", "run", "-config", filepath.Join(dir, "server.conf"))
-	s.poll(t, 60*time.Second, "spire-server healthy", func() error {
-		_, err := s.run("spire-server", "healthcheck", "-socketPath", s.serverSock)
-		return err
-	})
-	out, err := s.run("spire-server", "token", "generate", "-socketPath", s.serverSock, "-spiffeID", "spiffe://"+s.trustDomain+"/node")
-	if err != nil {
-		t.Fatalf("token generate: %v\n%s", err, out)
-	}
-	m := regexp.MustCompile(`Token:\s*(\S+)`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no token in %q", out)
-	}
-	for _, id := range ids {
-		if out, err := s.run("spire-server", "entry", "create", "-socketPath", s.serverSock,
-			"-parentID", "spiffe://"+s.trustDomain+"/node", "-spiffeID", id,
-			"-selector", "unix:uid:"+strconv.Itoa(os.Getuid())); err != nil {
-			t.Fatalf("entry create %s: %v\n%s", id, err, out)
-		}
-	}
-	s.start(t, "agent.log", "spire-agent", "run", "-config", filepath.Join(dir, "agent.conf"), "-joinToken", m[1])
-	// Healthy is not "SVID ready": poll until every entry's SVID is served.
-	s.poll(t, 90*time.Second, "agent serving SVIDs for "+strings.Join(ids, ", "), func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		svids, err := workloadapi.FetchX509SVIDs(ctx, workloadapi.WithAddr(s.addr()))
-		if err != nil {
-			return err
-		}
-		have := map[string]bool{}
-		for _, sv := range svids {
-			have[sv.ID.String()] = true
-		}
-		for _, id := range ids {
-			if !have[id] {
-				return fmt.Errorf("no SVID yet for %s", id)
-			}
-		}
-		return nil
-	})
-	return s
-}
-
-func (s *spire) addr() string { return "unix://" + s.agentSock }
-
-func (s *spire) run(name string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, filepath.Join(s.bin, name), args...).CombinedOutput()
-	return string(out), err
-}
-
-// start runs a long-lived SPIRE process in its own process group, logging
-// into the temp dir, and kills the group when the test ends.
-func (s *spire) start(t *testing.T, log, name string, args ...string) {
-	t.Helper()
-	lf, err := os.Create(filepath.Join(s.dir, log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(filepath.Join(s.bin, name), args...)
-	cmd.Dir = s.dir
-	cmd.Stdout, cmd.Stderr = lf, lf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-		lf.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(lf.Name())
-			t.Logf("%s log tail:\n%s", name, tail(b, 3000))
-		}
-	})
-}
-
-func (s *spire) poll(t *testing.T, max time.Duration, what string, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(max)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: %v", what, err)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-}
-
-func tail(b []byte, n int) string {
-	b = bytes.TrimSpace(b)
-	if len(b) > n {
-		b = b[len(b)-n:]
-	}
-	return string(b)
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // TestSPIREInterop runs gocap's workloads and handshake against a real SPIRE
 // agent's Workload API, and checks SPIRE's SVIDs with gocap's inspector.
 func TestSPIREInterop(t *testing.T) {
 	server, client := "spiffe://example.org/server", "spiffe://example.org/client"
-	sp := startSPIRE(t, server, client)
+	sp := spiretest.Start(t, server, client)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	res, err := RunDemo(ctx, DemoOptions{WorkloadAPI: sp.addr(), ServerID: spiffeid.RequireFromString(server), ClientID: spiffeid.RequireFromString(client)})
+	res, err := RunDemo(ctx, DemoOptions{WorkloadAPI: sp.Addr(), ServerID: spiffeid.RequireFromString(server), ClientID: spiffeid.RequireFromString(client)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Embedded || res.WorkloadAPI != sp.addr() {
+	if res.Embedded || res.WorkloadAPI != sp.Addr() {
 		t.Errorf("demo used %s (embedded %v), want the agent", res.WorkloadAPI, res.Embedded)
 	}
 	if res.Handshake.PeerID != server || res.Handshake.Reply != "hello "+client || res.Handshake.Version != "TLS 1.3" {
@@ -225,4 +34,23 @@ func TestSPIREInterop(t *testing.T) {
 		}
 	}
 	t.Logf("SPIRE SVIDs: server %+v client %+v; handshake %s", res.Server, res.Client, res.Handshake.Handshake)
+
+	// SPIRE's own SVIDs pass every rule of gocap's inspector.
+	fctx, fcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer fcancel()
+	xc, err := workloadapi.FetchX509Context(fctx, workloadapi.WithAddr(sp.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	td := spiffeid.RequireTrustDomainFromString("example.org")
+	bundle, err := xc.Bundles.GetX509BundleForTrustDomain(td)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sv := range xc.SVIDs {
+		in := InspectChain(sv.Certificates, bundle, time.Now())
+		if !in.OK() {
+			t.Errorf("SPIRE SVID %s fails gocap's inspector: %+v", sv.ID, in.Failed())
+		}
+	}
 }

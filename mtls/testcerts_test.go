@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"net/url"
+	"os"
 	"testing"
 	"time"
 
@@ -104,3 +105,5 @@ func tlsCert(sv *x509svid.SVID) *tls.Certificate {
 	}
 	return c
 }
+
+func uidForBench() int { return os.Getuid() }
