@@ -26,7 +26,7 @@ const (
 )
 
 // LabRotation is the lab's rotation run: short, with a short TTL.
-var LabRotation = BenchOptions{Rate: 100, Duration: 5 * time.Second, SVIDTTL: 3 * time.Second}
+var LabRotation = BenchOptions{Rate: 50, Duration: 6 * time.Second, SVIDTTL: 4 * time.Second}
 
 func runLab(ctx context.Context, o labs.Options) reports.Lab {
 	start := time.Now()
