@@ -162,6 +162,12 @@ func TestServeThenEveryCommand(t *testing.T) {
 		t.Errorf("probe: exit %d\n%s\n%s", code, out, errOut)
 	}
 
+	// With only the bundle the probe judges what it can and skips the rest.
+	out, errOut, code = run(t, ctx, "probe", es.Addr(), "--bundle", filepath.Join(caDir, "root.pem"), "--wait", "200ms")
+	if code != 0 || !strings.Contains(out, "PASS  server-svid") || !strings.Contains(out, "4 passed, 0 failed, 3 skipped") {
+		t.Errorf("probe --bundle: exit %d\n%s\n%s", code, out, errOut)
+	}
+
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve returned %v", err)
