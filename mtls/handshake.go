@@ -110,24 +110,21 @@ func (s *EchoServer) serveConn(ctx context.Context, c *tls.Conn) {
 		serial = pc[0].SerialNumber.Text(16)
 	}
 	s.emit(ServerEvent{PeerID: id.String(), PeerSerial: serial})
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
+	if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
 		return
 	}
-	_ = line
 	fmt.Fprintf(c, "hello %s\n", id)
 }
 
 // Handshake is one client connection's outcome.
 type Handshake struct {
-	Version      string        `json:"tls_version"`
-	CipherSuite  string        `json:"cipher_suite"`
-	PeerID       string        `json:"peer_id"`
-	PeerSerial   string        `json:"peer_serial"`
-	Reply        string        `json:"reply,omitempty"`
-	Handshake    time.Duration `json:"handshake_ns"` // TLS handshake, client side
-	Total        time.Duration `json:"total_ns"`     // dial + handshake + first answer
-	VersionValue uint16        `json:"-"`
+	Version     string        `json:"tls_version"`
+	CipherSuite string        `json:"cipher_suite"`
+	PeerID      string        `json:"peer_id"`
+	PeerSerial  string        `json:"peer_serial"`
+	Reply       string        `json:"reply,omitempty"`
+	Handshake   time.Duration `json:"handshake_ns"` // TLS handshake, client side
+	Total       time.Duration `json:"total_ns"`     // dial + handshake + first answer
 }
 
 // RefusedError is a handshake the server (or the client) refused.
@@ -162,7 +159,6 @@ func Dial(ctx context.Context, addr string, cfg *tls.Config) (Handshake, error) 
 	}
 	h.Handshake = time.Since(hs)
 	st := c.ConnectionState()
-	h.VersionValue = st.Version
 	h.Version = tls.VersionName(st.Version)
 	h.CipherSuite = tls.CipherSuiteName(st.CipherSuite)
 	if id, err := spiffetls.PeerIDFromConnectionState(st); err == nil {

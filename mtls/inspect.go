@@ -114,11 +114,7 @@ var oidKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 15}
 func InspectChain(certs []*x509.Certificate, bundle *x509bundle.Bundle, now time.Time) *Inspection {
 	in := &Inspection{}
 	for _, c := range certs {
-		s := CertSummary{Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: c.SerialNumber.Text(16), IsCA: c.IsCA, DNSNames: c.DNSNames, NotAfter: c.NotAfter}
-		for _, u := range c.URIs {
-			s.URIs = append(s.URIs, u.String())
-		}
-		in.Chain = append(in.Chain, s)
+		in.Chain = append(in.Chain, summarize(c))
 	}
 	add := func(rule, title string, err error, evidence string) {
 		v := Verdict{Rule: rule, Title: title, Status: Pass, Evidence: evidence}
@@ -283,8 +279,10 @@ func missing(m map[string]bool) string {
 	return strings.Join(out, " and ")
 }
 
-// ParseDERChain parses concatenated DER certificates (the Workload API's
-// x509_svid field).
-func ParseDERChain(der []byte) ([]*x509.Certificate, error) {
-	return x509.ParseCertificates(der)
+func summarize(c *x509.Certificate) CertSummary {
+	s := CertSummary{Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: c.SerialNumber.Text(16), IsCA: c.IsCA, DNSNames: c.DNSNames, NotAfter: c.NotAfter}
+	for _, u := range c.URIs {
+		s.URIs = append(s.URIs, u.String())
+	}
+	return s
 }

@@ -112,7 +112,7 @@ func Probe(ctx context.Context, o ProbeOptions) (*ProbeResult, error) {
 	}
 	chain := first.state.PeerCertificates
 	for _, c := range chain {
-		res.ServerChain = append(res.ServerChain, InspectChain([]*x509.Certificate{c}, nil, time.Now()).Chain[0])
+		res.ServerChain = append(res.ServerChain, summarize(c))
 	}
 	var td spiffeid.TrustDomain
 	if len(chain) > 0 {

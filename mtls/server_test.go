@@ -3,6 +3,7 @@ package mtls
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"net"
 	"os"
 	"path/filepath"
@@ -176,7 +177,7 @@ func TestServerPushesRotationBeforeHalfLife(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old, err := ParseDERChain(first.Svids[0].X509Svid)
+	old, err := x509.ParseCertificates(first.Svids[0].X509Svid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +186,7 @@ func TestServerPushesRotationBeforeHalfLife(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Now()
-	fresh, err := ParseDERChain(next.Svids[0].X509Svid)
+	fresh, err := x509.ParseCertificates(next.Svids[0].X509Svid)
 	if err != nil {
 		t.Fatal(err)
 	}
