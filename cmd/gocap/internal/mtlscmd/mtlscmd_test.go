@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spiffe/go-spiffe/v2/spiffeid"
-	"github.com/spiffe/go-spiffe/v2/workloadapi"
 
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/iostreams"
@@ -123,18 +122,7 @@ func TestServeThenEveryCommand(t *testing.T) {
 	}
 
 	// inspect an SVID fetched from the Workload API.
-	fctx, fcancel := context.WithTimeout(ctx, 5*time.Second)
-	sv, err := workloadapi.FetchX509SVID(fctx, workloadapi.WithAddr(addr))
-	fcancel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	certs, _, err := sv.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemFile := filepath.Join(dir, "svid.pem")
-	os.WriteFile(pemFile, certs, 0o644)
+	pemFile := fetchSVIDFile(t, ctx, addr)
 	out, errOut, code = run(t, ctx, "inspect", pemFile, "--workload-api", addr)
 	if code != 0 || !strings.Contains(out, "0 failed") || !strings.Contains(out, "chains-to-bundle") {
 		t.Errorf("inspect: exit %d\n%s\n%s", code, out, errOut)

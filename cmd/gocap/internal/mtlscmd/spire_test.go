@@ -3,14 +3,11 @@ package mtlscmd
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spiffe/go-spiffe/v2/spiffeid"
-	"github.com/spiffe/go-spiffe/v2/workloadapi"
 
 	"github.com/gocap/gocap/mtls"
 	"github.com/gocap/gocap/mtls/spiretest"
@@ -36,15 +33,7 @@ func TestEveryCommandWithSPIRE(t *testing.T) {
 		t.Errorf("bench via SPIRE: exit %d\n%s\n%s", code, out, errOut)
 	}
 
-	fctx, fcancel := context.WithTimeout(ctx, 10*time.Second)
-	sv, err := workloadapi.FetchX509SVID(fctx, workloadapi.WithAddr(api))
-	fcancel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	certs, _, _ := sv.Marshal()
-	pemFile := filepath.Join(t.TempDir(), "spire-svid.pem")
-	os.WriteFile(pemFile, certs, 0o644)
+	pemFile := fetchSVIDFile(t, ctx, api)
 	out, errOut, code = run(t, ctx, "inspect", pemFile, "--workload-api", api)
 	if code != 0 || !strings.Contains(out, "0 failed") || !strings.Contains(out, "PASS  chains-to-bundle") {
 		t.Errorf("inspect SPIRE SVID: exit %d\n%s\n%s", code, out, errOut)
