@@ -198,3 +198,28 @@ func TestBenchShort(t *testing.T) {
 		t.Errorf("no note about too few rotations: %q", errOut)
 	}
 }
+
+func TestServeFlags(t *testing.T) {
+	dir := t.TempDir()
+	entries := filepath.Join(dir, "entries.json")
+	os.WriteFile(entries, []byte(`{"entries":[{"spiffe_id":"spiffe://corp.test/web","selectors":["unix:uid:1000","unix:pid:42"],"hint":"internal"}]}`), 0o644)
+	ios, _, _, _ := iostreams.Test()
+	var got *ServeOptions
+	cmd := NewCmdServe(&Common{IO: ios}, func(_ context.Context, o *ServeOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--trust-domain", "corp.test", "--socket", filepath.Join(dir, "s", "api.sock"), "--svid-ttl", "10m", "--entries", entries})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.TrustDomain.Name() != "corp.test" || got.SVIDTTL != 10*time.Minute || got.CADir != filepath.Join(dir, "s", "ca-corp.test") {
+		t.Errorf("options %+v", got)
+	}
+	if len(got.Entries) != 1 || got.Entries[0].ID().String() != "spiffe://corp.test/web" || got.Entries[0].Hint != "internal" {
+		t.Errorf("entries %+v", got.Entries)
+	}
+	// --workload-api alone sets the socket.
+	cmd = NewCmdServe(&Common{IO: ios, WorkloadAPI: "unix:///run/x/api.sock"}, func(_ context.Context, o *ServeOptions) error { got = o; return nil })
+	cmd.SetArgs(nil)
+	if err := cmd.Execute(); err != nil || got.Socket != "/run/x/api.sock" || len(got.Entries) != 2 {
+		t.Errorf("--workload-api: %v %+v", err, got)
+	}
+}
