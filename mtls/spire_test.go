@@ -15,8 +15,9 @@ import (
 // agent's Workload API, and checks SPIRE's SVIDs with gocap's inspector.
 func TestSPIREInterop(t *testing.T) {
 	server, client := "spiffe://example.org/server", "spiffe://example.org/client"
-	sp := spiretest.Start(t, server, client)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// SVIDs of 10s: the agent rotates them (at about half life) during the test.
+	sp := spiretest.StartWithTTL(t, 10*time.Second, server, client)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	res, err := RunDemo(ctx, DemoOptions{WorkloadAPI: sp.Addr(), ServerID: spiffeid.RequireFromString(server), ClientID: spiffeid.RequireFromString(client)})
 	if err != nil {
@@ -53,4 +54,17 @@ func TestSPIREInterop(t *testing.T) {
 			t.Errorf("SPIRE SVID %s fails gocap's inspector: %+v", sv.ID, in.Failed())
 		}
 	}
+
+	// Rotation under load through SPIRE (the agent syncs every 5s, so one or two
+	// rotations in 14s): go-spiffe's X509Source picks up the
+	// agent's new SVIDs with no failed handshake.
+	bres, err := RunBench(ctx, BenchOptions{WorkloadAPI: sp.Addr(), Rate: 20, Duration: 14 * time.Second,
+		ServerID: spiffeid.RequireFromString(server), ClientID: spiffeid.RequireFromString(client)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bres.Failed != 0 || bres.ServerRotations < 1 || bres.ClientRotations < 1 {
+		t.Errorf("SPIRE rotation under load: %d failed (%v), rotations seen server %d client %d (want >= 1)", bres.Failed, bres.Errors, bres.ServerRotations, bres.ClientRotations)
+	}
+	t.Logf("through SPIRE rotations: %d handshakes, p99 %s, rotations %d/%d", bres.Succeeded, bres.P99, bres.ServerRotations, bres.ClientRotations)
 }

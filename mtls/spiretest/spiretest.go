@@ -42,6 +42,14 @@ type SPIRE struct {
 // of them. Both processes are killed (process group) when the test ends.
 func Start(t testing.TB, ids ...string) *SPIRE {
 	t.Helper()
+	return StartWithTTL(t, 0, ids...)
+}
+
+// StartWithTTL is Start with entries whose X509-SVIDs live ttl (whole
+// seconds; 0 keeps SPIRE's default of 1h), so the agent rotates them during
+// a test.
+func StartWithTTL(t testing.TB, ttl time.Duration, ids ...string) *SPIRE {
+	t.Helper()
 	bin := os.Getenv("GOCAP_SPIRE_DIR")
 	if bin == "" {
 		bin = DefaultDir
@@ -112,9 +120,13 @@ plugins {
 		t.Fatalf("no token in %q", out)
 	}
 	for _, id := range ids {
-		if out, err := s.run("spire-server", "entry", "create", "-socketPath", s.serverSock,
-			"-parentID", "spiffe://"+s.trustDomain+"/node", "-spiffeID", id,
-			"-selector", "unix:uid:"+strconv.Itoa(os.Getuid())); err != nil {
+		args := []string{"entry", "create", "-socketPath", s.serverSock,
+			"-parentID", "spiffe://" + s.trustDomain + "/node", "-spiffeID", id,
+			"-selector", "unix:uid:" + strconv.Itoa(os.Getuid())}
+		if ttl > 0 {
+			args = append(args, "-x509SVIDTTL", strconv.Itoa(int(ttl.Seconds())))
+		}
+		if out, err := s.run("spire-server", args...); err != nil {
 			t.Fatalf("entry create %s: %v\n%s", id, err, out)
 		}
 	}
