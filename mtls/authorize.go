@@ -11,7 +11,8 @@ import (
 
 // Authorize returns a go-spiffe authorizer that accepts a peer whose
 // SPIFFE ID is one of ids and whose leaf also passes the X509-SVID rules
-// go-spiffe's x509svid.Verify leaves out (non-root path, digitalSignature).
+// go-spiffe's x509svid.Verify leaves out (non-root path, digitalSignature,
+// critical KeyUsage, EKU serverAuth+clientAuth).
 // With no ids it accepts any conforming ID of the bundle's trust domains.
 func Authorize(ids ...spiffeid.ID) tlsconfig.Authorizer {
 	inner := tlsconfig.AuthorizeAny()
@@ -29,13 +30,14 @@ func Authorize(ids ...spiffeid.ID) tlsconfig.Authorizer {
 	}
 }
 
-// leafExtraRules are the X509-SVID leaf rules x509svid.Verify does not check.
+// leafExtraRules applies every X509-SVID leaf rule (see InspectChain) to a
+// verified peer: go-spiffe's x509svid.Verify leaves out the non-root path,
+// digitalSignature, critical KeyUsage and EKU rules.
 func leafExtraRules(id spiffeid.ID, leaf *x509.Certificate) error {
-	if id.Path() == "" {
-		return fmt.Errorf("peer SPIFFE ID %s has the root path: an X509-SVID needs a workload path", id)
-	}
-	if leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
-		return fmt.Errorf("peer X509-SVID %s lacks the digitalSignature key usage", id)
+	for _, v := range *leafRules(leaf) {
+		if v.Status == Fail {
+			return fmt.Errorf("peer X509-SVID %s breaks rule %s: %s", id, v.Rule, v.Evidence)
+		}
 	}
 	return nil
 }

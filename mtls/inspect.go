@@ -116,21 +116,114 @@ func InspectChain(certs []*x509.Certificate, bundle *x509bundle.Bundle, now time
 	for _, c := range certs {
 		in.Chain = append(in.Chain, summarize(c))
 	}
-	add := func(rule, title string, err error, evidence string) {
-		v := Verdict{Rule: rule, Title: title, Status: Pass, Evidence: evidence}
-		if err != nil {
-			v.Status, v.Evidence = Fail, err.Error()
-		}
-		in.Verdicts = append(in.Verdicts, v)
-	}
-	skip := func(rule, title, why string) {
-		in.Verdicts = append(in.Verdicts, Verdict{Rule: rule, Title: title, Status: Skip, Evidence: why})
-	}
 	if len(certs) == 0 {
-		add("chain-present", "a certificate is presented", errors.New("no certificate"), "")
+		in.Verdicts = []Verdict{{Rule: "chain-present", Title: "a certificate is presented", Status: Fail, Evidence: "no certificate"}}
 		return in
 	}
 	leaf := certs[0]
+	vs := leafRules(leaf)
+	add, skip := vs.add, vs.skip
+
+	// Validity window.
+	var err error
+	switch {
+	case now.After(leaf.NotAfter):
+		err = fmt.Errorf("expired at %s (%s ago)", leaf.NotAfter.UTC().Format(time.RFC3339), now.Sub(leaf.NotAfter).Round(time.Second))
+	case now.Before(leaf.NotBefore):
+		err = fmt.Errorf("not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))
+	}
+	add("validity", "leaf is within its validity period", err, fmt.Sprintf("valid until %s (%s left)", leaf.NotAfter.UTC().Format(time.RFC3339), leaf.NotAfter.Sub(now).Round(time.Second)))
+
+	// 4.1/4.3 Signing certificates: CA=true with keyCertSign.
+	if len(certs) == 1 {
+		skip("signing-certs", "signing certificates are CAs with keyCertSign", "no intermediate in the chain")
+	} else {
+		err = nil
+		for i, c := range certs[1:] {
+			switch {
+			case !c.IsCA:
+				err = fmt.Errorf("certificate %d (%s) signs but has CA=false", i+2, c.Subject)
+			case c.KeyUsage&x509.KeyUsageCertSign == 0:
+				err = fmt.Errorf("certificate %d (%s) signs but lacks keyCertSign", i+2, c.Subject)
+			}
+			if err != nil {
+				break
+			}
+		}
+		add("signing-certs", "signing certificates are CAs with keyCertSign", err, fmt.Sprintf("%d signing certificate(s) ok", len(certs)-1))
+	}
+
+	// 5 Validation: RFC 5280 path validation to the trust bundle.
+	switch {
+	case bundle != nil:
+		vid, chains, err := x509svid.Verify(certs, x509bundle.NewSet(bundle), x509svid.WithTime(now))
+		ev := ""
+		if err == nil {
+			ev = fmt.Sprintf("%s chains to the %s bundle (%d certificates)", vid, bundle.TrustDomain(), len(chains[0]))
+		}
+		add("chains-to-bundle", "chain validates to the trust bundle (RFC 5280)", err, ev)
+	default:
+		err = nil
+		for i := 0; i+1 < len(certs); i++ {
+			if e := certs[i].CheckSignatureFrom(certs[i+1]); e != nil {
+				err = fmt.Errorf("certificate %d is not signed by certificate %d: %v", i+1, i+2, e)
+				break
+			}
+		}
+		add("chain-signatures", "each certificate is signed by the next", err, fmt.Sprintf("%d link(s) ok", len(certs)-1))
+		skip("chains-to-bundle", "chain validates to the trust bundle (RFC 5280)", "no trust bundle given (--bundle)")
+	}
+	in.Verdicts = *vs
+	return in
+}
+
+func wrapIf(err error, format string, a ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %v", append(a, err)...)
+}
+
+func missing(m map[string]bool) string {
+	var out []string
+	for _, k := range []string{"serverAuth", "clientAuth"} {
+		if !m[k] {
+			out = append(out, k)
+		}
+	}
+	return strings.Join(out, " and ")
+}
+
+func summarize(c *x509.Certificate) CertSummary {
+	s := CertSummary{Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: c.SerialNumber.Text(16), IsCA: c.IsCA, DNSNames: c.DNSNames, NotAfter: c.NotAfter}
+	for _, u := range c.URIs {
+		s.URIs = append(s.URIs, u.String())
+	}
+	return s
+}
+
+// verdicts collects rule outcomes.
+type verdicts []Verdict
+
+func (vs *verdicts) add(rule, title string, err error, evidence string) {
+	v := Verdict{Rule: rule, Title: title, Status: Pass, Evidence: evidence}
+	if err != nil {
+		v.Status, v.Evidence = Fail, err.Error()
+	}
+	*vs = append(*vs, v)
+}
+
+func (vs *verdicts) skip(rule, title, why string) {
+	*vs = append(*vs, Verdict{Rule: rule, Title: title, Status: Skip, Evidence: why})
+}
+
+// leafRules checks the X509-SVID rules on a leaf alone: the SPIFFE ID in
+// exactly one URI SAN with a non-root path, CA=false, critical KeyUsage with
+// digitalSignature and no signing usages, EKU serverAuth+clientAuth when
+// present.
+func leafRules(leaf *x509.Certificate) *verdicts {
+	vs := &verdicts{}
+	add, skip := vs.add, vs.skip
 
 	// 2 SPIFFE ID: exactly one URI SAN holding a SPIFFE ID.
 	var id spiffeid.ID
@@ -141,9 +234,9 @@ func InspectChain(certs []*x509.Certificate, bundle *x509bundle.Bundle, now time
 	case len(leaf.URIs) == 0:
 		idErr = errors.New("no URI SAN: an X509-SVID carries its SPIFFE ID as exactly one URI SAN")
 	case len(leaf.URIs) > 1:
-		idErr = fmt.Errorf("%d URI SANs %v: an X509-SVID must have exactly one", len(leaf.URIs), in.Chain[0].URIs)
+		idErr = fmt.Errorf("%d URI SANs %v: an X509-SVID must have exactly one", len(leaf.URIs), summarize(leaf).URIs)
 	}
-	add("uri-san", "leaf has exactly one URI SAN", idErr, fmt.Sprintf("URI SAN %v", in.Chain[0].URIs))
+	add("uri-san", "leaf has exactly one URI SAN", idErr, fmt.Sprintf("URI SAN %v", summarize(leaf).URIs))
 	if idErr == nil {
 		id, idErr = spiffeid.FromURI(leaf.URIs[0])
 		add("spiffe-id", "the URI SAN is a valid SPIFFE ID", wrapIf(idErr, "URI SAN %s is not a SPIFFE ID", leaf.URIs[0]), id.String())
@@ -209,80 +302,5 @@ func InspectChain(certs []*x509.Certificate, bundle *x509bundle.Bundle, now time
 		}
 		add("ext-key-usage", "EKU, if present, has serverAuth and clientAuth", err, "serverAuth+clientAuth")
 	}
-
-	// Validity window.
-	err = nil
-	switch {
-	case now.After(leaf.NotAfter):
-		err = fmt.Errorf("expired at %s (%s ago)", leaf.NotAfter.UTC().Format(time.RFC3339), now.Sub(leaf.NotAfter).Round(time.Second))
-	case now.Before(leaf.NotBefore):
-		err = fmt.Errorf("not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))
-	}
-	add("validity", "leaf is within its validity period", err, fmt.Sprintf("valid until %s (%s left)", leaf.NotAfter.UTC().Format(time.RFC3339), leaf.NotAfter.Sub(now).Round(time.Second)))
-
-	// 4.1/4.3 Signing certificates: CA=true with keyCertSign.
-	if len(certs) == 1 {
-		skip("signing-certs", "signing certificates are CAs with keyCertSign", "no intermediate in the chain")
-	} else {
-		err = nil
-		for i, c := range certs[1:] {
-			switch {
-			case !c.IsCA:
-				err = fmt.Errorf("certificate %d (%s) signs but has CA=false", i+2, c.Subject)
-			case c.KeyUsage&x509.KeyUsageCertSign == 0:
-				err = fmt.Errorf("certificate %d (%s) signs but lacks keyCertSign", i+2, c.Subject)
-			}
-			if err != nil {
-				break
-			}
-		}
-		add("signing-certs", "signing certificates are CAs with keyCertSign", err, fmt.Sprintf("%d signing certificate(s) ok", len(certs)-1))
-	}
-
-	// 5 Validation: RFC 5280 path validation to the trust bundle.
-	switch {
-	case bundle != nil:
-		vid, chains, err := x509svid.Verify(certs, x509bundle.NewSet(bundle), x509svid.WithTime(now))
-		ev := ""
-		if err == nil {
-			ev = fmt.Sprintf("%s chains to the %s bundle (%d certificates)", vid, bundle.TrustDomain(), len(chains[0]))
-		}
-		add("chains-to-bundle", "chain validates to the trust bundle (RFC 5280)", err, ev)
-	default:
-		err = nil
-		for i := 0; i+1 < len(certs); i++ {
-			if e := certs[i].CheckSignatureFrom(certs[i+1]); e != nil {
-				err = fmt.Errorf("certificate %d is not signed by certificate %d: %v", i+1, i+2, e)
-				break
-			}
-		}
-		add("chain-signatures", "each certificate is signed by the next", err, fmt.Sprintf("%d link(s) ok", len(certs)-1))
-		skip("chains-to-bundle", "chain validates to the trust bundle (RFC 5280)", "no trust bundle given (--bundle)")
-	}
-	return in
-}
-
-func wrapIf(err error, format string, a ...any) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf(format+": %v", append(a, err)...)
-}
-
-func missing(m map[string]bool) string {
-	var out []string
-	for _, k := range []string{"serverAuth", "clientAuth"} {
-		if !m[k] {
-			out = append(out, k)
-		}
-	}
-	return strings.Join(out, " and ")
-}
-
-func summarize(c *x509.Certificate) CertSummary {
-	s := CertSummary{Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: c.SerialNumber.Text(16), IsCA: c.IsCA, DNSNames: c.DNSNames, NotAfter: c.NotAfter}
-	for _, u := range c.URIs {
-		s.URIs = append(s.URIs, u.String())
-	}
-	return s
+	return vs
 }

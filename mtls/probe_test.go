@@ -19,7 +19,7 @@ import (
 	"github.com/spiffe/go-spiffe/v2/spiffeid"
 )
 
-func verdicts(r *ProbeResult) map[string]Verdict {
+func byRule(r *ProbeResult) map[string]Verdict {
 	m := map[string]Verdict{}
 	for _, v := range r.Verdicts {
 		m[v.Rule] = v
@@ -78,7 +78,7 @@ func TestProbeWithWorkloadAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := verdicts(res)
+	v := byRule(res)
 	for _, r := range []string{"server-svid", "tls13", "requires-client-cert", "accepts-authorized", "refuses-other-trust-domain", "refuses-unauthorized-id"} {
 		if v[r].Status != Pass {
 			t.Errorf("%s: %+v", r, v[r])
@@ -121,7 +121,7 @@ func TestProbeNonConformingService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := verdicts(res)
+	v := byRule(res)
 	for _, r := range []string{"server-svid", "tls13", "requires-client-cert", "refuses-other-trust-domain", "refuses-unauthorized-id", "refuses-expired-svid"} {
 		if v[r].Status != Fail {
 			t.Errorf("%s: %+v, want fail", r, v[r])

@@ -322,9 +322,11 @@ func TestServerRefusesBadClients(t *testing.T) {
 		"CA certificate as leaf": "CA flag",
 		"two URI SANs":           "more than one URI SAN",
 		"DNS SAN only":           "no URI SAN",
-		"root-path SPIFFE ID":    "root path",
-		"no digitalSignature":    "digitalSignature",
+		"root-path SPIFFE ID":    "rule non-root-path",
+		"no digitalSignature":    "rule digital-signature",
 		"expired SVID":           "expired",
+		"KeyUsage not critical":  "rule key-usage-critical",
+		"EKU serverAuth only":    "rule ext-key-usage",
 	}
 	for _, b := range badCases(t, ca) {
 		if w, ok := want[b.name]; ok {
