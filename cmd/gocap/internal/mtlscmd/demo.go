@@ -1,0 +1,132 @@
+package mtlscmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/mtls"
+)
+
+// DemoOptions of gocap mtls demo.
+type DemoOptions struct {
+	*Common
+	Demo mtls.DemoOptions
+}
+
+// NewCmdDemo builds `gocap mtls demo`.
+func NewCmdDemo(common *Common, runF func(context.Context, *DemoOptions) error) *cobra.Command {
+	opts := &DemoOptions{Common: common}
+	var td, serverID, clientID string
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Issuer, server and client workloads, an mTLS handshake by SPIFFE ID, and the refusals",
+		Long: `Start the embedded issuer (or use --workload-api), a server workload and a
+client workload that each get their X509-SVID through go-spiffe's
+workloadapi.X509Source, and do an mTLS handshake authorizing each peer by
+SPIFFE ID. Prints both SVIDs, the handshake and its latency, then three
+handshakes the server refuses: another trust domain, an unauthorized ID,
+no client certificate. Exit 1 when a refusal was accepted.`,
+		Example: `  gocap mtls demo
+  gocap mtls demo --workload-api unix:///tmp/spire/agent.sock --server-id spiffe://example.org/server --client-id spiffe://example.org/client`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			var err error
+			if opts.Demo.TrustDomain, err = parseTD("trust-domain", td); err != nil {
+				return err
+			}
+			if err := checkAddrFlag(opts.WorkloadAPI); err != nil {
+				return err
+			}
+			opts.Demo.WorkloadAPI = opts.WorkloadAPI
+			ids, err := parseIDs("server-id", nonEmpty(serverID))
+			if err != nil {
+				return err
+			}
+			if len(ids) == 1 {
+				opts.Demo.ServerID = ids[0]
+			}
+			if ids, err = parseIDs("client-id", nonEmpty(clientID)); err != nil {
+				return err
+			}
+			if len(ids) == 1 {
+				opts.Demo.ClientID = ids[0]
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return classify(RunDemo(c.Context(), opts))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&td, "trust-domain", "example.org", "trust domain of the embedded issuer")
+	f.StringVar(&serverID, "server-id", "", "SPIFFE ID of the server workload (default spiffe://TD/server)")
+	f.StringVar(&clientID, "client-id", "", "SPIFFE ID of the client workload (default spiffe://TD/client)")
+	f.DurationVar(&opts.Demo.SourceTimeout, "timeout", 15*time.Second, "how long to wait for the first SVID")
+	f.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+// RunDemo runs the demo and prints it.
+func RunDemo(ctx context.Context, o *DemoOptions) error {
+	dir, cleanup, err := workDir(o.Demo.WorkloadAPI, "demo")
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	o.Demo.WorkDir = dir
+	res, err := mtls.RunDemo(ctx, o.Demo)
+	if err != nil {
+		return err
+	}
+	w := o.IO.Out
+	if o.JSON {
+		if err := writeJSON(w, res); err != nil {
+			return err
+		}
+	} else {
+		src := "external"
+		if res.Embedded {
+			src = "embedded issuer"
+		}
+		fmt.Fprintf(w, "Workload API  %s (%s)\n", res.WorkloadAPI, src)
+		for _, s := range []struct {
+			name string
+			v    mtls.SVIDInfo
+		}{{"Server SVID", res.Server}, {"Client SVID", res.Client}} {
+			fmt.Fprintf(w, "%-13s %s  serial %s  not after %s\n", s.name, s.v.ID, s.v.Serial, s.v.NotAfter.UTC().Format(time.RFC3339))
+		}
+		h := res.Handshake
+		fmt.Fprintf(w, "Handshake     %s  %s  peer %s\n", h.Version, h.CipherSuite, h.PeerID)
+		fmt.Fprintf(w, "Latency       TLS handshake %s, dial to first answer %s\n", ms(h.Handshake), ms(h.Total))
+		fmt.Fprintf(w, "Server said   %q\n", h.Reply)
+		fmt.Fprintln(w, "Refusals")
+		for _, r := range res.Refusals {
+			mark := "refused "
+			if !r.Refused {
+				mark = "ACCEPTED"
+			}
+			fmt.Fprintf(w, "  %s  %s (presented %s)\n", mark, r.Name, r.Presented)
+			if r.ServerErr != "" {
+				fmt.Fprintf(w, "            server: %s\n", r.ServerErr)
+			}
+			if r.ClientErr != "" {
+				fmt.Fprintf(w, "            client: %s\n", r.ClientErr)
+			}
+		}
+	}
+	if !res.OK() {
+		return &cmdutil.GateError{Reason: "a handshake that must be refused was accepted"}
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package mtlscmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/mtls"
+)
+
+// ProbeOptions of gocap mtls probe.
+type ProbeOptions struct {
+	*Common
+	BundleFile string
+	Probe      mtls.ProbeOptions
+}
+
+// NewCmdProbe builds `gocap mtls probe`.
+func NewCmdProbe(common *Common, runF func(context.Context, *ProbeOptions) error) *cobra.Command {
+	opts := &ProbeOptions{Common: common}
+	var serverID string
+	var authorized, unauthorized []string
+	cmd := &cobra.Command{
+		Use:   "probe HOST:PORT",
+		Short: "Judge a running mTLS service against each SPIFFE rule, with evidence",
+		Long: `Connect to a running mTLS service several times and judge each rule:
+the server presents a conforming X509-SVID chaining to the bundle, negotiates
+TLS 1.3, requires a client certificate, accepts an authorized client,
+refuses a client of another trust domain, an unauthorized SPIFFE ID
+(--unauthorized) and an expired client SVID.
+
+Trust and client identities come from --bundle FILE (PEM roots),
+--workload-api (bundle and this workload's SVIDs) and --ca-dir (the folder
+of a gocap mtls serve CA: the probe mints its own authorized, unauthorized
+and expired SVIDs). With none, the local gocap mtls serve socket is used.
+Exit 1 when a rule fails.`,
+		Example: `  gocap mtls probe 127.0.0.1:8443 --bundle root.pem
+  gocap mtls probe svc:443 --workload-api unix:///run/spire/agent.sock --expect-authorized spiffe://example.org/client --unauthorized spiffe://example.org/intruder
+  gocap mtls probe 127.0.0.1:8443 --ca-dir /tmp/gocap-mtls-0/ca-example.org --unauthorized spiffe://example.org/intruder`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			p := &opts.Probe
+			if _, port, err := net.SplitHostPort(args[0]); err != nil || port == "" {
+				return cmdutil.Usagef("%q is not HOST:PORT", args[0])
+			}
+			p.Addr = args[0]
+			if err := checkAddrFlag(opts.WorkloadAPI); err != nil {
+				return err
+			}
+			p.WorkloadAPI = opts.WorkloadAPI
+			if opts.BundleFile != "" {
+				certs, err := mtls.LoadBundleFile(opts.BundleFile)
+				if err != nil {
+					return cmdutil.Usagef("--bundle %s: %v", opts.BundleFile, err)
+				}
+				p.Bundle = certs
+			}
+			if opts.BundleFile == "" && p.WorkloadAPI == "" && p.CADir == "" {
+				p.WorkloadAPI = mtls.DefaultAddr()
+			}
+			ids, err := parseIDs("server-id", nonEmpty(serverID))
+			if err != nil {
+				return err
+			}
+			if len(ids) == 1 {
+				p.ServerID = ids[0]
+			}
+			if p.Authorized, err = parseIDs("expect-authorized", authorized); err != nil {
+				return err
+			}
+			if p.Unauthorized, err = parseIDs("unauthorized", unauthorized); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return classify(RunProbe(c.Context(), opts))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.BundleFile, "bundle", "", "PEM file of the trust domain's root certificates")
+	f.StringVar(&opts.Probe.CADir, "ca-dir", "", "CA folder of gocap mtls serve: mint test SVIDs with it")
+	f.StringVar(&serverID, "server-id", "", "SPIFFE ID the server must present")
+	f.StringSliceVar(&authorized, "expect-authorized", nil, "SPIFFE IDs the service must accept (the first is the probe's identity)")
+	f.StringSliceVar(&unauthorized, "unauthorized", nil, "SPIFFE IDs the service must refuse")
+	f.DurationVar(&opts.Probe.Wait, "wait", time.Second, "how long an accepted connection is watched for a late refusal")
+	f.BoolVar(&opts.JSON, "json", false, "print the verdicts as JSON")
+	return cmd
+}
+
+// RunProbe probes and prints the verdicts.
+func RunProbe(ctx context.Context, o *ProbeOptions) error {
+	res, err := mtls.Probe(ctx, o.Probe)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		if err := writeJSON(o.IO.Out, res); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(o.IO.Out, "%s presents %s\n", res.Addr, orNone(res.ServerID))
+		printVerdicts(o.IO.Out, res.Verdicts)
+	}
+	if !res.OK() {
+		return &cmdutil.GateError{Reason: "the service breaks SPIFFE mTLS rules"}
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no SPIFFE ID"
+	}
+	return s
+}
+
+func printVerdicts(w io.Writer, vs []mtls.Verdict) {
+	pass, fail, skip := 0, 0, 0
+	for _, v := range vs {
+		mark := "PASS"
+		switch v.Status {
+		case mtls.Fail:
+			mark = "FAIL"
+			fail++
+		case mtls.Skip:
+			mark = "skip"
+			skip++
+		default:
+			pass++
+		}
+		fmt.Fprintf(w, "  %s  %-26s %s\n", mark, v.Rule, v.Title)
+		if v.Evidence != "" {
+			fmt.Fprintf(w, "        %s\n", v.Evidence)
+		}
+	}
+	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", pass, fail, skip)
+}

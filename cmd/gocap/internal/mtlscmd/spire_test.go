@@ -1,0 +1,58 @@
+package mtlscmd
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spiffe/go-spiffe/v2/spiffeid"
+
+	"github.com/gocap/gocap/mtls"
+	"github.com/gocap/gocap/mtls/spiretest"
+)
+
+// TestEveryCommandWithSPIRE runs demo, bench, inspect and probe with
+// --workload-api pointing at a real SPIRE v1.13.3 agent's socket.
+func TestEveryCommandWithSPIRE(t *testing.T) {
+	const server, client = "spiffe://example.org/server", "spiffe://example.org/client"
+	sp := spiretest.Start(t, server, client)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	api := sp.Addr()
+
+	out, errOut, code := run(t, ctx, "demo", "--workload-api", api, "--server-id", server, "--client-id", client)
+	if code != 0 || !strings.Contains(out, "(external)") || !strings.Contains(out, `"hello `+client+`"`) || strings.Count(out, "\n  refused ") != 3 {
+		t.Errorf("demo via SPIRE: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	out, errOut, code = run(t, ctx, "bench", "--workload-api", api, "--rate", "50", "--duration", "2s", "--json")
+	var res mtls.BenchResult
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Failed != 0 || res.Succeeded < 90 || res.WorkloadAPI != api {
+		t.Errorf("bench via SPIRE: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	pemFile := fetchSVIDFile(t, ctx, api)
+	out, errOut, code = run(t, ctx, "inspect", pemFile, "--workload-api", api)
+	if code != 0 || !strings.Contains(out, "0 failed") || !strings.Contains(out, "PASS  chains-to-bundle") {
+		t.Errorf("inspect SPIRE SVID: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	// probe a service whose SVID comes from SPIRE, trusting SPIRE's bundle.
+	src, err := mtls.NewSource(ctx, api, spiffeid.RequireFromString(server), 15*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	es, err := mtls.StartEchoServer(ctx, src, src, mtls.Authorize(spiffeid.RequireFromString(client)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer es.Close()
+	out, errOut, code = run(t, ctx, "probe", es.Addr(), "--workload-api", api, "--wait", "200ms",
+		"--server-id", server, "--expect-authorized", client, "--unauthorized", server)
+	if code != 0 || !strings.Contains(out, "6 passed, 0 failed, 1 skipped") || !strings.Contains(out, "skip  refuses-expired-svid") {
+		t.Errorf("probe via SPIRE: exit %d\n%s\n%s", code, out, errOut)
+	}
+}

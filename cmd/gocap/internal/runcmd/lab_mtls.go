@@ -1,0 +1,5 @@
+package runcmd
+
+import "github.com/gocap/gocap/mtls"
+
+func init() { Registered = append(Registered, mtls.Lab) }
