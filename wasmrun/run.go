@@ -135,8 +135,11 @@ func Run(ctx context.Context, bin []byte, cfg Config, opts RunOptions) (Stats, e
 	if opts.Stdout != nil {
 		mc = mc.WithStdout(opts.Stdout)
 	}
+	stderr := &tail{}
 	if opts.Stderr != nil {
-		mc = mc.WithStderr(opts.Stderr)
+		mc = mc.WithStderr(io.MultiWriter(opts.Stderr, stderr))
+	} else {
+		mc = mc.WithStderr(stderr)
 	}
 	for _, kv := range opts.Env {
 		k, v, ok := strings.Cut(kv, "=")
@@ -159,7 +162,7 @@ func Run(ctx context.Context, bin []byte, cfg Config, opts RunOptions) (Stats, e
 		if ctx.Err() != nil {
 			return st, ctx.Err()
 		}
-		return st, classify("instantiate", err, cfg, 0)
+		return st, classify("instantiate", err, cfg, 0, stderr)
 	}
 	defer mod.Close(context.WithoutCancel(ctx))
 	start := mod.ExportedFunction("_start")
@@ -171,7 +174,7 @@ func Run(ctx context.Context, bin []byte, cfg Config, opts RunOptions) (Stats, e
 		if ctx.Err() != nil {
 			return st, ctx.Err()
 		}
-		return st, classify("_start", err, cfg, st.MemoryPages)
+		return st, classify("_start", err, cfg, st.MemoryPages, stderr)
 	}
 	return st, nil
 }

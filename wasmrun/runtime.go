@@ -97,7 +97,9 @@ func compile(ctx context.Context, rt wazero.Runtime, bin []byte, cfg Config) (wa
 
 // classify turns an error from a guest function into gocap's typed errors.
 // mem is the guest's memory size in pages after the failure (0 if unknown).
-func classify(fn string, err error, cfg Config, memPages uint32) error {
+func classify(fn string, err error, cfg Config, memPages uint32, stderr *tail) error {
+	hint := stderr.hint()
+	oom := strings.Contains(hint, "out of memory")
 	var ee *sys.ExitError
 	if errors.As(err, &ee) {
 		switch ee.ExitCode() {
@@ -108,6 +110,9 @@ func classify(fn string, err error, cfg Config, memPages uint32) error {
 		case sys.ExitCodeContextCanceled:
 			return fmt.Errorf("%s: %w", fn, context.Canceled)
 		}
+		if oom {
+			return fmt.Errorf("%w: guest exited with code %d (%s) under the cap of %d pages (%s)", ErrMemoryLimit, ee.ExitCode(), hint, cfg.memPages, human(uint64(cfg.memPages)*PageSize))
+		}
 		if memPages >= cfg.memPages {
 			return fmt.Errorf("%w: guest exited with code %d after growing memory to the cap of %d pages (%s)", ErrMemoryLimit, ee.ExitCode(), cfg.memPages, human(uint64(cfg.memPages)*PageSize))
 		}
@@ -117,8 +122,13 @@ func classify(fn string, err error, cfg Config, memPages uint32) error {
 	switch {
 	case strings.Contains(msg, "stack overflow"):
 		return fmt.Errorf("%w: %s recursed past the call stack limit (%v)", ErrStackOverflow, fn, firstLine(msg))
+	case oom:
+		return fmt.Errorf("%w: %s trapped (%s) under the cap of %d pages (%s)", ErrMemoryLimit, fn, hint, cfg.memPages, human(uint64(cfg.memPages)*PageSize))
 	case memPages >= cfg.memPages:
 		return fmt.Errorf("%w: %s trapped (%s) with memory at the cap of %d pages (%s)", ErrMemoryLimit, fn, firstLine(msg), cfg.memPages, human(uint64(cfg.memPages)*PageSize))
+	}
+	if hint != "" {
+		msg = firstLine(msg) + " (guest stderr: " + hint + ")"
 	}
 	return &TrapError{Func: fn, Err: errors.New(firstLine(msg))}
 }
@@ -134,4 +144,48 @@ func memPages(m api.Module) uint32 {
 		return 0
 	}
 	return m.Memory().Size() / PageSize
+}
+
+// tail keeps the last bytes a guest wrote to stderr, so a trap can be
+// explained ("fatal error: out of memory" from a Go guest).
+type tail struct {
+	mu    sync.Mutex
+	buf   []byte
+	fatal string // first "fatal error:" or "panic:" line
+}
+
+const tailSize = 1024
+
+func (t *tail) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, b...)
+	if t.fatal == "" {
+		for _, key := range []string{"fatal error:", "panic:"} {
+			if i := strings.Index(string(t.buf), key); i >= 0 {
+				if l, _, ok := strings.Cut(string(t.buf[i:]), "\n"); ok { // a whole line
+					t.fatal = strings.TrimSpace(l)
+				}
+				break
+			}
+		}
+	}
+	if len(t.buf) > tailSize {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailSize:]...)
+	}
+	return len(b), nil
+}
+
+// hint returns the most telling line of the guest's last stderr output.
+func (t *tail) hint() string {
+	if t == nil {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.fatal != "" {
+		return t.fatal
+	}
+	lines := strings.Split(strings.TrimSpace(string(t.buf)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }

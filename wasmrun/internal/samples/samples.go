@@ -27,4 +27,6 @@ var (
 	BadImport []byte // imports env.system and a WASI socket call
 	//go:embed hugedata.wasm
 	HugeData []byte // data segment at 1 GiB: 16385 pages of memory
+	//go:embed spin.wasm
+	Spin []byte // plugin ABI reactor: spin never returns, ok echoes
 )
