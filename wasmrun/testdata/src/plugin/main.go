@@ -61,7 +61,7 @@ func result(b []byte, isErr bool) uint64 {
 //go:wasmexport format
 func format(ptr, n uint32) uint64 {
 	var buf bytes.Buffer
-	if err := json.Indent(&buf, input(ptr, n), "", "  "); err != nil {
+	if err := json.Indent(&buf, bytes.TrimSpace(input(ptr, n)), "", "  "); err != nil {
 		return result([]byte("invalid JSON: "+err.Error()), true)
 	}
 	buf.WriteByte('\n')
