@@ -60,6 +60,13 @@ type instance struct {
 	timedOut atomic.Bool
 	stderr   *tail
 
+	// The caller's context cancels the instance while a call is in flight.
+	// The registration is kept while callers pass the same context (a
+	// CLI's or a worker's), so a call costs no allocation.
+	inCall    atomic.Bool
+	watched   context.Context
+	stopWatch func() bool
+
 	mod         api.Module
 	mem         api.Memory
 	alloc, free api.Function
@@ -251,9 +258,11 @@ func (g *generation) call(ctx context.Context, p *Plugin, fn string, in []byte) 
 	}
 	inst := g.inst
 	cctx := inst.ctx
-	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, inst.cancel)
-		defer stop()
+	inst.watch(ctx)
+	inst.inCall.Store(true)
+	defer inst.inCall.Store(false)
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	if inst.timer != nil {
 		inst.timer.Reset(p.cfg.timeout)
@@ -350,7 +359,37 @@ func (g *generation) close(ctx context.Context) {
 	g.cm.Close(context.WithoutCancel(ctx))
 }
 
+// watch makes ctx's cancellation stop the call in flight.
+func (in *instance) watch(ctx context.Context) {
+	if ctx.Done() == nil || sameContext(ctx, in.watched) {
+		return
+	}
+	if in.stopWatch != nil {
+		in.stopWatch()
+	}
+	in.watched = ctx
+	in.stopWatch = context.AfterFunc(ctx, func() {
+		if in.inCall.Load() {
+			in.cancel()
+		}
+	})
+}
+
+// sameContext compares two contexts; a context type that is not comparable
+// is never the same.
+func sameContext(a, b context.Context) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
+}
+
 func (in *instance) discard(ctx context.Context) {
+	if in.stopWatch != nil {
+		in.stopWatch()
+	}
 	if in.timer != nil {
 		in.timer.Stop()
 	}
