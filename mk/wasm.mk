@@ -7,6 +7,7 @@ WASM_GOFLAGS := -trimpath -ldflags='-s -w' -buildvcs=false
 WAT2WASM ?= wat2wasm
 
 .PHONY: wasm bench-wasm
+BENCH_TARGETS += bench-wasm
 
 wasm:
 	GOOS=wasip1 GOARCH=wasm $(GO) build $(WASM_GOFLAGS) -o $(WASM_SAMPLES)/hello.wasm ./$(WASM_GUESTS)/hello
@@ -18,5 +19,5 @@ wasm:
 
 # Side by side: gocap vs `wazero run -cachedir` vs Node.js WASI on hello.wasm,
 # cold vs cached compile, plugin call overhead, the hostile set's wall time.
-bench-wasm:
-	$(GO) run ./wasmrun/internal/benchwasm
+bench-wasm: build
+	$(GO) run ./wasmrun/internal/benchwasm -gocap $(BIN)
