@@ -85,13 +85,27 @@ func allowed(im Import) bool {
 // without compiling it, and judges its imports against the allow-list.
 // Malformed input gives an error wrapping ErrMalformed; it never panics.
 func Inspect(bin []byte) (*Info, error) {
+	info, err := inspect(bin)
+	if err != nil {
+		return nil, err
+	}
+	info.SHA256 = sha256Hex(bin)
+	return info, nil
+}
+
+func sha256Hex(bin []byte) string {
+	sum := sha256.Sum256(bin)
+	return hex.EncodeToString(sum[:])
+}
+
+// inspect is Inspect without the sha256 (admit computes it only when needed).
+func inspect(bin []byte) (*Info, error) {
 	m, err := wasmbin.Parse(bin)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	sum := sha256.Sum256(bin)
 	info := &Info{
-		SHA256: hex.EncodeToString(sum[:]), Size: len(bin),
+		Size:    len(bin),
 		Imports: m.Imports, Exports: m.Exports, Memories: m.Memories, CustomSections: m.CustomSections,
 		Kind: KindReactor, Allowed: true,
 	}
@@ -126,13 +140,16 @@ func (i *Info) Export(name string) (Export, bool) {
 
 // admit refuses a module before compilation: pinned hash, allow-list,
 // memory cap. It returns the module's Info.
-func admit(bin []byte, cfg Config) (*Info, error) {
+func admit(bin []byte, cfg Config, wantHash bool) (*Info, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	info, err := Inspect(bin)
+	info, err := inspect(bin)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.sha256 != "" || wantHash {
+		info.SHA256 = sha256Hex(bin)
 	}
 	if cfg.sha256 != "" && cfg.sha256 != info.SHA256 {
 		return nil, &RefusedError{Reason: fmt.Sprintf("sha256 %s does not match the pinned %s", info.SHA256, cfg.sha256)}
@@ -168,5 +185,5 @@ func (i *Info) String() string {
 	if !i.Allowed {
 		v = "refused: " + strings.Join(i.Disallowed, ", ")
 	}
-	return fmt.Sprintf("%s, %d bytes, sha256 %s, %s", i.Kind, i.Size, i.SHA256[:12], v)
+	return fmt.Sprintf("%s, %d bytes, sha256 %.12s, %s", i.Kind, i.Size, i.SHA256, v)
 }

@@ -100,7 +100,7 @@ func Load(ctx context.Context, bin []byte, cfg Config) (*Plugin, error) {
 }
 
 func (p *Plugin) load(ctx context.Context, bin []byte) (*generation, error) {
-	info, err := admit(bin, p.cfg)
+	info, err := admit(bin, p.cfg, true)
 	if err != nil {
 		return nil, err
 	}

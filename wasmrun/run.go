@@ -85,7 +85,7 @@ type Stats struct {
 // ErrMalformed, *RefusedError or *TrapError.
 func Run(ctx context.Context, bin []byte, cfg Config, opts RunOptions) (Stats, error) {
 	var st Stats
-	info, err := admit(bin, cfg)
+	info, err := admit(bin, cfg, false)
 	if err != nil {
 		return st, err
 	}
@@ -109,7 +109,11 @@ func Run(ctx context.Context, bin []byte, cfg Config, opts RunOptions) (Stats, e
 		fsc = fsc.(sysfs.FSConfig).WithSysFSMount(f, m.Guest)
 	}
 
-	rt, err := newRuntime(ctx, cfg, io.Discard)
+	hostLog := io.Writer(io.Discard) // gocap.log goes where the guest's stderr goes
+	if opts.Stderr != nil {
+		hostLog = opts.Stderr
+	}
+	rt, err := newRuntime(ctx, cfg, hostLog)
 	if err != nil {
 		return st, err
 	}
