@@ -13,6 +13,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
 	"github.com/tetratelabs/wazero/experimental/sysfs"
+	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/gocap/gocap/wasmrun/internal/rootfs"
 )
@@ -133,9 +134,6 @@ func Run(ctx context.Context, bin []byte, cfg Config, opts RunOptions) (Stats, e
 		WithArgs(append([]string{name}, opts.Args...)...).
 		WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(rand.Reader).
 		WithFSConfig(fsc)
-	if opts.Stdin != nil {
-		mc = mc.WithStdin(opts.Stdin)
-	}
 	if opts.Stdout != nil {
 		mc = mc.WithStdout(opts.Stdout)
 	}
@@ -159,6 +157,11 @@ func Run(ctx context.Context, bin []byte, cfg Config, opts RunOptions) (Stats, e
 		runCtx, cancel = context.WithTimeout(ctx, cfg.timeout)
 		defer cancel()
 	}
+	if opts.Stdin != nil {
+		in, stop := cancelableReader(runCtx, opts.Stdin)
+		defer stop()
+		mc = mc.WithStdin(in)
+	}
 	t = time.Now()
 	mod, err := rt.InstantiateModule(runCtx, cm, mc)
 	st.Instantiate = time.Since(t)
@@ -174,10 +177,13 @@ func Run(ctx context.Context, bin []byte, cfg Config, opts RunOptions) (Stats, e
 	_, err = start.Call(runCtx)
 	st.Exec = time.Since(t)
 	st.MemoryPages = memPages(mod)
-	if err != nil {
-		if ctx.Err() != nil {
-			return st, ctx.Err()
-		}
+	switch {
+	case ctx.Err() != nil:
+		return st, ctx.Err()
+	case runCtx.Err() != nil:
+		// The guest may have exited on its own after its stdin was cut.
+		return st, classify("_start", sys.NewExitError(sys.ExitCodeDeadlineExceeded), cfg, 0, nil)
+	case err != nil:
 		return st, classify("_start", err, cfg, st.MemoryPages, stderr)
 	}
 	return st, nil
@@ -188,4 +194,20 @@ func sysfsFS(r *rootfs.FS, ro bool) experimentalsys.FS {
 		return &sysfs.ReadFS{FS: r}
 	}
 	return r
+}
+
+// cancelableReader returns a reader of r whose Read fails once ctx ends, so
+// a guest blocked reading stdin still stops at the timeout or on Ctrl-C.
+// The copy goroutine ends at r's EOF, or at its next read after stop.
+func cancelableReader(ctx context.Context, r io.Reader) (io.Reader, func()) {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err)
+	}()
+	stopAfter := context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
+	return pr, func() {
+		stopAfter()
+		pr.Close()
+	}
 }

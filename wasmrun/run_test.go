@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,6 +86,15 @@ func TestHostileInfiniteLoop(t *testing.T) {
 			t.Errorf("took %s: the loop was not stopped", d)
 		}
 	})
+}
+
+func TestTimeoutWhileBlockedOnStdin(t *testing.T) {
+	pr, pw := io.Pipe() // stdin that never delivers
+	defer pw.Close()
+	_, err := wasmrun.Run(context.Background(), samples.Hello, testConfig().WithTimeout(300*time.Millisecond), wasmrun.RunOptions{Stdin: pr})
+	if !errors.Is(err, wasmrun.ErrTimeout) {
+		t.Fatalf("err = %v, want ErrTimeout while the guest waits on stdin", err)
+	}
 }
 
 func TestHostileInterrupt(t *testing.T) {
