@@ -424,6 +424,9 @@ func (p *Plugin) Watch(ctx context.Context, path string, interval time.Duration,
 	if interval <= 0 {
 		interval = 250 * time.Millisecond
 	}
+	if onReload == nil {
+		onReload = func(string, error) {}
+	}
 	last, err := os.Stat(path)
 	if err != nil {
 		return err

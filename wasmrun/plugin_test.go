@@ -1,6 +1,7 @@
 package wasmrun_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -95,6 +96,21 @@ func TestPluginRefusals(t *testing.T) {
 	}
 	if _, err := wasmrun.Load(ctx, samples.Plugin, testConfig().WithMemoryLimitPages(8)); !errors.Is(err, wasmrun.ErrMemoryLimit) {
 		t.Errorf("8-page cap: %v, want ErrMemoryLimit (the Go reactor needs more to initialise)", err)
+	}
+}
+
+func TestPluginHostLog(t *testing.T) {
+	var log bytes.Buffer
+	p, err := wasmrun.Load(context.Background(), samples.Spin, testConfig().WithLog(&log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	if out, err := p.Call(context.Background(), "ok", []byte("logged")); err != nil || string(out) != "logged" {
+		t.Fatalf("ok: %q, %v", out, err)
+	}
+	if log.String() != "logged" {
+		t.Errorf("gocap.log wrote %q", log.String())
 	}
 }
 
