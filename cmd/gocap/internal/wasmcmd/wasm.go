@@ -389,7 +389,7 @@ func plugin(ctx context.Context, o *Options, bin []byte) error {
 			fmt.Fprintf(o.IO.ErrOut, "gocap: reload refused, keeping the old module: %v\n", err)
 			return
 		}
-		fmt.Fprintf(o.IO.ErrOut, "gocap: reloaded %s (sha256 %s)\n", o.Module, sum[:12])
+		fmt.Fprintf(o.IO.ErrOut, "gocap: reloaded %s (sha256 %.12s)\n", o.Module, sum)
 		if err := call(); err != nil {
 			fmt.Fprintln(o.IO.ErrOut, cmdutil.Message(err))
 		}
