@@ -417,7 +417,8 @@ func (p *Plugin) Close(ctx context.Context) error {
 
 // Watch reloads the plugin from path whenever the file changes (size or
 // modification time, checked every interval; 250ms when zero) until ctx
-// ends. Each attempt is reported to onReload with nil on success or the
+// ends, and once at the start if the file already differs from the loaded
+// module. Each attempt is reported to onReload with nil on success or the
 // reason the new file was refused (the old module then stays in service).
 // A file whose sha256 equals the current module's is not reloaded.
 func (p *Plugin) Watch(ctx context.Context, path string, interval time.Duration, onReload func(sha256 string, err error)) error {
@@ -427,10 +428,12 @@ func (p *Plugin) Watch(ctx context.Context, path string, interval time.Duration,
 	if onReload == nil {
 		onReload = func(string, error) {}
 	}
-	last, err := os.Stat(path)
-	if err != nil {
+	if _, err := os.Stat(path); err != nil {
 		return err
 	}
+	// No previous state: the first tick compares the file's sha256 with the
+	// loaded module's, catching changes made between Load and Watch.
+	var last os.FileInfo
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
@@ -440,7 +443,7 @@ func (p *Plugin) Watch(ctx context.Context, path string, interval time.Duration,
 		case <-tick.C:
 		}
 		st, err := os.Stat(path)
-		if err != nil || (st.Size() == last.Size() && st.ModTime().Equal(last.ModTime())) {
+		if err != nil || (last != nil && st.Size() == last.Size() && st.ModTime().Equal(last.ModTime())) {
 			continue // missing while being replaced, or unchanged
 		}
 		last = st
