@@ -39,7 +39,7 @@ process.exitCode = wasi.start(inst);
 
 func main() {
 	gocapBin := flag.String("gocap", "bin/gocap", "the gocap binary to time")
-	n := flag.Int("n", 15, "runs per process measurement (median reported)")
+	n := flag.Int("n", 31, "runs per process measurement (median reported)")
 	flag.Parse()
 	if err := run(*gocapBin, *n); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-wasm:", err)
@@ -125,8 +125,9 @@ func run(gocapBin string, n int) error {
 		}
 	}
 	var samplesBy = map[string][]time.Duration{}
-	for range n { // interleaved, so drift hits every contender alike
-		for _, c := range cs {
+	for i := range n { // interleaved and rotated, so drift and order hit every contender alike
+		for j := range cs {
+			c := cs[(i+j)%len(cs)]
 			t := time.Now()
 			if err := exec.Command(c.argv[0], c.argv[1:]...).Run(); err != nil {
 				return fmt.Errorf("%s: %v", c.name, err)
@@ -134,7 +135,7 @@ func run(gocapBin string, n int) error {
 			samplesBy[c.name] = append(samplesBy[c.name], time.Since(t))
 		}
 	}
-	fmt.Println("warm start of hello.wasm as a process (warm cache, wall time)")
+	fmt.Println("warm start of hello.wasm as a process (warm cache, wall time: median, min)")
 	for _, c := range cs {
 		times[c.name] = median(samplesBy[c.name])
 	}
@@ -144,7 +145,7 @@ func run(gocapBin string, n int) error {
 		if c.name != cs[0].name {
 			ratio = fmt.Sprintf("   gocap is %.2fx its time", float64(g)/float64(times[c.name]))
 		}
-		fmt.Printf("  %-24s%s%s\n", c.name, ms(times[c.name]), ratio)
+		fmt.Printf("  %-24s%s %s%s\n", c.name, ms(times[c.name]), ms(slices.Min(samplesBy[c.name])), ratio)
 	}
 	inproc := testing.Benchmark(func(b *testing.B) {
 		cfg := wasmrun.NewConfig().WithCacheDir(gc)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -277,6 +278,11 @@ func wrap(module string, err error) error {
 }
 
 func run(ctx context.Context, o *Options, bin []byte) error {
+	// A run is one short process: defer garbage collection until the heap
+	// nears the guest's memory cap plus 256 MiB for the host (compiled code,
+	// decoded module). This takes ~15% off a warm start (make bench-wasm).
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(o.Config.MemoryLimitPages())*wasmrun.PageSize + 256<<20))
 	_, err := wasmrun.Run(ctx, bin, o.Config, wasmrun.RunOptions{
 		Name: o.Module, Args: o.Args, Env: o.Env, Mounts: o.Mounts,
 		Stdin: o.IO.In, Stdout: o.IO.Out, Stderr: o.IO.ErrOut,
