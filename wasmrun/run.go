@@ -59,7 +59,9 @@ func ParseMount(s string) (Mount, error) {
 }
 
 // RunOptions are a command module's inputs. Nil streams are empty (stdin)
-// or discarded (stdout, stderr).
+// or discarded (stdout, stderr). Stdin is read by a goroutine through a pipe
+// so that a guest blocked on it still stops at the timeout or cancellation;
+// that goroutine ends at Stdin's EOF or at its first read after Run returns.
 type RunOptions struct {
 	// Name is argv[0]; default "module".
 	Name   string
