@@ -416,7 +416,9 @@ func (p *Plugin) Close(ctx context.Context) error {
 }
 
 // Watch reloads the plugin from path whenever the file changes (size or
-// modification time, checked every interval; 250ms when zero) until ctx
+// modification time, checked every interval, 250ms when zero; a change is
+// loaded once it has been stable for one interval, so a file still being
+// written is not read half-way) until ctx
 // ends, and once at the start if the file already differs from the loaded
 // module. Each attempt is reported to onReload with nil on success or the
 // reason the new file was refused (the old module then stays in service).
@@ -431,9 +433,12 @@ func (p *Plugin) Watch(ctx context.Context, path string, interval time.Duration,
 	if _, err := os.Stat(path); err != nil {
 		return err
 	}
-	// No previous state: the first tick compares the file's sha256 with the
+	// No previous state: the first check compares the file's sha256 with the
 	// loaded module's, catching changes made between Load and Watch.
-	var last os.FileInfo
+	var last, pending os.FileInfo
+	same := func(a, b os.FileInfo) bool {
+		return a != nil && b != nil && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
@@ -443,10 +448,15 @@ func (p *Plugin) Watch(ctx context.Context, path string, interval time.Duration,
 		case <-tick.C:
 		}
 		st, err := os.Stat(path)
-		if err != nil || (last != nil && st.Size() == last.Size() && st.ModTime().Equal(last.ModTime())) {
+		if err != nil || same(st, last) {
+			pending = nil
 			continue // missing while being replaced, or unchanged
 		}
-		last = st
+		if !same(st, pending) {
+			pending = st // changed: wait one interval for the writer to finish
+			continue
+		}
+		last, pending = st, nil
 		bin, err := os.ReadFile(path)
 		if err != nil {
 			onReload("", err)
