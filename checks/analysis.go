@@ -49,6 +49,24 @@ func (e *Env) analysis(ctx context.Context, check string) (*analysisRun, error) 
 	return v.(*analysisRun), nil
 }
 
+// lintRun returns the Run function of a check whose findings come from the
+// shared analysis run; the vet check also reports packages that failed to
+// load or type-check.
+func lintRun(check string) func(context.Context, *Env) (*Result, error) {
+	return func(ctx context.Context, env *Env) (*Result, error) {
+		a, err := env.analysis(ctx, check)
+		if err != nil {
+			return nil, err
+		}
+		var fs []reports.Finding
+		if check == lint.CheckVet {
+			fs = a.typecheckFindings(env)
+		}
+		fs = append(fs, a.findings(env, check)...)
+		return &Result{Findings: fs, Summary: a.summary(check, len(fs))}, nil
+	}
+}
+
 // findings converts the diagnostics of the analyzers owned by check.
 func (a *analysisRun) findings(env *Env, check string) []reports.Finding {
 	var out []reports.Finding
@@ -130,8 +148,14 @@ func (a *analysisRun) summary(check string, n int) string {
 		s = fmt.Sprintf("%d findings from the go vet suite (%d analyzers) and %d more analyzers over %d packages",
 			n, vet, len(a.analyzerNames(check))-vet, a.res.Packages)
 	}
-	if a.res.Skipped > 0 {
-		s += fmt.Sprintf("; %d in generated files skipped", a.res.Skipped)
+	skipped := 0
+	for n, k := range a.res.Skipped {
+		if a.rules[n].Check == check {
+			skipped += k
+		}
+	}
+	if skipped > 0 {
+		s += fmt.Sprintf("; %d in generated files skipped", skipped)
 	}
 	if len(a.res.Failed) > 0 {
 		s += fmt.Sprintf("; %d analyzer runs failed (%s)", len(a.res.Failed), a.res.Failed[0])

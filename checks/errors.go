@@ -1,10 +1,6 @@
 package checks
 
-import (
-	"context"
-
-	"github.com/gocap/gocap/checks/internal/lint"
-)
+import "github.com/gocap/gocap/checks/internal/lint"
 
 // Errors reports error handling defects with errcheck and go-errorlint.
 var Errors = &Check{
@@ -36,16 +32,7 @@ error rarely matters; %v in fmt.Errorf can be a deliberate choice to hide an
 implementation error from callers.`,
 	URL:      "https://github.com/kisielk/errcheck",
 	Measures: []string{"errors"},
-	Run:      runErrors,
+	Run:      lintRun(lint.CheckErrors),
 }
 
 func init() { Register(Errors) }
-
-func runErrors(ctx context.Context, env *Env) (*Result, error) {
-	a, err := env.analysis(ctx, "errors")
-	if err != nil {
-		return nil, err
-	}
-	fs := a.findings(env, lint.CheckErrors)
-	return &Result{Findings: fs, Summary: a.summary(lint.CheckErrors, len(fs))}, nil
-}

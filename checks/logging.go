@@ -1,10 +1,6 @@
 package checks
 
-import (
-	"context"
-
-	"github.com/gocap/gocap/checks/internal/lint"
-)
+import "github.com/gocap/gocap/checks/internal/lint"
 
 // Logging reports printing from library code, where log/slog belongs.
 var Logging = &Check{
@@ -28,16 +24,7 @@ reported, even when it ends up on stdout; test files and main packages are
 never reported.`,
 	URL:      "https://pkg.go.dev/log/slog",
 	Measures: []string{"observability"},
-	Run:      runLogging,
+	Run:      lintRun(lint.CheckLogging),
 }
 
 func init() { Register(Logging) }
-
-func runLogging(ctx context.Context, env *Env) (*Result, error) {
-	a, err := env.analysis(ctx, "logging")
-	if err != nil {
-		return nil, err
-	}
-	fs := a.findings(env, lint.CheckLogging)
-	return &Result{Findings: fs, Summary: a.summary(lint.CheckLogging, len(fs))}, nil
-}

@@ -1,10 +1,6 @@
 package checks
 
-import (
-	"context"
-
-	"github.com/gocap/gocap/checks/internal/lint"
-)
+import "github.com/gocap/gocap/checks/internal/lint"
 
 // Vet runs the whole go vet suite in process, plus nilness, unusedwrite,
 // deepequalerrors, reflectvaluecompare and sortslice from x/tools.
@@ -38,16 +34,7 @@ user cache folder keyed by the module's source content, the go command and
 gocap's binary (GOCAP_CACHE=off disables it, GOCAP_CACHE=DIR moves it).`,
 	URL:      "https://pkg.go.dev/cmd/vet",
 	Measures: []string{"correctness", "concurrency"},
-	Run:      runVet,
+	Run:      lintRun(lint.CheckVet),
 }
 
 func init() { Register(Vet) }
-
-func runVet(ctx context.Context, env *Env) (*Result, error) {
-	a, err := env.analysis(ctx, "vet")
-	if err != nil {
-		return nil, err
-	}
-	fs := append(a.typecheckFindings(env), a.findings(env, lint.CheckVet)...)
-	return &Result{Findings: fs, Summary: a.summary(lint.CheckVet, len(fs))}, nil
-}

@@ -67,8 +67,9 @@ type Result struct {
 	Errors      []LoadError  `json:"errors"`
 	// Packages is the number of packages analysed (test variants count once).
 	Packages int `json:"packages"`
-	// Skipped counts diagnostics dropped because they were in generated files.
-	Skipped int `json:"skipped"`
+	// Skipped counts, by analyzer, diagnostics dropped because they were in
+	// generated files.
+	Skipped map[string]int `json:"skipped,omitempty"`
 	// Failed lists analyzer failures on a package ("printf@pkg: reason").
 	Failed []string `json:"failed,omitempty"`
 	// VersionSkew, when set, says the go command is newer than the Go that
@@ -132,7 +133,7 @@ func run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
 		return nil, fmt.Errorf("loading packages: %w", err)
 	}
 	roots := selectRoots(initial, cfg.Dir)
-	res := &Result{Packages: len(roots)}
+	res := &Result{Packages: len(roots), Skipped: map[string]int{}}
 	res.Errors = loadErrors(roots)
 	if len(res.Errors) > 0 {
 		res.VersionSkew = versionSkew(ctx, cfg.Dir)
@@ -193,7 +194,7 @@ func run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
 				continue
 			}
 			if generated[fset.File(d.Pos).Name()] {
-				res.Skipped++
+				res.Skipped[byAnalyzer[act.Analyzer]]++
 				continue
 			}
 			diag := Diagnostic{Analyzer: byAnalyzer[act.Analyzer], Category: d.Category, File: pos.Filename,
