@@ -328,9 +328,21 @@ var versionRe = regexp.MustCompile(`(?i)(requires go\s*(>=\s*)?1\.\d+|requires n
 
 func isVersionMsg(s string) bool { return versionRe.MatchString(s) }
 
+var needRe = regexp.MustCompile(`(?:>=\s*|requires go\s*|version go)(1\.\d+(?:\.\d+)?)`)
+
+// versionAdvice turns a go command or type checker complaint about a too new
+// Go into one line saying what is needed.
 func versionAdvice(msg string) string {
-	return fmt.Sprintf("the module needs a newer Go than the %s this gocap was built with, so its analyzers cannot type-check it (%s): rebuild gocap with that Go or newer (go install github.com/gocap/gocap/cmd/gocap@latest)",
-		runtime.Version(), firstLine(msg))
+	msg = firstLine(msg)
+	if i := strings.LastIndex(msg, "stderr: "); i >= 0 {
+		msg = msg[i+len("stderr: "):]
+	}
+	need := "a newer Go"
+	if m := needRe.FindStringSubmatch(msg); m != nil {
+		need = "Go " + m[1] + " or newer"
+	}
+	return fmt.Sprintf("the module needs %s (%s), but gocap was built with %s and links that Go's type checker: install the newer Go and rebuild gocap with it (go install github.com/gocap/gocap/cmd/gocap@latest)",
+		need, strings.TrimPrefix(msg, "go: "), runtime.Version())
 }
 
 // versionSkew explains type errors caused by a go command newer than the
