@@ -21,7 +21,7 @@ import (
 )
 
 // cacheFormat changes whenever Result or the key's recipe changes.
-const cacheFormat = "gocap-lint-1"
+const cacheFormat = "gocap-lint-2"
 
 // cacheMaxAge: entries older than this are pruned when a new one is written.
 const cacheMaxAge = 7 * 24 * time.Hour

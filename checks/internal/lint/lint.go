@@ -121,8 +121,15 @@ func run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
 		progress = cfg.Progress
 	}
 	progress("loading packages")
-	pcfg := &packages.Config{Context: ctx, Dir: cfg.Dir, Mode: LoadMode, Tests: true}
+	pcfg := &packages.Config{Context: ctx, Dir: cfg.Dir, Mode: LoadMode, Tests: true, ParseFile: parseFileFor(cfg.Dir)}
 	initial, err := packages.Load(pcfg, cfg.Patterns...)
+	if err == nil && !fixTrimErrors(initial, cfg.Dir) {
+		// A dependency has errors of its own (or trimming broke it): load
+		// it whole so the errors and facts are exactly go vet's.
+		progress("reloading dependencies without trimming")
+		pcfg.ParseFile = nil
+		initial, err = packages.Load(pcfg, cfg.Patterns...)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

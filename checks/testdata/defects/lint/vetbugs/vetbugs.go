@@ -210,3 +210,13 @@ func SameValue(a, b any) bool {
 func SortMap(m map[int]int) {
 	sort.Slice(m, func(i, j int) bool { return i < j }) // want `sortslice: sort.Slice's argument must be a slice; is called with map\[int\]int`
 }
+
+// logf is a printf wrapper: printf learns it from a fact.
+func logf(format string, args ...any) string {
+	return fmt.Sprintf(format, args...)
+}
+
+// Wrapped calls the wrapper with a mismatched verb.
+func Wrapped() string {
+	return logf("%d", "seven") // want `printf: .*logf format %d has arg "seven" of wrong type string`
+}

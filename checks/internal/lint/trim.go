@@ -1,0 +1,146 @@
+package lint
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// Dependencies are loaded from source because the fact-producing analyzers
+// (printf's wrapper facts, ctrlflow's no-return facts) must run on them, as
+// go vet runs them through its vetx files. Type-checking every function
+// body of every dependency is most of the cost of a load, yet only two kinds
+// of bodies can produce a fact:
+//
+//   - a variadic function may be a printf wrapper (printf only considers
+//     functions whose last parameter is ...);
+//   - a function may never return (ctrlflow) only if its body can end
+//     somewhere other than a return or a plain statement.
+//
+// parseFile therefore drops, in files outside the module, the bodies of
+// non-variadic functions whose last statement is a return (or, without
+// results, an assignment, declaration, send, defer, go, ++/-- or a loop with
+// a condition or a range). Such a function returns unless every path to its
+// end is cut by a call that never returns, which is dead code go vet's
+// unreachable analyzer reports; dependencies that pass go vet have none.
+// Files of the module are parsed whole. Dropping bodies leaves imports only
+// the bodies used unused: fixTrimErrors removes those errors again.
+
+const parseMode = parser.AllErrors | parser.ParseComments
+
+func parseFileFor(dir string) func(*token.FileSet, string, []byte) (*ast.File, error) {
+	return func(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
+		if inDir(dir, filename) {
+			return parser.ParseFile(fset, filename, src, parseMode)
+		}
+		f, err := parser.ParseFile(fset, filename, src, parseMode|parser.SkipObjectResolution)
+		if f != nil {
+			trimBodies(f)
+		}
+		return f, err
+	}
+}
+
+func trimBodies(f *ast.File) {
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if ok && fd.Body != nil && !mayProduceFact(fd) {
+			fd.Body = nil
+		}
+	}
+}
+
+// mayProduceFact reports whether fd's body could yield a printf wrapper or
+// a no-return fact.
+func mayProduceFact(fd *ast.FuncDecl) bool {
+	if isGeneric(fd) || fd.Recv == nil && (fd.Name.Name == "init" || fd.Name.Name == "main") {
+		return true // go/types rejects these without a body
+	}
+	if ps := fd.Type.Params.List; len(ps) > 0 {
+		if _, ok := ps[len(ps)-1].Type.(*ast.Ellipsis); ok {
+			return true
+		}
+	}
+	list := fd.Body.List
+	if len(list) == 0 {
+		return false
+	}
+	switch s := list[len(list)-1].(type) {
+	case *ast.ReturnStmt:
+		return false
+	case *ast.AssignStmt, *ast.DeclStmt, *ast.SendStmt, *ast.DeferStmt, *ast.GoStmt, *ast.IncDecStmt, *ast.EmptyStmt, *ast.RangeStmt:
+		return fd.Type.Results != nil && len(fd.Type.Results.List) > 0
+	case *ast.ForStmt:
+		return s.Cond == nil
+	}
+	return true
+}
+
+func isGeneric(fd *ast.FuncDecl) bool {
+	if fd.Type.TypeParams != nil && len(fd.Type.TypeParams.List) > 0 {
+		return true
+	}
+	if fd.Recv != nil && len(fd.Recv.List) == 1 {
+		t := fd.Recv.List[0].Type
+		if s, ok := t.(*ast.StarExpr); ok {
+			t = s.X
+		}
+		switch t.(type) {
+		case *ast.IndexExpr, *ast.IndexListExpr:
+			return true
+		}
+	}
+	return false
+}
+
+// fixTrimErrors removes from packages outside dir the "imported and not
+// used" errors that dropping bodies causes, and recomputes IllTyped (which
+// go/packages propagates from imports) bottom-up. It reports false when a
+// package outside dir still has errors: the caller then loads again without
+// trimming, so that what remains is exactly what go vet would see.
+func fixTrimErrors(initial []*packages.Package, dir string) bool {
+	ok := true
+	packages.Visit(initial, nil, func(p *packages.Package) {
+		if !pkgInDir(p, dir) && len(p.Errors) > 0 {
+			keep := p.Errors[:0]
+			for _, e := range p.Errors {
+				if e.Kind == packages.TypeError && isUnusedImport(e.Msg) {
+					continue
+				}
+				keep = append(keep, e)
+			}
+			p.Errors = keep
+			tkeep := p.TypeErrors[:0]
+			for _, e := range p.TypeErrors {
+				if !(e.Soft && isUnusedImport(e.Msg)) {
+					tkeep = append(tkeep, e)
+				}
+			}
+			p.TypeErrors = tkeep
+			ok = ok && len(p.Errors) == 0
+		}
+		ill := len(p.Errors) > 0
+		for _, imp := range p.Imports {
+			ill = ill || imp.IllTyped
+		}
+		p.IllTyped = ill
+	})
+	return ok
+}
+
+func isUnusedImport(msg string) bool {
+	return strings.HasSuffix(msg, " imported and not used") || strings.Contains(msg, " imported as ") && strings.HasSuffix(msg, " and not used")
+}
+
+func pkgInDir(p *packages.Package, dir string) bool {
+	for _, f := range p.CompiledGoFiles {
+		return inDir(dir, f)
+	}
+	for _, f := range p.GoFiles {
+		return inDir(dir, f)
+	}
+	return false
+}
