@@ -75,6 +75,9 @@ type Result struct {
 	// VersionSkew, when set, says the go command is newer than the Go that
 	// built gocap, which explains type errors in the standard library.
 	VersionSkew string `json:"version_skew,omitempty"`
+	// Reloaded is true when dependencies had to be loaded again whole
+	// (a dependency with errors of its own; see fixTrimErrors).
+	Reloaded bool `json:"reloaded,omitempty"`
 	// Cached is true when the result came from the cache.
 	Cached bool `json:"-"`
 }
@@ -121,9 +124,14 @@ func run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
 		progress = cfg.Progress
 	}
 	progress("loading packages")
-	pcfg := &packages.Config{Context: ctx, Dir: cfg.Dir, Mode: LoadMode, Tests: true, ParseFile: parseFileFor(cfg.Dir)}
+	pcfg := &packages.Config{Context: ctx, Dir: cfg.Dir, Mode: LoadMode, Tests: true}
+	if trimDeps {
+		pcfg.ParseFile = parseFileFor(cfg.Dir)
+	}
 	initial, err := packages.Load(pcfg, cfg.Patterns...)
-	if err == nil && !fixTrimErrors(initial, cfg.Dir) {
+	reloaded := false
+	if err == nil && trimDeps && !fixTrimErrors(initial, cfg.Dir) {
+		reloaded = true
 		// A dependency has errors of its own (or trimming broke it): load
 		// it whole so the errors and facts are exactly go vet's.
 		progress("reloading dependencies without trimming")
@@ -140,7 +148,7 @@ func run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
 		return nil, fmt.Errorf("loading packages: %w", err)
 	}
 	roots := selectRoots(initial, cfg.Dir)
-	res := &Result{Packages: len(roots), Skipped: map[string]int{}}
+	res := &Result{Packages: len(roots), Skipped: map[string]int{}, Reloaded: reloaded}
 	res.Errors = loadErrors(roots)
 	if len(res.Errors) > 0 {
 		res.VersionSkew = versionSkew(ctx, cfg.Dir)

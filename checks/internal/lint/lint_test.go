@@ -182,3 +182,34 @@ func TestCancelled(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
+
+// TestTrimmingKeepsResults: dropping dependency bodies and literals changes
+// no diagnostic on the testdata modules and needs no reload.
+func TestTrimmingKeepsResults(t *testing.T) {
+	for _, mod := range []string{"../../testdata/defects", "../../testdata/clean"} {
+		dir, err := filepath.Abs(mod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := Config{Dir: dir, Patterns: []string{"./..."}}
+		trimmed, err := Run(context.Background(), cfg, Rules())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if trimmed.Reloaded || len(trimmed.Errors) > 0 {
+			t.Fatalf("%s: reloaded=%v errors=%v: trimming broke a dependency", mod, trimmed.Reloaded, trimmed.Errors)
+		}
+		trimDeps = false
+		whole, err := Run(context.Background(), cfg, Rules())
+		trimDeps = true
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(trimmed.Diagnostics, whole.Diagnostics) {
+			t.Errorf("%s: trimmed run differs:\n%+v\nwhole:\n%+v", mod, trimmed.Diagnostics, whole.Diagnostics)
+		}
+		if mod == "../../testdata/defects" && len(whole.Diagnostics) < 40 {
+			t.Errorf("only %d diagnostics on the defects module", len(whole.Diagnostics))
+		}
+	}
+}

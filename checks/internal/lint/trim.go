@@ -26,8 +26,12 @@ import (
 // a condition or a range). Such a function returns unless every path to its
 // end is cut by a call that never returns, which is dead code go vet's
 // unreachable analyzer reports; dependencies that pass go vet have none.
-// Files of the module are parsed whole. Dropping bodies leaves imports only
+// Composite literals in package-level variable initializers lose their
+// elements too (see emptyLiterals). Files of the module are parsed whole. Dropping bodies leaves imports only
 // the bodies used unused: fixTrimErrors removes those errors again.
+
+// trimDeps turns the trimming on; tests compare with it off.
+var trimDeps = true
 
 const parseMode = parser.AllErrors | parser.ParseComments
 
@@ -46,11 +50,44 @@ func parseFileFor(dir string) func(*token.FileSet, string, []byte) (*ast.File, e
 
 func trimBodies(f *ast.File) {
 	for _, d := range f.Decls {
-		fd, ok := d.(*ast.FuncDecl)
-		if ok && fd.Body != nil && !mayProduceFact(fd) {
-			fd.Body = nil
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Body != nil && !mayProduceFact(d) {
+				d.Body = nil
+			}
+		case *ast.GenDecl:
+			if d.Tok == token.VAR {
+				for _, s := range d.Specs {
+					for _, v := range s.(*ast.ValueSpec).Values {
+						emptyLiterals(v)
+					}
+				}
+			}
 		}
 	}
+}
+
+// emptyLiterals drops the elements of the composite literals in a
+// package-level initializer (unicode tables, lookup maps): the literal's
+// written type stays, so the variable's type does not change, and no fact
+// comes from a value. [...]T literals keep their elements, which set the length.
+func emptyLiterals(e ast.Expr) {
+	ast.Inspect(e, func(n ast.Node) bool {
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false // its locals may be used only by the literals inside
+		}
+		cl, ok := n.(*ast.CompositeLit)
+		if !ok || cl.Type == nil {
+			return true
+		}
+		if at, ok := cl.Type.(*ast.ArrayType); ok {
+			if _, ok := at.Len.(*ast.Ellipsis); ok {
+				return true
+			}
+		}
+		cl.Elts = nil
+		return false
+	})
 }
 
 // mayProduceFact reports whether fd's body could yield a printf wrapper or
