@@ -160,6 +160,9 @@ func (a *analysisRun) summary(check string, n int) string {
 	if len(a.res.Failed) > 0 {
 		s += fmt.Sprintf("; %d analyzer runs failed (%s)", len(a.res.Failed), a.res.Failed[0])
 	}
+	if a.res.Reloaded {
+		s += "; a dependency has errors, so dependencies were loaded whole (slower)"
+	}
 	if a.res.Cached {
 		s += " (cached)"
 	}
