@@ -181,6 +181,11 @@ func (a *analysisRun) typecheckFindings(env *Env) []reports.Finding {
 	for _, e := range a.res.Errors {
 		f := reports.Finding{Check: lint.CheckVet, Rule: "typecheck", Dimension: "correctness", Severity: reports.SevError,
 			Line: e.Line, Col: e.Col, Message: e.Kind + " error in " + e.Package + ": " + e.Message, Hint: hint}
+		if e.Kind == "dependency" {
+			f.Rule, f.Severity = "typecheck/dependency", reports.SevWarning
+			f.Message = e.Package + " " + e.Message
+			f.Hint = "a package that imports a broken one cannot be analysed; fix the dependency's error first"
+		}
 		if e.File != "" {
 			f.File = env.Rel(e.File)
 		}

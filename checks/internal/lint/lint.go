@@ -311,8 +311,41 @@ func loadErrors(roots []*packages.Package) []LoadError {
 			seen[k] = true
 			out = append(out, le)
 		}
+		if len(p.Errors) == 0 && p.IllTyped {
+			// Clean itself, but a dependency has errors: the analyzers skip
+			// it, so say which dependency and why.
+			if dep, e := firstBroken(p, map[*packages.Package]bool{}); dep != nil && !seen[p.PkgPath+"\x00"+dep.PkgPath] {
+				seen[p.PkgPath+"\x00"+dep.PkgPath] = true
+				out = append(out, LoadError{Package: p.PkgPath, Kind: "dependency",
+					Message: fmt.Sprintf("not analysed: dependency %s has errors: %s", dep.PkgPath, e.Error())})
+			}
+		}
 	}
 	return out
+}
+
+// firstBroken returns the first package below p (depth first) that has
+// errors of its own, and its first error.
+func firstBroken(p *packages.Package, seen map[*packages.Package]bool) (*packages.Package, packages.Error) {
+	paths := make([]string, 0, len(p.Imports))
+	for path := range p.Imports {
+		paths = append(paths, path)
+	}
+	sort.Strings(paths)
+	for _, path := range paths {
+		imp := p.Imports[path]
+		if seen[imp] || !imp.IllTyped {
+			continue
+		}
+		seen[imp] = true
+		if len(imp.Errors) > 0 {
+			return imp, imp.Errors[0]
+		}
+		if d, e := firstBroken(imp, seen); d != nil {
+			return d, e
+		}
+	}
+	return nil, packages.Error{}
 }
 
 var posRe = regexp.MustCompile(`^(.*?):(\d+)(?::(\d+))?$`)

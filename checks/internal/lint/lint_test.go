@@ -213,3 +213,27 @@ func TestTrimmingKeepsResults(t *testing.T) {
 		}
 	}
 }
+
+// TestBrokenDependencyIsReported: a package that is fine itself but imports
+// a broken one is not analysed, and the result says so.
+func TestBrokenDependencyIsReported(t *testing.T) {
+	dir := writeModule(t, map[string]string{
+		"go.mod":     "module example.com/m\n\ngo 1.26\n",
+		"bad/bad.go": "package bad\n\nfunc F() int { return \"x\" }\n",
+		"use/use.go": "package use\n\nimport \"example.com/m/bad\"\n\nfunc G() int { return bad.F() }\n",
+	})
+	res, err := Run(context.Background(), Config{Dir: dir, Patterns: []string{"./..."}}, Rules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range res.Errors {
+		kinds = append(kinds, e.Package+":"+e.Kind)
+		if e.Kind == "dependency" && (e.Package != "example.com/m/use" || !strings.Contains(e.Message, "dependency example.com/m/bad has errors")) {
+			t.Errorf("dependency error = %+v", e)
+		}
+	}
+	if !reflect.DeepEqual(kinds, []string{"example.com/m/bad:type", "example.com/m/use:dependency"}) {
+		t.Fatalf("errors = %v", kinds)
+	}
+}
