@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gocap/gocap/checks/internal/testmod"
 	"github.com/gocap/gocap/reports"
 )
 
@@ -297,5 +298,43 @@ func TestVetParity(t *testing.T) {
 				t.Errorf("go vet reports %s; gocap does not", m)
 			}
 		})
+	}
+}
+
+// TestVetTypecheckFinding: a package with a type error is a typecheck
+// error finding at its file:line (relative path), and the other packages
+// are still analysed.
+func TestVetTypecheckFinding(t *testing.T) {
+	t.Setenv("GOCAP_CACHE", "off")
+	dir := testmod.Write(t, map[string]string{
+		"go.mod":       "module example.com/m\n\ngo 1.26\n",
+		"bad/bad.go":   "package bad\n\nfunc F() int { return \"x\" }\n",
+		"good/good.go": "package good\n\nimport \"fmt\"\n\nfunc G(s string) string { return fmt.Sprintf(\"%d\", s) }\n",
+	})
+	env := &Env{Dir: dir, Module: "example.com/m", Patterns: []string{"./..."}}
+	res, err := Vet.Run(context.Background(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, fmt.Sprintf("%s:%d %s %s", f.File, f.Line, f.Rule, f.Severity))
+	}
+	sort.Strings(got)
+	want := []string{"bad/bad.go:3 typecheck error", "good/good.go:5 printf error"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestVetNewerGoIsUsageError: a module needing a newer Go than gocap's is a
+// usage error (exit 2) with one line saying what to do.
+func TestVetNewerGoIsUsageError(t *testing.T) {
+	t.Setenv("GOCAP_CACHE", "off")
+	t.Setenv("GOTOOLCHAIN", "local")
+	dir := testmod.Write(t, map[string]string{"go.mod": "module example.com/m\n\ngo 1.99\n", "m.go": "package m\n"})
+	_, err := Errors.Run(context.Background(), &Env{Dir: dir, Module: "example.com/m", Patterns: []string{"./..."}})
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "needs Go 1.99 or newer") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("err = %v, want a one-line usage error naming Go 1.99", err)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gocap/gocap/checks/internal/testmod"
 )
 
 // TestVetSuiteMatchesGo: VetSuite is exactly the analyzer list of the
@@ -75,26 +77,10 @@ func passDir(a interface{ String() string }) string {
 	}
 }
 
-// writeModule writes files (path → content) into a new module folder.
-func writeModule(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for p, c := range files {
-		full := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // TestTypeErrorStillAnalysesOthers: a package that does not type-check is a
 // LoadError; the other packages are still analysed.
 func TestTypeErrorStillAnalysesOthers(t *testing.T) {
-	dir := writeModule(t, map[string]string{
+	dir := testmod.Write(t, map[string]string{
 		"go.mod":       "module example.com/m\n\ngo 1.26\n",
 		"bad/bad.go":   "package bad\n\nfunc F() int { return \"x\" }\n",
 		"good/good.go": "package good\n\nimport \"fmt\"\n\nfunc G(s string) string { return fmt.Sprintf(\"%d\", s) }\n",
@@ -123,7 +109,7 @@ func TestTypeErrorStillAnalysesOthers(t *testing.T) {
 // pile of type errors.
 func TestNewerGoIsAVersionError(t *testing.T) {
 	t.Setenv("GOTOOLCHAIN", "local")
-	dir := writeModule(t, map[string]string{
+	dir := testmod.Write(t, map[string]string{
 		"go.mod": "module example.com/m\n\ngo 1.99\n",
 		"m.go":   "package m\n",
 	})
@@ -141,7 +127,7 @@ func TestNewerGoIsAVersionError(t *testing.T) {
 // TestCache: a second run with the same content is served from the cache
 // with the same diagnostics; an edit to a source file misses it.
 func TestCache(t *testing.T) {
-	dir := writeModule(t, map[string]string{
+	dir := testmod.Write(t, map[string]string{
 		"go.mod": "module example.com/m\n\ngo 1.26\n",
 		"m.go":   "package m\n\nimport \"fmt\"\n\nfunc G(s string) string { return fmt.Sprintf(\"%d\", s) }\n",
 	})
@@ -174,7 +160,7 @@ func TestCache(t *testing.T) {
 
 // TestCancelled: a cancelled context stops the run with its error.
 func TestCancelled(t *testing.T) {
-	dir := writeModule(t, map[string]string{"go.mod": "module example.com/m\n\ngo 1.26\n", "m.go": "package m\n"})
+	dir := testmod.Write(t, map[string]string{"go.mod": "module example.com/m\n\ngo 1.26\n", "m.go": "package m\n"})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := Run(ctx, Config{Dir: dir, Patterns: []string{"./..."}}, Rules())
@@ -217,7 +203,7 @@ func TestTrimmingKeepsResults(t *testing.T) {
 // TestBrokenDependencyIsReported: a package that is fine itself but imports
 // a broken one is not analysed, and the result says so.
 func TestBrokenDependencyIsReported(t *testing.T) {
-	dir := writeModule(t, map[string]string{
+	dir := testmod.Write(t, map[string]string{
 		"go.mod":     "module example.com/m\n\ngo 1.26\n",
 		"bad/bad.go": "package bad\n\nfunc F() int { return \"x\" }\n",
 		"use/use.go": "package use\n\nimport \"example.com/m/bad\"\n\nfunc G() int { return bad.F() }\n",
