@@ -8,7 +8,7 @@ import (
 )
 
 // BenchmarkAnalysis compares one analysis run (load + every analyzer, no
-// result cache) with go vet ./... on the defects testdata module and on
+// result cache), a run served by the result cache, and go vet ./... on the defects testdata module and on
 // gocap itself. Warm the build cache first (go vet ./... once). The
 // side-by-side ratio is printed by make bench-vet.
 func BenchmarkAnalysis(b *testing.B) {
@@ -28,6 +28,19 @@ func BenchmarkAnalysis(b *testing.B) {
 				}
 				if res.Packages == 0 {
 					b.Fatal("no packages analysed")
+				}
+			}
+		})
+		b.Run(m.name+"/gocap-cached", func(b *testing.B) {
+			cfg := Config{Dir: dir, Patterns: []string{"./..."}, CacheDir: b.TempDir()}
+			if _, err := Run(context.Background(), cfg, Rules()); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				res, err := Run(context.Background(), cfg, Rules())
+				if err != nil || !res.Cached {
+					b.Fatalf("cached run: %v (cached=%v)", err, res != nil && res.Cached)
 				}
 			}
 		})
