@@ -21,11 +21,9 @@ import (
 //     somewhere other than a return or a plain statement.
 //
 // parseFile therefore drops, in files outside the module, the bodies of
-// non-variadic functions whose last statement is a return (or, without
-// results, an assignment, declaration, send, defer, go, ++/-- or a loop with
-// a condition or a range). Such a function returns unless every path to its
-// end is cut by a call that never returns, which is dead code go vet's
-// unreachable analyzer reports; dependencies that pass go vet have none.
+// non-variadic functions whose end cannot be cut off by calls (see
+// mayProduceFact): such a function returns unless a call that never returns
+// sits earlier on every path with more code after it, i.e. dead code.
 // Composite literals in package-level variable initializers lose their
 // elements too (see emptyLiterals). Files of the module are parsed whole. Dropping bodies leaves imports only
 // the bodies used unused: fixTrimErrors removes those errors again.
@@ -91,7 +89,11 @@ func emptyLiterals(e ast.Expr) {
 }
 
 // mayProduceFact reports whether fd's body could yield a printf wrapper or
-// a no-return fact.
+// a no-return fact. A body is kept when the function is variadic, or when
+// its end may be cut off by calls: its last statement may block (see
+// mayBlock), or it is a return right after a statement that may block (the
+// "log.Fatal(…); return nil" pattern the compiler forces on functions with
+// results).
 func mayProduceFact(fd *ast.FuncDecl) bool {
 	if isGeneric(fd) || fd.Recv == nil && (fd.Name.Name == "init" || fd.Name.Name == "main") {
 		return true // go/types rejects these without a body
@@ -105,15 +107,66 @@ func mayProduceFact(fd *ast.FuncDecl) bool {
 	if len(list) == 0 {
 		return false
 	}
-	switch s := list[len(list)-1].(type) {
-	case *ast.ReturnStmt:
-		return false
-	case *ast.AssignStmt, *ast.DeclStmt, *ast.SendStmt, *ast.DeferStmt, *ast.GoStmt, *ast.IncDecStmt, *ast.EmptyStmt, *ast.RangeStmt:
-		return fd.Type.Results != nil && len(fd.Type.Results.List) > 0
+	if _, ok := list[len(list)-1].(*ast.ReturnStmt); ok {
+		return len(list) >= 2 && mayBlock(list[len(list)-2])
+	}
+	return mayBlock(list[len(list)-1])
+}
+
+// mayBlock reports whether every way through s may end in a call that
+// never returns (or an endless loop), so that control may not get past it.
+// Statements that can complete normally on some path (an if without else,
+// a switch without default, a loop with a condition, an assignment) or that
+// return do not block.
+func mayBlock(s ast.Stmt) bool {
+	switch s := s.(type) {
+	case *ast.ExprStmt:
+		_, ok := ast.Unparen(s.X).(*ast.CallExpr)
+		return ok
+	case *ast.BlockStmt:
+		return len(s.List) > 0 && mayBlock(s.List[len(s.List)-1])
+	case *ast.IfStmt:
+		return s.Else != nil && mayBlock(s.Body) && mayBlock(s.Else)
+	case *ast.LabeledStmt:
+		return true // a target of goto or labelled break/continue: be careful
 	case *ast.ForStmt:
 		return s.Cond == nil
+	case *ast.SwitchStmt:
+		return clausesBlock(s.Body, true)
+	case *ast.TypeSwitchStmt:
+		return clausesBlock(s.Body, true)
+	case *ast.SelectStmt:
+		return clausesBlock(s.Body, false)
+	case *ast.BranchStmt:
+		return s.Tok == token.GOTO
 	}
-	return true
+	return false
+}
+
+// clausesBlock: every clause may block (and, for switches, one is default).
+func clausesBlock(body *ast.BlockStmt, needDefault bool) bool {
+	hasDefault := false
+	for _, c := range body.List {
+		var stmts []ast.Stmt
+		switch c := c.(type) {
+		case *ast.CaseClause:
+			hasDefault = hasDefault || c.List == nil
+			stmts = c.Body
+		case *ast.CommClause:
+			stmts = c.Body
+		}
+		if len(stmts) == 0 {
+			return false
+		}
+		last := stmts[len(stmts)-1]
+		if b, ok := last.(*ast.BranchStmt); ok && b.Tok == token.FALLTHROUGH {
+			continue // its path goes on in the next clause
+		}
+		if !mayBlock(last) {
+			return false
+		}
+	}
+	return hasDefault || !needDefault
 }
 
 func isGeneric(fd *ast.FuncDecl) bool {
