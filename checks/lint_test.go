@@ -268,11 +268,15 @@ func skipVetHeaders(b []byte) []byte {
 }
 
 // TestVetParity: every diagnostic the real go vet prints on the testdata
-// modules is among gocap's vet findings (same file, line and analyzer),
+// modules and on gocap itself is among gocap's vet findings (same file, line and analyzer),
 // except in generated files, which gocap skips on purpose.
 func TestVetParity(t *testing.T) {
-	for _, mod := range []string{"testdata/defects", "testdata/clean"} {
-		t.Run(filepath.Base(mod), func(t *testing.T) {
+	for _, mod := range []string{"testdata/defects", "testdata/clean", ".."} {
+		name := filepath.Base(mod)
+		if mod == ".." {
+			name = "gocap" // gocap's own module: real third-party dependencies
+		}
+		t.Run(name, func(t *testing.T) {
 			root, _ := filepath.Abs(mod)
 			diags := goVet(t, root)
 			if mod == "testdata/defects" && len(diags) < 30 {
