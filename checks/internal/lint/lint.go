@@ -10,10 +10,12 @@ import (
 	"go/ast"
 	"go/token"
 	"go/version"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -108,6 +110,7 @@ func Run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
 			}
 		}
 	}
+	defer tuneGC()()
 	res, err := run(ctx, cfg, rules)
 	if err != nil {
 		return nil, err
@@ -417,6 +420,29 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// gcPercent and gcSoftLimit tune the collector while a run loads and
+// analyses: the heap is then mostly live syntax and types, so collecting 4x
+// less often saves about a third of the CPU time for about a third more
+// memory; the soft limit keeps big modules from growing the heap 5x.
+const (
+	gcPercent   = 400
+	gcSoftLimit = 4 << 30
+)
+
+// tuneGC applies gcPercent and gcSoftLimit unless the user set GOGC or
+// GOMEMLIMIT, and returns the function that restores the previous values.
+func tuneGC() (restore func()) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	oldPercent := debug.SetGCPercent(gcPercent)
+	oldLimit := debug.SetMemoryLimit(gcSoftLimit)
+	return func() {
+		debug.SetGCPercent(oldPercent)
+		debug.SetMemoryLimit(oldLimit)
+	}
 }
 
 // withContext returns a copy of a whose Run first checks ctx, so that a
