@@ -38,7 +38,10 @@ func parseFileFor(dir string) func(*token.FileSet, string, []byte) (*ast.File, e
 		if inDir(dir, filename) {
 			return parser.ParseFile(fset, filename, src, parseMode)
 		}
-		f, err := parser.ParseFile(fset, filename, src, parseMode|parser.SkipObjectResolution)
+		// Comments do not matter to the type checker or to the fact
+		// producers (//go:build versions and //line directives are read
+		// either way): leave them out of dependency syntax.
+		f, err := parser.ParseFile(fset, filename, src, parser.AllErrors|parser.SkipObjectResolution)
 		if f != nil {
 			trimBodies(f)
 		}
