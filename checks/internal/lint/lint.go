@@ -129,7 +129,7 @@ func run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
 	progress("loading packages")
 	pcfg := &packages.Config{Context: ctx, Dir: cfg.Dir, Mode: LoadMode, Tests: true}
 	if trimDeps {
-		pcfg.ParseFile = parseFileFor(cfg.Dir)
+		pcfg.ParseFile = parseFileFor(depDirs(ctx, cfg.Dir))
 	}
 	initial, err := packages.Load(pcfg, cfg.Patterns...)
 	reloaded := false
@@ -186,7 +186,10 @@ func run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
 	for _, p := range roots {
 		for _, f := range p.Syntax {
 			name := p.Fset.File(f.Pos()).Name()
-			if ast.IsGenerated(f) {
+			// cgo output (in the build cache) is generated too, but its
+			// //line directives put its diagnostics in the module's own
+			// files: only the module's files count as generated.
+			if inDir(cfg.Dir, name) && ast.IsGenerated(f) {
 				generated[name] = true
 			}
 			funcs[name] = &fileFuncs{pkg: p.PkgPath, file: f}
@@ -211,7 +214,7 @@ func run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
 			if pos.Filename == "" || !inDir(cfg.Dir, pos.Filename) {
 				continue
 			}
-			if generated[fset.File(d.Pos).Name()] {
+			if generated[pos.Filename] {
 				res.Skipped[byAnalyzer[act.Analyzer]]++
 				continue
 			}

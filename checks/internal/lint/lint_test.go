@@ -3,6 +3,7 @@ package lint
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,5 +223,28 @@ func TestBrokenDependencyIsReported(t *testing.T) {
 	}
 	if !reflect.DeepEqual(kinds, []string{"example.com/m/bad:type", "example.com/m/use:dependency"}) {
 		t.Fatalf("errors = %v", kinds)
+	}
+}
+
+// TestCgoPackage: a cgo package is analysed from the cgo-processed files
+// (in the build cache) and reported at its own file:line, as go vet does.
+func TestCgoPackage(t *testing.T) {
+	if out, err := exec.Command("go", "env", "CGO_ENABLED").Output(); err != nil || strings.TrimSpace(string(out)) != "1" {
+		t.Fatalf("cgo is not enabled here (go env CGO_ENABLED = %q, %v): install gcc", out, err)
+	}
+	dir := testmod.Write(t, map[string]string{
+		"go.mod": "module example.com/m\n\ngo 1.26\n",
+		"c/c.go": "package c\n\n// int two(void) { return 2; }\nimport \"C\"\n\nimport \"fmt\"\n\n// Two formats C's two.\nfunc Two() string {\n\treturn fmt.Sprintf(\"%s\", int(C.two()))\n}\n",
+	})
+	res, err := Run(context.Background(), Config{Dir: dir, Patterns: []string{"./..."}}, Rules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range res.Diagnostics {
+		got = append(got, fmt.Sprintf("%s:%d %s", filepath.Base(d.File), d.Line, d.Analyzer))
+	}
+	if len(res.Errors) > 0 || !reflect.DeepEqual(got, []string{"c.go:10 printf"}) {
+		t.Fatalf("diagnostics = %v, errors = %v; want the printf finding at c.go:10", got, res.Errors)
 	}
 }

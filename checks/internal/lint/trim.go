@@ -1,9 +1,12 @@
 package lint
 
 import (
+	"context"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -33,9 +36,17 @@ var trimDeps = true
 
 const parseMode = parser.AllErrors | parser.ParseComments
 
-func parseFileFor(dir string) func(*token.FileSet, string, []byte) (*ast.File, error) {
+// parseFileFor parses the files of the standard library and of the module
+// cache (the folders in depDirs) trimmed and without comments, and every
+// other file (the module's own, local replacements, cgo output in the build
+// cache) whole.
+func parseFileFor(depDirs []string) func(*token.FileSet, string, []byte) (*ast.File, error) {
 	return func(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
-		if inDir(dir, filename) {
+		dep := false
+		for _, d := range depDirs {
+			dep = dep || inDir(d, filename)
+		}
+		if !dep {
 			return parser.ParseFile(fset, filename, src, parseMode)
 		}
 		// Comments do not matter to the type checker or to the fact
@@ -47,6 +58,31 @@ func parseFileFor(dir string) func(*token.FileSet, string, []byte) (*ast.File, e
 		}
 		return f, err
 	}
+}
+
+// depDirs returns GOROOT/src and GOMODCACHE as the go command in dir sees
+// them: the folders whose files are dependencies, never the module's own.
+func depDirs(ctx context.Context, dir string) []string {
+	cmd := exec.CommandContext(ctx, "go", "env", "GOROOT", "GOMODCACHE")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return nil // no trimming: slower, still exact
+	}
+	var dirs []string
+	for i, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if l = strings.TrimSpace(l); l == "" {
+			continue
+		}
+		if i == 0 {
+			l = filepath.Join(l, "src")
+		}
+		if inDir(l, dir) {
+			continue // the module itself lives there (e.g. gocap run on the standard library)
+		}
+		dirs = append(dirs, l)
+	}
+	return dirs
 }
 
 func trimBodies(f *ast.File) {
@@ -228,11 +264,13 @@ func isUnusedImport(msg string) bool {
 	return strings.HasSuffix(msg, " imported and not used") || strings.Contains(msg, " imported as ") && strings.HasSuffix(msg, " and not used")
 }
 
+// pkgInDir reports whether p's source is in dir (GoFiles, not the
+// CompiledGoFiles that cgo writes to the build cache).
 func pkgInDir(p *packages.Package, dir string) bool {
-	for _, f := range p.CompiledGoFiles {
+	for _, f := range p.GoFiles {
 		return inDir(dir, f)
 	}
-	for _, f := range p.GoFiles {
+	for _, f := range p.CompiledGoFiles {
 		return inDir(dir, f)
 	}
 	return false
