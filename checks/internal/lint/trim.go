@@ -20,16 +20,18 @@ import (
 //
 //   - a variadic function may be a printf wrapper (printf only considers
 //     functions whose last parameter is ...);
-//   - a function may never return (ctrlflow) only if its body can end
-//     somewhere other than a return or a plain statement.
+//   - a function may never return (ctrlflow) only if calls may cut off its
+//     end on every path.
 //
-// parseFile therefore drops, in files outside the module, the bodies of
-// non-variadic functions whose end cannot be cut off by calls (see
-// mayProduceFact): such a function returns unless a call that never returns
-// sits earlier on every path with more code after it, i.e. dead code.
-// Composite literals in package-level variable initializers lose their
-// elements too (see emptyLiterals). Files of the module are parsed whole. Dropping bodies leaves imports only
-// the bodies used unused: fixTrimErrors removes those errors again.
+// parseFileFor therefore drops, in files of the standard library and the
+// module cache, the bodies of non-variadic functions whose end cannot be cut
+// off by calls (see mayProduceFact): such a function returns unless a call
+// that never returns sits on every path with more code after it, i.e. dead
+// code. Composite literals in package-level variable initializers lose their
+// elements too (see emptyLiterals). The module's own files, local
+// replacements and cgo output are parsed whole. Dropping bodies leaves the
+// imports only they used unused: fixTrimErrors removes those errors again,
+// and any other error in a dependency makes Run load it again whole.
 
 // trimDeps turns the trimming on; tests compare with it off.
 var trimDeps = true
