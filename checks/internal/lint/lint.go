@@ -127,9 +127,16 @@ func run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
 		progress = cfg.Progress
 	}
 	progress("loading packages")
-	pcfg := &packages.Config{Context: ctx, Dir: cfg.Dir, Mode: LoadMode, Tests: true}
+	pcfg := &packages.Config{Context: ctx, Dir: cfg.Dir, Mode: LoadMode, Tests: true, Fset: token.NewFileSet()}
 	if trimDeps {
-		pcfg.ParseFile = parseFileFor(depDirs(ctx, cfg.Dir))
+		dirs := depDirs(ctx, cfg.Dir)
+		pre := &prefetcher{fset: pcfg.Fset, parse: parseFileFor(dirs), files: map[string]*parsed{}}
+		pctx, stop := context.WithCancel(ctx)
+		defer stop()
+		if prefetch {
+			go pre.start(pctx, cfg.Dir, cfg.Patterns, dirs)
+		}
+		pcfg.ParseFile = pre.ParseFile
 	}
 	initial, err := packages.Load(pcfg, cfg.Patterns...)
 	reloaded := false
@@ -138,7 +145,7 @@ func run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
 		// A dependency has errors of its own (or trimming broke it): load
 		// it whole so the errors and facts are exactly go vet's.
 		progress("reloading dependencies without trimming")
-		pcfg.ParseFile = nil
+		pcfg.ParseFile, pcfg.Fset = nil, nil
 		initial, err = packages.Load(pcfg, cfg.Patterns...)
 	}
 	if err != nil {
