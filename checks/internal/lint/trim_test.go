@@ -1,9 +1,12 @@
 package lint
 
 import (
+	"context"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -42,6 +45,55 @@ func TestMayProduceFact(t *testing.T) {
 		fd := f.Decls[0].(*ast.FuncDecl)
 		if got := mayProduceFact(fd); got != c.keep {
 			t.Errorf("mayProduceFact(%s) = %v, want %v", c.src, got, c.keep)
+		}
+	}
+}
+
+// TestPrefetcher: the prefetcher parses the dependency files of the defects
+// module (trimmed) and hands the same syntax to the loader's hook.
+func TestPrefetcher(t *testing.T) {
+	dir, err := filepath.Abs("../../testdata/defects")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := depDirs(context.Background(), dir)
+	if len(dirs) != 2 {
+		t.Fatalf("depDirs = %v, want GOROOT/src and GOMODCACHE", dirs)
+	}
+	p := &prefetcher{fset: token.NewFileSet(), parse: parseFileFor(dirs), files: map[string]*parsed{}}
+	p.start(context.Background(), dir, []string{"./..."}, dirs)
+	if len(p.files) < 500 {
+		t.Fatalf("only %d files prefetched", len(p.files))
+	}
+	var fmtPrint string
+	for name, e := range p.files {
+		if e.err != nil || e.f == nil {
+			t.Fatalf("%s: not parsed: %v", name, e.err)
+		}
+		if strings.HasSuffix(name, filepath.Join("src", "fmt", "print.go")) {
+			fmtPrint = name
+		}
+	}
+	if fmtPrint == "" {
+		t.Fatal("fmt/print.go was not prefetched")
+	}
+	got, err := p.ParseFile(p.fset, fmtPrint, nil)
+	if err != nil || got != p.files[fmtPrint].f {
+		t.Fatalf("ParseFile did not return the prefetched syntax (err %v)", err)
+	}
+	// Trimmed: fmt.Sprint's body is kept (variadic), (*pp).Width's dropped.
+	for _, d := range got.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok {
+			switch fd.Name.Name {
+			case "Sprintf":
+				if fd.Body == nil {
+					t.Error("Sprintf lost its body")
+				}
+			case "Width":
+				if fd.Body != nil {
+					t.Error("(*pp).Width kept its body")
+				}
+			}
 		}
 	}
 }
