@@ -29,7 +29,11 @@ generated files ("Code generated ... DO NOT EDIT.") are dropped.
 
 Known false positives: unusedwrite reports writes kept for their side effect
 on a copy that is later compared or printed through reflection; nilness
-conditions can be intentional defensive checks. Results are cached under the
+conditions can be intentional defensive checks. Known false negative: to
+load fast, dependency function bodies that cannot yield a printf-wrapper or
+never-returns fact are not type-checked; a dependency function that calls
+os.Exit (or the like) and then runs more code before returning would lose
+its never-returns fact, which go vet would have. Results are cached under the
 user cache folder keyed by the module's source content, the go command and
 gocap's binary (GOCAP_CACHE=off disables it, GOCAP_CACHE=DIR moves it).`,
 	URL:      "https://pkg.go.dev/cmd/vet",
