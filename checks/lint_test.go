@@ -114,8 +114,8 @@ func lintFindings(r *reports.Report) []reports.Finding {
 func findingText(f reports.Finding) string { return f.Rule + ": " + f.Message }
 
 // TestLintDefects: every want mark under testdata/defects/lint is found at
-// its file:line, and no error-level finding of the three checks is
-// unexpected anywhere in the module.
+// its file:line, and no error-level finding of the three checks there is
+// unexpected.
 func TestLintDefects(t *testing.T) {
 	root, _ := filepath.Abs("testdata/defects")
 	r := lintReport(t, root)
@@ -158,7 +158,9 @@ func TestLintDefects(t *testing.T) {
 		for _, re := range expected[k] {
 			matched = matched || re.MatchString(findingText(f))
 		}
-		if !matched && f.Severity == reports.SevError {
+		// Other legs plant their own defects elsewhere in this module
+		// (races, hot loops): only lint/ is held to "nothing unexpected".
+		if !matched && f.Severity == reports.SevError && strings.HasPrefix(f.File, "lint/") {
 			t.Errorf("%s: unexpected error finding %q", k, findingText(f))
 		}
 		if strings.HasPrefix(f.File, "lint/gen/") {
