@@ -220,69 +220,88 @@ type vetDiag struct {
 	msg            string
 }
 
-// goVet runs the real go vet -json in dir and returns its diagnostics.
+// goVet runs the real go vet -json in dir and returns its diagnostics; a
+// package that does not type-check comes out as a "vet: file:line:col: msg"
+// line, returned with analyzer "typecheck".
 func goVet(t *testing.T, dir string) []vetDiag {
 	t.Helper()
 	cmd := exec.Command("go", "vet", "-json", "./...")
 	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	cmd.Stdout = &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go vet -json in %s: %v\n%s", dir, err, stderr.String())
+	var out bytes.Buffer
+	cmd.Stderr = &out
+	cmd.Stdout = &out
+	runErr := cmd.Run() // exits 1 when a package does not type-check
+	var jsonText bytes.Buffer
+	var diags []vetDiag
+	typeErrs := 0
+	for _, l := range strings.SplitAfter(out.String(), "\n") {
+		switch {
+		case strings.HasPrefix(l, "#"):
+		case strings.HasPrefix(l, "vet: "):
+			m := vetErrRe.FindStringSubmatch(strings.TrimSpace(l))
+			if m == nil {
+				t.Fatalf("go vet in %s: %s", dir, l)
+			}
+			line, _ := strconv.Atoi(m[2])
+			diags = append(diags, vetDiag{file: filepath.ToSlash(m[1]), analyzer: "typecheck", line: line, msg: m[3]})
+			typeErrs++
+		default:
+			jsonText.WriteString(l)
+		}
 	}
-	var out []vetDiag
-	dec := json.NewDecoder(bytes.NewReader(skipVetHeaders(stderr.Bytes())))
+	if runErr != nil && typeErrs == 0 {
+		t.Fatalf("go vet -json in %s: %v\n%s", dir, runErr, out.String())
+	}
+	dec := json.NewDecoder(&jsonText)
 	for {
 		var doc map[string]map[string]json.RawMessage
 		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
-			t.Fatalf("go vet -json output: %v\n%s", err, stderr.String())
+			t.Fatalf("go vet -json output: %v\n%s", err, out.String())
 		}
 		for pkg, byAnalyzer := range doc {
 			for a, raw := range byAnalyzer {
 				var ds []struct{ Posn, Message string }
 				if err := json.Unmarshal(raw, &ds); err != nil {
-					t.Fatalf("go vet -json: %s: %s: %s", pkg, a, raw) // a package error: the testdata must build
+					t.Fatalf("go vet -json: %s: %s: %s", pkg, a, raw)
 				}
 				for _, d := range ds {
 					parts := strings.Split(d.Posn, ":")
 					line, _ := strconv.Atoi(parts[len(parts)-2])
 					rel, _ := filepath.Rel(dir, strings.Join(parts[:len(parts)-2], ":"))
-					out = append(out, vetDiag{file: filepath.ToSlash(rel), analyzer: a, line: line, msg: d.Message})
+					diags = append(diags, vetDiag{file: filepath.ToSlash(rel), analyzer: a, line: line, msg: d.Message})
 				}
 			}
 		}
 	}
-	return out
+	return diags
 }
 
-// skipVetHeaders drops the "# pkg" lines go vet prints between JSON documents.
-func skipVetHeaders(b []byte) []byte {
-	var out []byte
-	for _, l := range bytes.SplitAfter(b, []byte("\n")) {
-		if !bytes.HasPrefix(l, []byte("#")) {
-			out = append(out, l...)
-		}
-	}
-	return out
-}
+var vetErrRe = regexp.MustCompile(`^vet: (.+?):(\d+):(\d+): (.*)$`)
 
 // TestVetParity: every diagnostic the real go vet prints on the testdata
 // modules and on gocap itself is among gocap's vet findings (same file, line and analyzer),
 // except in generated files, which gocap skips on purpose.
 func TestVetParity(t *testing.T) {
-	for _, mod := range []string{"testdata/defects", "testdata/clean", ".."} {
+	broken := testmod.Write(t, map[string]string{
+		"go.mod":       "module example.com/m\n\ngo 1.26\n",
+		"bad/bad.go":   "package bad\n\nfunc F() int { return \"x\" }\n",
+		"good/good.go": "package good\n\nimport \"fmt\"\n\nfunc G(s string) string { return fmt.Sprintf(\"%d\", s) }\n",
+	})
+	for _, mod := range []string{"testdata/defects", "testdata/clean", "..", broken} {
 		name := filepath.Base(mod)
-		if mod == ".." {
+		switch mod {
+		case "..":
 			name = "gocap" // gocap's own module: real third-party dependencies
+		case broken:
+			name = "broken" // a package that does not type-check
 		}
 		t.Run(name, func(t *testing.T) {
 			root, _ := filepath.Abs(mod)
 			diags := goVet(t, root)
-			if mod == "testdata/defects" && len(diags) < 30 {
-				t.Fatalf("go vet printed only %d diagnostics on the defects module", len(diags))
+			if mod == "testdata/defects" && len(diags) < 30 || mod == broken && len(diags) != 2 {
+				t.Fatalf("go vet printed %d diagnostics on %s: %+v", len(diags), name, diags)
 			}
 			have := map[string]bool{}
 			for _, f := range lintReport(t, root).Check("vet").Findings {
