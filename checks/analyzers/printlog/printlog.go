@@ -1,0 +1,138 @@
+// Package printlog defines an Analyzer that reports printing to stdout or
+// stderr from library code, where structured logging (log/slog) belongs.
+//
+// # Analyzer printlog
+//
+// printlog: report fmt.Print*, log.Print* and println in library packages
+//
+// A library that writes to the process's stdout or stderr takes a decision
+// that belongs to its caller: the text cannot be filtered, levelled,
+// redirected or parsed, and it mixes with the program's real output. The
+// practice is structured logging with log/slog (a *slog.Logger passed in, or
+// slog.Default()), or returning the text or an error to the caller.
+//
+// The analyzer reports, in packages not named main and in files not ending
+// in _test.go:
+//
+//   - fmt.Print, fmt.Printf, fmt.Println (stdout);
+//   - fmt.Fprint, fmt.Fprintf, fmt.Fprintln whose writer is os.Stdout or
+//     os.Stderr;
+//   - the package-level functions of package log (Print*, Fatal*, Panic*,
+//     and log.Default()), which write to the standard logger on stderr;
+//     Fatal* also exits the process from library code;
+//   - the built-in print and println.
+//
+// Known false positives: a non-main package that is a program's own
+// command-line output layer (for example cmd/tool/internal/ui) prints on
+// purpose; writers other than os.Stdout/os.Stderr (a *log.Logger the caller
+// configured, an io.Writer parameter) are never reported, even when they end
+// up on stdout.
+package printlog
+
+import (
+	"go/ast"
+	"go/types"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// Analyzer is the printlog analyzer.
+var Analyzer = &analysis.Analyzer{
+	Name:     "printlog",
+	Doc:      "report fmt.Print*, log.Print* and println in library packages\n\nLibrary code should log through log/slog (or return text and errors), not print to stdout or stderr.",
+	URL:      "https://pkg.go.dev/github.com/gocap/gocap/checks/analyzers/printlog",
+	Requires: []*analysis.Analyzer{inspect.Analyzer},
+	Run:      run,
+}
+
+// Diagnostic categories (sub-rules).
+const (
+	CategoryFmt     = "fmt"     // fmt.Print* / Fprint*(os.Stdout|os.Stderr)
+	CategoryLog     = "log"     // log.Print*, log.Default()
+	CategoryFatal   = "fatal"   // log.Fatal*, log.Panic*
+	CategoryBuiltin = "builtin" // print, println
+)
+
+func run(pass *analysis.Pass) (any, error) {
+	if pass.Pkg.Name() == "main" {
+		return nil, nil
+	}
+	insp := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
+	for cur := range insp.Root().Preorder((*ast.CallExpr)(nil)) {
+		call := cur.Node().(*ast.CallExpr)
+		file := pass.Fset.File(call.Pos())
+		if file == nil || strings.HasSuffix(file.Name(), "_test.go") {
+			continue
+		}
+		switch fn := typeutil.Callee(pass.TypesInfo, call).(type) {
+		case *types.Builtin:
+			if fn.Name() == "print" || fn.Name() == "println" {
+				pass.Report(analysis.Diagnostic{Pos: call.Pos(), End: call.End(), Category: CategoryBuiltin,
+					Message: "built-in " + fn.Name() + " writes to stderr from library package " + pass.Pkg.Name() + ": use log/slog"})
+			}
+		case *types.Func:
+			check(pass, call, fn)
+		}
+	}
+	return nil, nil
+}
+
+func check(pass *analysis.Pass, call *ast.CallExpr, fn *types.Func) {
+	if fn.Pkg() == nil {
+		return
+	}
+	if sig, ok := fn.Type().(*types.Signature); !ok || sig.Recv() != nil {
+		return // methods (a caller-configured *log.Logger) are not reported
+	}
+	name := fn.Name()
+	lib := pass.Pkg.Name()
+	switch fn.Pkg().Path() {
+	case "fmt":
+		switch name {
+		case "Print", "Printf", "Println":
+			pass.Report(analysis.Diagnostic{Pos: call.Pos(), End: call.End(), Category: CategoryFmt,
+				Message: "fmt." + name + " writes to stdout from library package " + lib + ": use log/slog, or return the text to the caller"})
+		case "Fprint", "Fprintf", "Fprintln":
+			if len(call.Args) > 0 {
+				if std := stdStream(pass, call.Args[0]); std != "" {
+					pass.Report(analysis.Diagnostic{Pos: call.Pos(), End: call.End(), Category: CategoryFmt,
+						Message: "fmt." + name + " writes to os." + std + " from library package " + lib + ": use log/slog, or take an io.Writer from the caller"})
+				}
+			}
+		}
+	case "log":
+		switch {
+		case strings.HasPrefix(name, "Print"), name == "Default", name == "Output":
+			pass.Report(analysis.Diagnostic{Pos: call.Pos(), End: call.End(), Category: CategoryLog,
+				Message: "log." + name + " writes unstructured text to the standard logger from library package " + lib + ": use log/slog"})
+		case strings.HasPrefix(name, "Fatal"), strings.HasPrefix(name, "Panic"):
+			what := "exits the process"
+			if strings.HasPrefix(name, "Panic") {
+				what = "panics"
+			}
+			pass.Report(analysis.Diagnostic{Pos: call.Pos(), End: call.End(), Category: CategoryFatal,
+				Message: "log." + name + " logs unstructured text and " + what + " from library package " + lib + ": return an error and log with log/slog in main"})
+		}
+	}
+}
+
+// stdStream returns "Stdout" or "Stderr" when e is the variable os.Stdout or
+// os.Stderr, else "".
+func stdStream(pass *analysis.Pass, e ast.Expr) string {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	if !ok {
+		return ""
+	}
+	v, ok := pass.TypesInfo.Uses[sel.Sel].(*types.Var)
+	if !ok || v.Pkg() == nil || v.Pkg().Path() != "os" {
+		return ""
+	}
+	if n := v.Name(); n == "Stdout" || n == "Stderr" {
+		return n
+	}
+	return ""
+}

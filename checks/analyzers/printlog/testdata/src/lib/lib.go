@@ -1,0 +1,36 @@
+package lib
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"os"
+)
+
+func Work(w io.Writer, l *log.Logger) error {
+	fmt.Println("working")                // want `fmt.Println writes to stdout from library package lib`
+	fmt.Printf("%d\n", 1)                 // want `fmt.Printf writes to stdout`
+	fmt.Print("x")                        // want `fmt.Print writes to stdout`
+	fmt.Fprintln(os.Stderr, "oops")       // want `fmt.Fprintln writes to os.Stderr`
+	fmt.Fprintf((os.Stdout), "%s\n", "x") // want `fmt.Fprintf writes to os.Stdout`
+	log.Printf("n=%d", 1)                 // want `log.Printf writes unstructured text`
+	log.Default().Println("x")            // want `log.Default writes unstructured text`
+	println("debug")                      // want `built-in println writes to stderr`
+	print("debug")                        // want `built-in print writes to stderr`
+
+	// Not reported: the caller chose the writer or the logger.
+	fmt.Fprintln(w, "fine")
+	l.Printf("fine %d", 1)
+	slog.Info("fine", "n", 1)
+	s := fmt.Sprintf("%d", 1)
+	_ = fmt.Errorf("wrap: %s", s)
+	return nil
+}
+
+func Die(err error) {
+	if err != nil {
+		log.Fatalf("die: %v", err) // want `log.Fatalf logs unstructured text and exits the process`
+	}
+	log.Panicln("x") // want `log.Panicln logs unstructured text and panics`
+}
