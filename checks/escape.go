@@ -1,0 +1,141 @@
+package checks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+
+	"github.com/gocap/gocap/checks/internal/compilerjson"
+	"github.com/gocap/gocap/checks/internal/funcname"
+	"github.com/gocap/gocap/reports"
+)
+
+// Escape reports the compiler's escape-analysis decisions.
+var Escape = &Check{
+	ID:   "escape",
+	Name: "escape analysis",
+	Doc: `heap escapes, variables moved to the heap and leaking parameters
+
+Builds the selected packages with -gcflags=<pkg>=-json=0,file://<tmp> for
+each of the module's packages, so the compiler writes its optimisation
+diagnostics as LSP JSON (no regexes over -m text), and keeps the escape
+analysis ones: heap escapes (rule "heap-escape"), variables moved to the heap
+("moved-to-heap") and parameters leaking to the heap or a result
+("leak-param"), each with the compiler's flow explanation and the enclosing
+function named as pprof names it. They are info findings; an escape in a
+function that shows up in a benchmark's CPU or allocation profile becomes a
+"hot-" warning (see JoinHotEscapes). Test files are not compiled, so their
+escapes are not reported. Packages that do not compile are skipped (the race
+leg reports the build errors).`,
+	URL:      "https://go.dev/doc/gc-guide#Escape_analysis",
+	Measures: []string{"memory"},
+	Run:      runEscape,
+}
+
+func init() { Register(Escape) }
+
+var escapeHints = map[compilerjson.Kind]string{
+	compilerjson.HeapEscape:  "a heap allocation costs an allocator call and GC work; keep the value local, pass it by value, or preallocate and reuse it (sync.Pool, a buffer owned by the caller)",
+	compilerjson.MovedToHeap: "taking the address of a variable that outlives the call moves it to the heap; return it by value or let the caller provide the storage",
+	compilerjson.LeakParam:   "a parameter that leaks forces every caller's argument onto the heap; avoid storing it in globals, interfaces or closures that outlive the call",
+}
+
+// escapeFiles builds the module's packages with compiler JSON diagnostics
+// into a fresh temp folder (a reused path would hit the build cache and write
+// nothing) and returns the decoded files. The folder is removed.
+func escapeFiles(ctx context.Context, env *Env, pkgs []*Package) ([]*compilerjson.File, string, error) {
+	dir, err := os.MkdirTemp("", "gocap-escape-")
+	if err != nil {
+		return nil, "", err
+	}
+	defer os.RemoveAll(dir)
+	args := []string{"build", "-o", os.DevNull}
+	for _, p := range pkgs {
+		args = append(args, "-gcflags="+p.ImportPath+"=-json=0,file://"+dir)
+	}
+	args = append(args, env.Patterns...)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = env.Dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	runErr := cmd.Run()
+	if ctx.Err() != nil {
+		return nil, "", ctx.Err()
+	}
+	files, err := compilerjson.ReadDir(dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: reading compiler diagnostics: %v", ErrTool, err)
+	}
+	buildErr := ""
+	var ee *exec.ExitError
+	if runErr != nil {
+		if !errors.As(runErr, &ee) {
+			return nil, "", fmt.Errorf("%w: go build: %v", ErrTool, runErr)
+		}
+		buildErr = firstLine(stderr.String())
+		if len(files) == 0 && !strings.Contains(stderr.String(), ".go:") {
+			return nil, "", fmt.Errorf("%w: go build: %s", ErrTool, buildErr)
+		}
+	}
+	return files, buildErr, nil
+}
+
+func runEscape(ctx context.Context, env *Env) (*Result, error) {
+	pkgs, err := env.Packages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	env.progress("escape", "go build -gcflags=-json")
+	files, buildErr, err := escapeFiles(ctx, env, pkgs)
+	if err != nil {
+		return nil, err
+	}
+	res := escapeResult(env, files)
+	if buildErr != "" {
+		res.Summary += "; some packages did not build: " + buildErr
+	}
+	return res, nil
+}
+
+// escapeResult turns compiler diagnostics into escapes and info findings.
+func escapeResult(env *Env, files []*compilerjson.File) *Result {
+	res := &Result{}
+	names := funcname.New()
+	counts := map[compilerjson.Kind]int{}
+	for _, f := range files {
+		if !env.ownFile(f.Header.File) || strings.HasSuffix(f.Header.File, "_test.go") {
+			continue
+		}
+		rel := env.Rel(f.Header.File)
+		for _, e := range compilerjson.Escapes(f) {
+			fn := names.Enclosing(f.Header.Package, e.File, e.Line, e.Col)
+			res.Escapes = append(res.Escapes, reports.Escape{File: rel, Line: e.Line, Col: e.Col, Code: e.Code,
+				Message: e.Message, Function: fn, Flow: e.Flow})
+			counts[e.Kind]++
+			msg := e.Message
+			if fn != "" {
+				msg += " in " + shortFunc(fn)
+			}
+			res.Findings = append(res.Findings, reports.Finding{Rule: string(e.Kind), Dimension: "memory", Severity: reports.SevInfo,
+				File: rel, Line: e.Line, Col: e.Col, Message: msg, Hint: escapeHints[e.Kind], Function: fn, Detail: strings.Join(e.Flow, "\n")})
+		}
+	}
+	sort.SliceStable(res.Escapes, func(i, j int) bool {
+		a, b := res.Escapes[i], res.Escapes[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	res.Summary = fmt.Sprintf("%d heap escapes, %d moved to heap, %d leaking params in %d files",
+		counts[compilerjson.HeapEscape], counts[compilerjson.MovedToHeap], counts[compilerjson.LeakParam], len(files))
+	return res
+}
