@@ -113,9 +113,9 @@ func escapeResult(env *Env, files []*compilerjson.File) *Result {
 		}
 		rel := env.Rel(f.Header.File)
 		for _, e := range compilerjson.Escapes(f) {
-			fn := names.Enclosing(f.Header.Package, e.File, e.Line, e.Col)
+			fn, start := names.Enclosing(f.Header.Package, e.File, e.Line, e.Col)
 			res.Escapes = append(res.Escapes, reports.Escape{File: rel, Line: e.Line, Col: e.Col, Code: e.Code,
-				Message: e.Message, Function: fn, Flow: e.Flow})
+				Message: e.Message, Function: fn, FuncLine: start, Flow: e.Flow})
 			counts[e.Kind]++
 			msg := e.Message
 			if fn != "" {

@@ -421,7 +421,7 @@ func profileTop(env *Env, pkg, path, typ string) (*reports.ProfileTop, error) {
 		if s.Total > 0 {
 			pct = 100 * float64(f.Flat) / float64(s.Total)
 		}
-		top.Top = append(top.Top, reports.ProfileFunc{Func: f.Name, File: file, Line: f.Line, Flat: f.Flat, Cum: f.Cum, Pct: pct})
+		top.Top = append(top.Top, reports.ProfileFunc{Func: f.Name, File: file, Line: f.Line, StartLine: f.StartLine, Flat: f.Flat, Cum: f.Cum, Pct: pct})
 	}
 	for i, st := range s.Stacks {
 		if i == 20 {

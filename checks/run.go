@@ -179,6 +179,7 @@ func Run(ctx context.Context, o Options) (*reports.Report, error) {
 	}
 	JoinHotEscapes(rep)
 	reports.Score(rep, nil)
+	MemoryHeadline(rep)
 	rep.DurationMS = time.Since(start).Milliseconds()
 	return rep, nil
 }
@@ -188,24 +189,34 @@ func Run(ctx context.Context, o Options) (*reports.Report, error) {
 const HotThreshold = 0.01
 
 // JoinHotEscapes marks escapes in functions that show up in a benchmark's CPU
-// or allocation profile as hot, records the heat, and raises the matching
-// "escape" findings from info to warning. Call it after every check ran.
+// or allocation profile as hot, records the heat (the function's largest
+// cumulative share of a profile), and raises the matching escape findings from
+// info to warning (rule "hot-" + rule). Function names join as pprof prints
+// them, with type arguments ("[...]", "[go.shape.int]") ignored. Call it after
+// every check ran.
 func JoinHotEscapes(r *reports.Report) {
+	type key struct {
+		file string
+		line int
+	}
 	heat := map[string]float64{}
+	heatAt := map[key]float64{} // by file and function start line
 	for _, p := range r.Profiles {
 		if p.Total <= 0 {
 			continue
 		}
 		for _, f := range p.Top {
 			h := float64(f.Cum) / float64(p.Total)
-			if h > heat[f.Func] {
-				heat[f.Func] = h
+			k := joinName(f.Func)
+			if h > heat[k] {
+				heat[k] = h
+			}
+			if f.StartLine > 0 && f.File != "" {
+				if kk := (key{f.File, f.StartLine}); h > heatAt[kk] {
+					heatAt[kk] = h
+				}
 			}
 		}
-	}
-	type key struct {
-		file string
-		line int
 	}
 	hot := map[key]float64{}
 	for i := range r.Escapes {
@@ -213,7 +224,11 @@ func JoinHotEscapes(r *reports.Report) {
 		if e.Function == "" {
 			continue
 		}
-		if h := heat[e.Function]; h >= HotThreshold {
+		h := heat[joinName(e.Function)]
+		if e.FuncLine > 0 {
+			h = max(h, heatAt[key{e.File, e.FuncLine}])
+		}
+		if h >= HotThreshold {
 			e.Hot = true
 			e.Heat = h
 			hot[key{e.File, e.Line}] = h
@@ -232,4 +247,52 @@ func JoinHotEscapes(r *reports.Report) {
 			f.Message = fmt.Sprintf("%s (hot: %.0f%% of a benchmark profile)", f.Message, h*100)
 		}
 	}
+}
+
+// joinName drops type arguments from a function name: pprof prints
+// pkg.F[...] and pkg.(*T[...]).M, symbol tables pkg.F[go.shape.int].
+func joinName(fn string) string {
+	if !strings.Contains(fn, "[") {
+		return fn
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range fn {
+		switch {
+		case r == '[':
+			depth++
+		case r == ']':
+			if depth > 0 {
+				depth--
+			}
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// MemoryHeadline puts the hot escapes at the head of the memory dimension's
+// summary (call it after reports.Score): the escapes that cost allocations in
+// profiled hot paths are the ones worth fixing first.
+func MemoryHeadline(r *reports.Report) {
+	d := r.Dimension("memory")
+	if d == nil || d.Score == nil {
+		return
+	}
+	var hot []reports.Escape
+	for _, e := range r.Escapes {
+		if e.Hot {
+			hot = append(hot, e)
+		}
+	}
+	if len(hot) == 0 {
+		if len(r.Profiles) > 0 {
+			d.Summary = "no escape in a profiled hot path; " + d.Summary
+		}
+		return
+	}
+	e := hot[0] // Escapes are sorted by heat
+	d.Summary = fmt.Sprintf("%d hot escapes, hottest %s:%d in %s (%.0f%% of a profile); %s",
+		len(hot), e.File, e.Line, shortFunc(e.Function), e.Heat*100, d.Summary)
 }

@@ -52,21 +52,26 @@ func (r *Resolver) parse(path string) *fileInfo {
 
 // Enclosing returns the pprof-style name of the function that contains
 // line:col (1-based, columns in bytes) of the file at path in package pkg
-// (an import path). It returns "" when the file does not parse or the
-// position is outside it.
-func (r *Resolver) Enclosing(pkg, path string, line, col int) string {
+// (an import path), and the line where that function (or func literal)
+// starts, which profiles record too (Function.StartLine). It returns "", 0
+// when the file does not parse or the position is outside any function.
+//
+// Inlining renames closures nested in an inlined closure
+// (pkg.F.F.func1.func2 instead of pkg.F.func1.1); the start line still
+// matches, so joins should use it as well as the name.
+func (r *Resolver) Enclosing(pkg, path string, line, col int) (string, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fi := r.parse(path)
 	if fi.file == nil || fi.tf == nil || line < 1 || line > fi.tf.LineCount() {
-		return ""
+		return "", 0
 	}
 	off := int(fi.tf.LineStart(line)) - fi.tf.Base() + col - 1
 	if col < 1 {
 		off = int(fi.tf.LineStart(line)) - fi.tf.Base()
 	}
 	if off < 0 || off > fi.tf.Size() {
-		return ""
+		return "", 0
 	}
 	p := fi.tf.Pos(off)
 	for _, d := range fi.file.Decls {
@@ -75,18 +80,23 @@ func (r *Resolver) Enclosing(pkg, path string, line, col int) string {
 			continue
 		}
 		name := pkg + "." + declName(fd)
+		start := fd.Pos()
 		if fd.Body != nil {
-			name += closurePath(fd.Body, p)
+			suffix, lit := closurePath(fd.Body, p)
+			name += suffix
+			if lit != nil {
+				start = lit.Pos()
+			}
 		}
-		return name
+		return name, r.fset.Position(start).Line
 	}
 	// Package-level variable initialisers run in the package's init.
 	for _, d := range fi.file.Decls {
 		if gd, ok := d.(*ast.GenDecl); ok && p >= gd.Pos() && p <= gd.End() {
-			return pkg + ".init"
+			return pkg + ".init", 0
 		}
 	}
-	return ""
+	return "", 0
 }
 
 // declName is Func, (*T).M or T.M, with [...] for generics as pprof prints.
@@ -127,9 +137,10 @@ func declName(fd *ast.FuncDecl) string {
 // closurePath returns ".func1", ".func1.2"... for the func literals around p
 // inside body: the compiler numbers the literals directly inside a function
 // in source order, func1, func2 at the top level and 1, 2 below.
-func closurePath(body ast.Node, p token.Pos) string {
+func closurePath(body ast.Node, p token.Pos) (string, *ast.FuncLit) {
 	suffix := ""
 	depth := 0
+	var innermost *ast.FuncLit
 	for {
 		n := 0
 		var inner *ast.FuncLit
@@ -145,14 +156,15 @@ func closurePath(body ast.Node, p token.Pos) string {
 				return true
 			}
 			n++
-			if p >= fl.Pos() && p <= fl.End() {
+			if p > fl.Pos() && p <= fl.End() { // at fl.Pos() is the literal itself, made by the outer function
 				inner = fl
 			}
 			return false // literals nested in this one are numbered inside it
 		})
 		if inner == nil {
-			return suffix
+			return suffix, innermost
 		}
+		innermost = inner
 		if depth == 0 {
 			suffix += ".func" + strconv.Itoa(n)
 		} else {
