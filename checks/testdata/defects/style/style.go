@@ -1,6 +1,6 @@
 package style
 
 // Sum adds.
-func Sum(a, b int) int { // want "gofmt"
-	return a + b
+func  Sum(a, b int) int {  // want "gofmt"
+	return a+b
 }
