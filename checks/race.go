@@ -26,15 +26,17 @@ var Race = &Check{
 Runs go test -race -json over the selected packages and parses the test2json
 stream. Each race report becomes a structured race (both accesses with kind,
 goroutine, address, stack and the first frame in the module's own code, plus
-where each goroutine was created), deduplicated by access pair, and an error
-finding "data-race" at the first access. A package that does not build
+where each goroutine was created), deduplicated by access pair (the code
+locations of both accesses, in either order: c.n++ racing with itself is one
+race however many goroutines hit it), and an error finding "data-race" at the
+first access. A package that does not build
 (go test also runs a vet subset and fails the build on e.g. a printf
 mismatch), a failing test, a panic and a timeout are findings of their own
 (build-failed, test-failed, panic, timeout); the other packages still report.
 A test that failed only because of a race is reported as the race alone.
 Modules without test files are skipped ("no tests").`,
 	URL:      "https://go.dev/doc/articles/race_detector",
-	Measures: []string{"concurrency"},
+	Measures: []string{"concurrency", "correctness"},
 	Run:      runRace,
 }
 
@@ -143,7 +145,7 @@ func accessKey(as []reports.Access, i int) string {
 	} else if len(a.Stack) > 0 {
 		loc = fmt.Sprintf("%s:%d", a.Stack[0].File, a.Stack[0].Line)
 	}
-	return strings.TrimPrefix(a.Kind, "previous ") + "@" + loc
+	return loc
 }
 
 // ownFrame reports whether an absolute file belongs to the module (not a

@@ -293,6 +293,6 @@ func MemoryHeadline(r *reports.Report) {
 		return
 	}
 	e := hot[0] // Escapes are sorted by heat
-	d.Summary = fmt.Sprintf("%d hot escapes, hottest %s:%d in %s (%.0f%% of a profile); %s",
+	d.Summary = fmt.Sprintf("%d hot escapes, hottest %s:%d %s (%.0f%%); %s",
 		len(hot), e.File, e.Line, shortFunc(e.Function), e.Heat*100, d.Summary)
 }

@@ -115,7 +115,7 @@ func TestRuntimeLegsOnDefects(t *testing.T) {
 	if len(rep.Escapes) == 0 || !rep.Escapes[0].Hot || rep.Escapes[0].File != "hot/hot.go" || rep.Escapes[0].Function != "example.com/defects/hot.Parse" {
 		t.Errorf("hottest escape = %+v", rep.Escapes)
 	}
-	if d := rep.Dimension("memory"); d == nil || !strings.Contains(d.Summary, "hot escapes, hottest hot/hot.go:12 in hot.Parse") {
+	if d := rep.Dimension("memory"); d == nil || !strings.Contains(d.Summary, "hot escapes, hottest hot/hot.go:12 hot.Parse") {
 		t.Errorf("memory dimension = %+v", d)
 	}
 	// The benchmark numbers and the profiles on disk.
