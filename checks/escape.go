@@ -59,8 +59,7 @@ func escapeFiles(ctx context.Context, env *Env, pkgs []*Package) ([]*compilerjso
 		args = append(args, "-gcflags="+p.ImportPath+"=-json=0,file://"+dir)
 	}
 	args = append(args, env.Patterns...)
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = env.Dir
+	cmd := goCommand(ctx, env.Dir, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	runErr := cmd.Run()

@@ -107,21 +107,15 @@ func isTestingB(e ast.Expr) bool {
 	return ok && sel.Sel.Name == "B"
 }
 
-func runPprof(ctx context.Context, env *Env) (*Result, error) {
+func runPprof(ctx context.Context, env *Env) (res *Result, err error) {
 	pkgs, err := env.Packages(ctx)
 	if err != nil {
 		return nil, err
 	}
-	type target struct {
-		pkg     *Package
-		benches []benchDecl
-	}
-	var targets []target
-	total := 0
+	var targets []benchTarget
 	for _, p := range pkgs {
 		if bs := findBenchmarks(p); len(bs) > 0 {
-			targets = append(targets, target{p, bs})
-			total += len(bs)
+			targets = append(targets, benchTarget{p, bs})
 		}
 	}
 	if len(targets) == 0 {
@@ -133,9 +127,26 @@ func runPprof(ctx context.Context, env *Env) (*Result, error) {
 		if err := os.MkdirAll(base, 0o755); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 		}
-	} else if base, err = os.MkdirTemp("", "gocap-pprof-"); err != nil {
-		return nil, err
+	} else {
+		// Kept after the run (the report lists the files) unless the run fails.
+		if base, err = os.MkdirTemp("", "gocap-pprof-"); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				os.RemoveAll(base)
+			}
+		}()
 	}
+	return benchAll(ctx, env, base, targets)
+}
+
+type benchTarget struct {
+	pkg     *Package
+	benches []benchDecl
+}
+
+func benchAll(ctx context.Context, env *Env, base string, targets []benchTarget) (*Result, error) {
 	res := &Result{}
 	failedBuilds := 0
 	for i, t := range targets {
@@ -202,8 +213,7 @@ func runBenchmarks(ctx context.Context, env *Env, p *Package, dir string) (*benc
 		"-benchtime", env.BenchTime, "-count", fmt.Sprint(env.BenchCount),
 		"-cpuprofile", r.cpu, "-memprofile", r.mem, "-o", r.binary,
 		"-timeout", env.Timeout.String(), p.ImportPath}
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = env.Dir
+	cmd := goCommand(ctx, env.Dir, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

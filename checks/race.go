@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gocap/gocap/checks/internal/racereport"
 	"github.com/gocap/gocap/checks/internal/testjson"
@@ -64,10 +65,11 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 	if tests == 0 {
 		return &Result{Skipped: true, Summary: "no tests"}, nil
 	}
-	args := []string{"test", "-race", "-json", "-timeout", env.Timeout.String()}
+	// The test binary's own -timeout fires first (a timeout finding with the
+	// goroutine dump) instead of the whole check being cancelled.
+	args := []string{"test", "-race", "-json", "-timeout", (env.Timeout * 9 / 10).Round(time.Second).String()}
 	args = append(args, env.Patterns...)
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = env.Dir
+	cmd := goCommand(ctx, env.Dir, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	env.progress("race", "go test -race")
