@@ -67,7 +67,7 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 	}
 	// The test binary's own -timeout fires first (a timeout finding with the
 	// goroutine dump) instead of the whole check being cancelled.
-	args := []string{"test", "-race", "-json", "-timeout", (env.Timeout * 9 / 10).Round(time.Second).String()}
+	args := []string{"test", "-race", "-json", "-timeout", max(time.Second, (env.Timeout * 9 / 10).Round(time.Second)).String()}
 	args = append(args, env.Patterns...)
 	cmd := goCommand(ctx, env.Dir, args...)
 	var stdout, stderr bytes.Buffer
@@ -368,9 +368,11 @@ func buildFindings(env *Env, b *testjson.Build) []reports.Finding {
 		}
 		line, _ := strconv.Atoi(m[2])
 		col, _ := strconv.Atoi(m[3])
-		msg := pkg + " does not build: " + m[4]
+		// "# [pkg]" marks go test's vet step; a package without test files
+		// gets its vet errors under "# pkg" like compile errors.
+		msg := pkg + " does not build under go test (compiler or go test's vet step): " + m[4]
 		if vet {
-			msg = pkg + ": go test's vet check failed: " + m[4]
+			msg = pkg + ": go test's vet step failed: " + m[4]
 		}
 		out = append(out, reports.Finding{Rule: "build-failed", Dimension: "correctness", Severity: reports.SevError,
 			File: env.Rel(file), Line: line, Col: col, Message: msg, Hint: buildHint, Detail: strings.Join(b.Output, "\n")})
