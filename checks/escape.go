@@ -31,7 +31,9 @@ function named as pprof names it. They are info findings; an escape in a
 function that shows up in a benchmark's CPU or allocation profile becomes a
 "hot-" warning (see JoinHotEscapes). Test files are not compiled, so their
 escapes are not reported. Packages that do not compile are skipped (the race
-leg reports the build errors).`,
+leg reports the build errors). Diagnostics are cached per package (keyed by
+the export data go list -export reports, see EscapeCacheDir), so a warm run
+recompiles only what changed.`,
 	URL:      "https://go.dev/doc/gc-guide#Escape_analysis",
 	Measures: []string{"memory"},
 	Run:      runEscape,
@@ -45,10 +47,11 @@ var escapeHints = map[compilerjson.Kind]string{
 	compilerjson.LeakParam:   "a parameter that leaks forces every caller's argument onto the heap; avoid storing it in globals, interfaces or closures that outlive the call",
 }
 
-// escapeFiles builds the module's packages with compiler JSON diagnostics
-// into a fresh temp folder (a reused path would hit the build cache and write
-// nothing) and returns the decoded files. The folder is removed.
-func escapeFiles(ctx context.Context, env *Env, pkgs []*Package) ([]*compilerjson.File, string, error) {
+// escapeFiles builds the given packages with compiler JSON diagnostics into
+// a fresh temp folder (a reused path would hit the build cache and write
+// nothing) and returns the decoded files. The folder is removed. buildErr is
+// the first line of go build's errors when some package did not compile.
+func escapeFiles(ctx context.Context, env *Env, pkgs []*Package) (files []*compilerjson.File, buildErr string, err error) {
 	dir, err := os.MkdirTemp("", "gocap-escape-")
 	if err != nil {
 		return nil, "", err
@@ -58,7 +61,9 @@ func escapeFiles(ctx context.Context, env *Env, pkgs []*Package) ([]*compilerjso
 	for _, p := range pkgs {
 		args = append(args, "-gcflags="+p.ImportPath+"=-json=0,file://"+dir)
 	}
-	args = append(args, env.Patterns...)
+	for _, p := range pkgs {
+		args = append(args, p.ImportPath)
+	}
 	cmd := goCommand(ctx, env.Dir, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -66,11 +71,10 @@ func escapeFiles(ctx context.Context, env *Env, pkgs []*Package) ([]*compilerjso
 	if ctx.Err() != nil {
 		return nil, "", ctx.Err()
 	}
-	files, err := compilerjson.ReadDir(dir)
+	files, err = compilerjson.ReadDir(dir)
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: reading compiler diagnostics: %v", ErrTool, err)
 	}
-	buildErr := ""
 	var ee *exec.ExitError
 	if runErr != nil {
 		if !errors.As(runErr, &ee) {
@@ -89,12 +93,44 @@ func runEscape(ctx context.Context, env *Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	env.progress("escape", "go build -gcflags=-json")
-	files, buildErr, err := escapeFiles(ctx, env, pkgs)
-	if err != nil {
-		return nil, err
+	cache := EscapeCacheDir()
+	var keys map[string]string
+	if cache != "" {
+		env.progress("escape", "go list -export")
+		keys = escapeKeys(ctx, env, pkgs)
 	}
+	var files []*compilerjson.File
+	var misses []*Package
+	for _, p := range pkgs {
+		if fs, ok := escapeCacheGet(cache, keys[p.ImportPath]); ok {
+			files = append(files, fs...)
+		} else {
+			misses = append(misses, p)
+		}
+	}
+	buildErr := ""
+	if len(misses) > 0 {
+		env.progress("escape", fmt.Sprintf("go build -gcflags=-json (%d packages)", len(misses)))
+		built, be, err := escapeFiles(ctx, env, misses)
+		if err != nil {
+			return nil, err
+		}
+		buildErr = be
+		files = append(files, built...)
+		if be == "" {
+			byPkg := map[string][]*compilerjson.File{}
+			for _, f := range built {
+				byPkg[f.Header.Package] = append(byPkg[f.Header.Package], f)
+			}
+			for _, p := range misses {
+				escapeCachePut(cache, keys[p.ImportPath], byPkg[p.ImportPath])
+			}
+		}
+	}
+	escapeCacheTrim(cache)
+	sort.SliceStable(files, func(i, j int) bool { return files[i].Header.File < files[j].Header.File })
 	res := escapeResult(env, files)
+	res.Summary += fmt.Sprintf(" (%d of %d packages compiled, the others from gocap's cache)", len(misses), len(pkgs))
 	if buildErr != "" {
 		res.Summary += "; some packages did not build: " + buildErr
 	}

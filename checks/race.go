@@ -52,28 +52,37 @@ const (
 )
 
 func runRace(ctx context.Context, env *Env) (*Result, error) {
-	pkgs, err := env.Packages(ctx)
-	if err != nil {
-		return nil, err
+	// go test starts at once; the package list (shared with the other legs)
+	// is read while it runs.
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The test binary's own -timeout fires first (a timeout finding with the
+	// goroutine dump) instead of the whole check being cancelled.
+	args := []string{"test", "-race", "-json", "-timeout", max(time.Second, (env.Timeout * 9 / 10).Round(time.Second)).String()}
+	args = append(args, env.Patterns...)
+	cmd := goCommand(runCtx, env.Dir, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	env.progress("race", "go test -race")
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%w: go test -race: %v", ErrTool, err)
 	}
+	pkgs, err := env.Packages(ctx)
 	dirs := map[string]string{}
 	tests := 0
 	for _, p := range pkgs {
 		dirs[p.ImportPath] = p.Dir
 		tests += len(p.TestGoFiles) + len(p.XTestGoFiles)
 	}
-	if tests == 0 {
+	if err != nil || tests == 0 {
+		cancel()
+		cmd.Wait()
+		if err != nil {
+			return nil, err
+		}
 		return &Result{Skipped: true, Summary: "no tests"}, nil
 	}
-	// The test binary's own -timeout fires first (a timeout finding with the
-	// goroutine dump) instead of the whole check being cancelled.
-	args := []string{"test", "-race", "-json", "-timeout", max(time.Second, (env.Timeout * 9 / 10).Round(time.Second)).String()}
-	args = append(args, env.Patterns...)
-	cmd := goCommand(ctx, env.Dir, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	env.progress("race", "go test -race")
-	runErr := cmd.Run()
+	runErr := cmd.Wait()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
