@@ -138,8 +138,18 @@ func raceResult(env *Env, stream *testjson.Result, dirs map[string]string) *Resu
 		}
 	}
 	sort.Strings(builds)
+	// A broken package breaks the build of every test that imports it: one
+	// finding per error place.
+	seenErr := map[string]bool{}
 	for _, ip := range builds {
-		res.Findings = append(res.Findings, buildFindings(env, stream.Builds[ip])...)
+		for _, f := range buildFindings(env, stream.Builds[ip]) {
+			k := fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Col)
+			if f.File != "" && seenErr[k] {
+				continue
+			}
+			seenErr[k] = true
+			res.Findings = append(res.Findings, f)
+		}
 	}
 	res.Summary = fmt.Sprintf("%d data races, %d failing tests, %d packages did not build (%d packages tested)", len(res.Races), failedTests, len(builds), ranPkgs)
 	return res

@@ -197,3 +197,66 @@ func TestRuntimeLegsSkipWithoutTestsOrBenchmarks(t *testing.T) {
 		}
 	}
 }
+
+// TestRuntimeLegsBrokenModule runs the legs on a module with a failing
+// benchmark, a package that does not compile and its importer: every problem
+// is reported once and the healthy benchmark still is measured.
+func TestRuntimeLegsBrokenModule(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/broken\n\ngo 1.26\n")
+	write("bench/bench.go", "package bench\n\n// Double doubles.\nfunc Double(x int) int { return 2 * x }\n")
+	write("bench/bench_test.go", `package bench
+
+import "testing"
+
+func BenchmarkBad(b *testing.B) {
+	b.Fatal("boom")
+}
+
+func BenchmarkGood(b *testing.B) {
+	for b.Loop() {
+		Double(3)
+	}
+}
+`)
+	write("bad/bad.go", "package bad\n\n// N is broken.\nfunc N() int { return \"x\" }\n")
+	write("bad/bad_test.go", "package bad\n\nimport \"testing\"\n\nfunc TestN(t *testing.T) { N() }\n")
+	write("user/user.go", "package user\n\nimport \"example.com/broken/bad\"\n\n// M uses bad.\nfunc M() int { return bad.N() }\n")
+	write("user/user_test.go", "package user\n\nimport \"testing\"\n\nfunc TestM(t *testing.T) { M() }\n")
+	rep, err := Run(context.Background(), Options{Dir: dir, Only: []string{"race", "escape", "pprof"}, BenchTime: "10ms", Timeout: 4 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := rep.Findings()
+	if f := rtFindingAt(fs, "bench-failed", "bench/bench_test.go", 5); f == nil || f.Severity != reports.SevError {
+		t.Errorf("no bench-failed finding at bench/bench_test.go:5:\n%s", rtDump(fs))
+	}
+	builds := 0
+	for _, f := range fs {
+		if f.Rule == "build-failed" {
+			builds++
+			if f.File != "bad/bad.go" || f.Line != 4 {
+				t.Errorf("build-failed at %s:%d", f.File, f.Line)
+			}
+		}
+	}
+	if builds != 1 {
+		t.Errorf("%d build-failed findings, want 1 (bad's error breaks bad and user):\n%s", builds, rtDump(fs))
+	}
+	if len(rep.Benchmarks) != 1 || rep.Benchmarks[0].Name != "BenchmarkGood" {
+		t.Errorf("benchmarks = %+v", rep.Benchmarks)
+	}
+	if c := rep.Check("escape"); c.Status != reports.StatusPass || !strings.Contains(c.Summary, "did not build") {
+		t.Errorf("escape = %+v", c)
+	}
+	for _, a := range rep.Artifacts {
+		os.RemoveAll(filepath.Dir(filepath.Dir(a.Path)))
+		break
+	}
+}
