@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -156,6 +157,9 @@ func escapeResult(env *Env, files []*compilerjson.File) *Result {
 			if fn != "" {
 				msg += " in " + shortFunc(fn)
 			}
+			if len(e.Inlined) > 0 {
+				msg += " (inlined from " + env.shortPath(e.Inlined[len(e.Inlined)-1]) + ")"
+			}
 			res.Findings = append(res.Findings, reports.Finding{Rule: string(e.Kind), Dimension: "memory", Severity: reports.SevInfo,
 				File: rel, Line: e.Line, Col: e.Col, Message: msg, Hint: escapeHints[e.Kind], Function: fn, Detail: strings.Join(e.Flow, "\n")})
 		}
@@ -173,4 +177,19 @@ func escapeResult(env *Env, files []*compilerjson.File) *Result {
 	res.Summary = fmt.Sprintf("%d heap escapes, %d moved to heap, %d leaking params in %d files",
 		counts[compilerjson.HeapEscape], counts[compilerjson.MovedToHeap], counts[compilerjson.LeakParam], len(files))
 	return res
+}
+
+// shortPath shows a file:line of the module relative to its root and any
+// other (the standard library, a dependency) as its last folder and file.
+func (e *Env) shortPath(p string) string {
+	file, line, _ := strings.Cut(p, ":")
+	if e.ownFile(file) {
+		file = e.Rel(file)
+	} else if d := filepath.Base(filepath.Dir(file)); d != "." && d != "/" {
+		file = d + "/" + filepath.Base(file)
+	}
+	if line != "" {
+		return file + ":" + line
+	}
+	return file
 }

@@ -148,6 +148,9 @@ type Escape struct {
 	Message string
 	// Flow is the compiler's explanation (escflow lines, "escflow:" removed).
 	Flow []string
+	// Inlined lists the places of the inlined calls the escape happened in
+	// (file:line, outermost first), when it is not in this file's own code.
+	Inlined []string
 }
 
 // Escapes extracts the escape-analysis diagnostics of f. The compiler logs an
@@ -191,6 +194,9 @@ func Escapes(f *File) []Escape {
 		for _, r := range d.Related {
 			if m, ok := strings.CutPrefix(r.Message, "escflow:"); ok {
 				e.Flow = append(e.Flow, strings.TrimSpace(m))
+			} else if r.Message == "inlineLoc" && len(e.Flow) == 0 {
+				// Before the flow: the calls inlined at this line, outermost first.
+				e.Inlined = append(e.Inlined, fmt.Sprintf("%s:%d", strings.TrimPrefix(r.Location.URI, "file://"), r.Location.Range.Start.Line))
 			}
 		}
 		out = append(out, e)

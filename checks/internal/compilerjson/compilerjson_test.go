@@ -39,6 +39,15 @@ func TestReadDirCaptured(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("escapes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// v in init escapes inside the inlined call of Box, whose body is at line 33.
+	for _, e := range Escapes(files[0]) {
+		if e.Line == 37 && (len(e.Inlined) != 1 || e.Inlined[0] != "/tmp/cap/m/esc/esc.go:33") {
+			t.Errorf("escape at 37 inlined = %q", e.Inlined)
+		}
+		if e.Line == 15 && len(e.Inlined) != 0 {
+			t.Errorf("escape at 15 inlined = %q", e.Inlined)
+		}
+	}
 	hot := Escapes(files[1])
 	if len(hot) != 1 || hot[0].Message != "&Point{} escapes to heap" || hot[0].Line != 12 || hot[0].Col != 7 || hot[0].Kind != HeapEscape {
 		t.Fatalf("hot escapes = %+v", hot)
