@@ -90,9 +90,15 @@ func escapeFiles(ctx context.Context, env *Env, pkgs []*Package) (files []*compi
 }
 
 func runEscape(ctx context.Context, env *Env) (*Result, error) {
-	pkgs, err := env.Packages(ctx)
+	all, err := env.Packages(ctx)
 	if err != nil {
 		return nil, err
+	}
+	var pkgs []*Package // test-only folders have nothing to build
+	for _, p := range all {
+		if len(p.GoFiles)+len(p.CgoFiles) > 0 {
+			pkgs = append(pkgs, p)
+		}
 	}
 	cache := EscapeCacheDir()
 	var keys map[string]string
@@ -131,7 +137,14 @@ func runEscape(ctx context.Context, env *Env) (*Result, error) {
 	escapeCacheTrim(cache)
 	sort.SliceStable(files, func(i, j int) bool { return files[i].Header.File < files[j].Header.File })
 	res := escapeResult(env, files)
-	res.Summary += fmt.Sprintf(" (%d of %d packages compiled, the others from gocap's cache)", len(misses), len(pkgs))
+	switch hits := len(pkgs) - len(misses); {
+	case hits == 0:
+		res.Summary += fmt.Sprintf(" (%d packages compiled)", len(misses))
+	case len(misses) == 0:
+		res.Summary += fmt.Sprintf(" (all %d packages from gocap's cache)", hits)
+	default:
+		res.Summary += fmt.Sprintf(" (%d packages compiled, %d from gocap's cache)", len(misses), hits)
+	}
 	if buildErr != "" {
 		res.Summary += "; some packages did not build: " + buildErr
 	}
