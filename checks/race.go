@@ -169,7 +169,7 @@ func accessKey(as []reports.Access, i int) string {
 	return loc
 }
 
-// ownFrame reports whether an absolute file belongs to the module (not a
+// ownFile reports whether an absolute file belongs to the module (not a
 // dependency, the standard library or the generated test main).
 func (e *Env) ownFile(file string) bool {
 	if !filepath.IsAbs(file) {

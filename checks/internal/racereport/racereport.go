@@ -47,7 +47,7 @@ type Race struct {
 }
 
 var (
-	accessRe  = regexp.MustCompile(`^(Previous )?((?:[Aa]tomic )?(?:[Rr]ead|[Ww]rite)) at (0x[0-9a-f]+) by (main goroutine|goroutine (\d+)):$`)
+	accessRe  = regexp.MustCompile(`^(Previous )?((?:[Aa]tomic )?(?:[Rr]ead|[Ww]rite)) at (0x[0-9a-f]+) by (main goroutine|goroutine (\d+))(?: \([^)]*\))?:$`)
 	createdRe = regexp.MustCompile(`^Goroutine (\d+) \([^)]*\) created at:$`)
 	fileRe    = regexp.MustCompile(`^(\S.*?\.go):(\d+)(?: \+0x[0-9a-f]+)?$`)
 )

@@ -100,3 +100,35 @@ func TestFuncName(t *testing.T) {
 		}
 	}
 }
+
+func TestParseVariants(t *testing.T) {
+	var lines []testjson.Line
+	for _, l := range []string{
+		"==================",
+		"WARNING: DATA RACE",
+		"Atomic write at 0x00c000012345 by main goroutine (mutexes: write M1):",
+		"  main.f()",
+		"      /src/main.go:9 +0x1",
+		"",
+		"Previous read at 0x00c000012345 by goroutine 7:",
+		"  [failed to restore the stack]",
+		"",
+		"Goroutine 7 (finished) created at:",
+		"  main.main()",
+		"      /src/main.go:5 +0x2",
+		"==================",
+	} {
+		lines = append(lines, testjson.Line{Text: l})
+	}
+	rs := Parse(lines)
+	if len(rs) != 1 || len(rs[0].Accesses) != 2 {
+		t.Fatalf("races = %+v", rs)
+	}
+	a, b := rs[0].Accesses[0], rs[0].Accesses[1]
+	if a.Kind != "atomic write" || a.Goroutine != 1 || len(a.Stack) != 1 || a.Stack[0].Line != 9 {
+		t.Errorf("first access %+v", a)
+	}
+	if b.Kind != "read" || !b.Previous || b.Goroutine != 7 || len(b.Stack) != 0 || len(b.Created) != 1 || b.Created[0].Func != "main.main" {
+		t.Errorf("second access %+v", b)
+	}
+}
