@@ -121,9 +121,13 @@ func runPprof(ctx context.Context, env *Env) (res *Result, err error) {
 	if len(targets) == 0 {
 		return &Result{Skipped: true, Summary: "no benchmarks"}, nil
 	}
-	base := ""
+	base, outDir := "", ""
 	if env.OutDir != "" {
-		base = filepath.Join(env.OutDir, "pprof")
+		// go test runs in the module root: every path it gets is absolute.
+		if outDir, err = filepath.Abs(env.OutDir); err != nil {
+			return nil, err
+		}
+		base = filepath.Join(outDir, "pprof")
 		if err := os.MkdirAll(base, 0o755); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 		}
@@ -138,7 +142,7 @@ func runPprof(ctx context.Context, env *Env) (res *Result, err error) {
 			}
 		}()
 	}
-	return benchAll(ctx, env, base, targets)
+	return benchAll(ctx, env, base, outDir, targets)
 }
 
 type benchTarget struct {
@@ -146,7 +150,9 @@ type benchTarget struct {
 	benches []benchDecl
 }
 
-func benchAll(ctx context.Context, env *Env, base string, targets []benchTarget) (*Result, error) {
+// benchAll runs the targets' benchmarks one package at a time into base;
+// artifact paths are made relative to outDir when it is set.
+func benchAll(ctx context.Context, env *Env, base, outDir string, targets []benchTarget) (*Result, error) {
 	res := &Result{}
 	failedBuilds := 0
 	for i, t := range targets {
@@ -167,19 +173,11 @@ func benchAll(ctx context.Context, env *Env, base string, targets []benchTarget)
 		res.Profiles = append(res.Profiles, pr.Profiles...)
 		res.Findings = append(res.Findings, pr.Findings...)
 		for _, a := range pr.Artifacts {
-			if env.OutDir != "" {
-				if r, err := filepath.Rel(env.OutDir, a.Path); err == nil {
-					a.Path = filepath.ToSlash(r)
-				}
-			}
+			a.Path = relTo(outDir, a.Path)
 			res.Artifacts = append(res.Artifacts, a)
 		}
 		for j := range res.Profiles {
-			if env.OutDir != "" && filepath.IsAbs(res.Profiles[j].Path) {
-				if r, err := filepath.Rel(env.OutDir, res.Profiles[j].Path); err == nil {
-					res.Profiles[j].Path = filepath.ToSlash(r)
-				}
-			}
+			res.Profiles[j].Path = relTo(outDir, res.Profiles[j].Path)
 		}
 	}
 	hot := 0
@@ -193,6 +191,18 @@ func benchAll(ctx context.Context, env *Env, base string, targets []benchTarget)
 		res.Summary += fmt.Sprintf("; %d packages did not build", failedBuilds)
 	}
 	return res, nil
+}
+
+// relTo makes an absolute path relative to dir (slash-separated) when dir is
+// set and holds it.
+func relTo(dir, path string) string {
+	if dir == "" || !filepath.IsAbs(path) {
+		return path
+	}
+	if r, err := filepath.Rel(dir, path); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return path
 }
 
 // benchRun is the raw outcome of one package's benchmark run.

@@ -148,8 +148,10 @@ func rtInDirs(file string, dirs []string) bool {
 
 func TestRuntimeLegsOnClean(t *testing.T) {
 	root, _ := filepath.Abs("testdata/clean")
+	// --out is relative to where gocap runs, not to the module root.
 	out := t.TempDir()
-	rep, err := Run(context.Background(), Options{Dir: root, Only: []string{"race", "escape", "pprof"}, OutDir: out, BenchTime: "50ms", Timeout: 4 * time.Minute})
+	t.Chdir(out)
+	rep, err := Run(context.Background(), Options{Dir: root, Only: []string{"race", "escape", "pprof"}, OutDir: "report", BenchTime: "50ms", Timeout: 4 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +170,7 @@ func TestRuntimeLegsOnClean(t *testing.T) {
 		if filepath.IsAbs(a.Path) || !strings.HasPrefix(a.Path, "pprof/") {
 			t.Errorf("artifact path %q, want relative under pprof/", a.Path)
 		}
-		if _, err := os.Stat(filepath.Join(out, a.Path)); err != nil {
+		if _, err := os.Stat(filepath.Join(out, "report", a.Path)); err != nil {
 			t.Error(err)
 		}
 	}
