@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -130,7 +131,16 @@ func TestRuntimeLegsOnDefects(t *testing.T) {
 		}
 	}
 	if !kinds["cpu-profile"] || !kinds["mem-profile"] || !kinds["test-binary"] {
-		t.Errorf("artifacts = %+v", rep.Artifacts)
+		t.Fatalf("artifacts = %+v", rep.Artifacts)
+	}
+	// go tool pprof opens the kept files.
+	art := map[string]string{}
+	for _, a := range rep.Artifacts {
+		art[a.Kind] = a.Path
+	}
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-sample_index=alloc_space", art["test-binary"], art["mem-profile"]).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "example.com/defects/hot.Parse") {
+		t.Errorf("go tool pprof: %v\n%s", err, out)
 	}
 	if len(rep.Artifacts) > 0 {
 		os.RemoveAll(filepath.Dir(filepath.Dir(rep.Artifacts[0].Path)))
