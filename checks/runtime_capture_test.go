@@ -274,3 +274,15 @@ func TestJoinByStartLineAndGenerics(t *testing.T) {
 		t.Error("escapes not sorted by heat")
 	}
 }
+
+func TestGoraceFlags(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                                    "atexit_sleep_ms=100",
+		"halt_on_error=1":                     "halt_on_error=1 atexit_sleep_ms=100",
+		"atexit_sleep_ms=2000 history_size=3": "atexit_sleep_ms=2000 history_size=3",
+	} {
+		if got := goraceFlags(in); got != want {
+			t.Errorf("goraceFlags(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
