@@ -286,6 +286,9 @@ func testFindings(env *Env, p *testjson.Package, dir string) ([]reports.Finding,
 			continue
 		}
 		dump := lines[i:]
+		if len(racereport.Goroutines(dump)) == 0 {
+			continue // a test printed "panic: ..." itself: no goroutine dump follows
+		}
 		loc := env.dumpLocation(dump)
 		f := reports.Finding{Dimension: "correctness", Severity: reports.SevError, Detail: strings.Join(dump, "\n")}
 		if strings.HasPrefix(msg, "test timed out after") {
