@@ -56,6 +56,9 @@ func init() { Register(Pprof) }
 // the module's code must carry for the "hot-alloc" warning.
 const HotAllocShare = 0.5
 
+// maxProfileLines caps the module lines a ProfileTop lists.
+const maxProfileLines = 500
+
 // topFuncs is how many functions a ProfileTop lists by flat value (module
 // functions above HotThreshold cumulative are always added).
 const topFuncs = 20
@@ -442,6 +445,14 @@ func profileTop(env *Env, pkg, path, typ string) (*reports.ProfileTop, error) {
 			pct = 100 * float64(f.Flat) / float64(s.Total)
 		}
 		top.Top = append(top.Top, reports.ProfileFunc{Func: f.Name, File: file, Line: f.Line, StartLine: f.StartLine, Flat: f.Flat, Cum: f.Cum, Pct: pct})
+	}
+	for _, l := range s.Lines {
+		if len(top.Lines) == maxProfileLines {
+			break
+		}
+		if env.ownFile(l.File) {
+			top.Lines = append(top.Lines, reports.ProfileLine{File: env.Rel(l.File), Line: l.Line, Func: l.Func, Cum: l.Cum})
+		}
 	}
 	for i, st := range s.Stacks {
 		if i == 20 {

@@ -184,23 +184,29 @@ func Run(ctx context.Context, o Options) (*reports.Report, error) {
 	return rep, nil
 }
 
-// HotThreshold is the share of a profile (flat+cum of the function, in CPU or
-// allocation profiles) above which an escape in that function counts as hot.
+// HotThreshold is the cumulative share of a benchmark's CPU or allocation
+// profile above which a function counts as hot.
 const HotThreshold = 0.01
 
-// JoinHotEscapes marks escapes in functions that show up in a benchmark's CPU
-// or allocation profile as hot, records the heat (the function's largest
-// cumulative share of a profile), and raises the matching escape findings from
-// info to warning (rule "hot-" + rule). Function names join as pprof prints
-// them, with type arguments ("[...]", "[go.shape.int]") ignored. Call it after
-// every check ran.
+// JoinHotEscapes marks as hot the escapes that allocate in profiled hot
+// paths, records their heat and raises their findings from info to warning
+// (rule "hot-" + rule). An escape is hot when its function is hot (≥
+// HotThreshold of a profile, joined by name with type arguments ignored, or
+// by file and start line since inlining renames nested closures) and, when
+// the profiles list lines, samples pass through its own line: an error branch
+// of a hot function that never ran stays info. Its heat is the line's share
+// (else the function's). Leaking parameters allocate nothing by themselves
+// and are never hot, nor are values that escape only as panic arguments.
+// Call it after every check ran.
 func JoinHotEscapes(r *reports.Report) {
 	type key struct {
 		file string
 		line int
 	}
 	heat := map[string]float64{}
-	heatAt := map[key]float64{} // by file and function start line
+	heatAt := map[key]float64{} // functions by file and start line
+	lineHeat := map[key]float64{}
+	haveLines := false
 	for _, p := range r.Profiles {
 		if p.Total <= 0 {
 			continue
@@ -208,31 +214,39 @@ func JoinHotEscapes(r *reports.Report) {
 		for _, f := range p.Top {
 			h := float64(f.Cum) / float64(p.Total)
 			k := joinName(f.Func)
-			if h > heat[k] {
-				heat[k] = h
-			}
+			heat[k] = max(heat[k], h)
 			if f.StartLine > 0 && f.File != "" {
-				if kk := (key{f.File, f.StartLine}); h > heatAt[kk] {
-					heatAt[kk] = h
-				}
+				kk := key{f.File, f.StartLine}
+				heatAt[kk] = max(heatAt[kk], h)
 			}
+		}
+		for _, l := range p.Lines {
+			haveLines = true
+			k := key{l.File, l.Line}
+			lineHeat[k] = max(lineHeat[k], float64(l.Cum)/float64(p.Total))
 		}
 	}
 	hot := map[key]float64{}
 	for i := range r.Escapes {
 		e := &r.Escapes[i]
-		if e.Function == "" {
+		if e.Function == "" || e.Code == "leak" || panicOnly(e.Flow) {
 			continue
 		}
 		h := heat[joinName(e.Function)]
 		if e.FuncLine > 0 {
 			h = max(h, heatAt[key{e.File, e.FuncLine}])
 		}
-		if h >= HotThreshold {
-			e.Hot = true
-			e.Heat = h
-			hot[key{e.File, e.Line}] = h
+		if h < HotThreshold {
+			continue
 		}
+		if haveLines {
+			if h = lineHeat[key{e.File, e.Line}]; h == 0 {
+				continue
+			}
+		}
+		e.Hot = true
+		e.Heat = h
+		hot[key{e.File, e.Line}] = max(hot[key{e.File, e.Line}], h)
 	}
 	sort.SliceStable(r.Escapes, func(i, j int) bool { return r.Escapes[i].Heat > r.Escapes[j].Heat })
 	c := r.Check("escape")
@@ -241,12 +255,26 @@ func JoinHotEscapes(r *reports.Report) {
 	}
 	for i := range c.Findings {
 		f := &c.Findings[i]
+		if f.Rule == "leak-param" {
+			continue
+		}
 		if h, ok := hot[key{f.File, f.Line}]; ok {
 			f.Severity = reports.SevWarning
 			f.Rule = "hot-" + strings.TrimPrefix(f.Rule, "hot-")
-			f.Message = fmt.Sprintf("%s (hot: %.0f%% of a benchmark profile)", f.Message, h*100)
+			f.Message = fmt.Sprintf("%s (hot: %.1f%% of a benchmark profile runs this line)", f.Message, h*100)
 		}
 	}
+}
+
+// panicOnly reports whether an escape's flow ends in a call of panic: the
+// value escapes only on the way to a panic, never on a path that returns.
+func panicOnly(flow []string) bool {
+	for _, l := range flow {
+		if strings.HasPrefix(l, "from panic(") {
+			return true
+		}
+	}
+	return false
 }
 
 // joinName drops type arguments from a function name: pprof prints

@@ -236,9 +236,23 @@ func TestBenchResultCaptured(t *testing.T) {
 	rep := &reports.Report{Profiles: res.Profiles,
 		Escapes: []reports.Escape{{File: "hot/hot.go", Line: 12, Function: "example.com/m/hot.Parse", FuncLine: 11}, {File: "esc/esc.go", Line: 15, Function: "example.com/m/esc.Store", FuncLine: 14}},
 		Checks:  []reports.Check{{ID: "escape", Findings: []reports.Finding{{Rule: "heap-escape", Severity: reports.SevInfo, File: "hot/hot.go", Line: 12, Message: "&Point{} escapes to heap"}, {Rule: "moved-to-heap", Severity: reports.SevInfo, File: "esc/esc.go", Line: 15}}}}}
+	// A line of the hot function that no recorded sample passes through (as
+	// an error branch that never runs), and a leaking parameter: neither is hot.
+	rep.Escapes = append(rep.Escapes,
+		reports.Escape{File: "hot/hot.go", Line: 15, Code: "escape", Function: "example.com/m/hot.Parse", FuncLine: 11},
+		reports.Escape{File: "hot/hot.go", Line: 11, Code: "leak", Function: "example.com/m/hot.Parse", FuncLine: 11},
+		reports.Escape{File: "hot/hot.go", Line: 12, Code: "escape", Function: "example.com/m/hot.Parse", FuncLine: 11, Flow: []string{"from \"boom\" (spill)", "from panic(\"boom\") (call parameter)"}})
+	if len(alloc.Lines) == 0 || alloc.Lines[0].File != "hot/hot.go" || alloc.Lines[0].Line != 12 && alloc.Lines[0].Line != 24 {
+		t.Errorf("alloc lines = %+v", alloc.Lines)
+	}
 	JoinHotEscapes(rep)
-	if !rep.Escapes[0].Hot || rep.Escapes[0].Heat < 0.9 || rep.Escapes[1].Hot {
+	if !rep.Escapes[0].Hot || rep.Escapes[0].Heat < 0.9 || rep.Escapes[0].Line != 12 {
 		t.Errorf("escapes after join = %+v", rep.Escapes)
+	}
+	for _, e := range rep.Escapes[1:] {
+		if e.Hot {
+			t.Errorf("escape %s:%d (%s) is hot", e.File, e.Line, e.Code)
+		}
 	}
 	hf := rep.Checks[0].Findings
 	if hf[0].Severity != reports.SevWarning || hf[0].Rule != "hot-heap-escape" || hf[1].Severity != reports.SevInfo {

@@ -198,6 +198,17 @@ type ProfileTop struct {
 	Top     []ProfileFunc `json:"top"`
 	// Stacks are the heaviest sampled stacks (root first), for flame graphs.
 	Stacks []ProfileStack `json:"stacks,omitempty"`
+	// Lines are the module's own source lines that samples pass through
+	// (cumulative value, heaviest first); they tell which escapes run hot.
+	Lines []ProfileLine `json:"lines,omitempty"`
+}
+
+// ProfileLine is one source line's cumulative share of a profile.
+type ProfileLine struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Func string `json:"func,omitempty"`
+	Cum  int64  `json:"cum"`
 }
 
 // ProfileFunc is one function's share of a profile.

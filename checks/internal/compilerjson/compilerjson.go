@@ -64,7 +64,7 @@ type File struct {
 // Decode reads one file.
 func Decode(r io.Reader) (*File, error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	sc.Buffer(nil, 16<<20) // lines up to 16 MiB; the scanner starts small
 	f := &File{}
 	first := true
 	for sc.Scan() {

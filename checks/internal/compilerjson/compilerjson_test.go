@@ -64,3 +64,17 @@ func TestDecodeErrors(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReadDirEscapes decodes the captured compiler diagnostics and
+// extracts the escapes.
+func BenchmarkReadDirEscapes(b *testing.B) {
+	for b.Loop() {
+		files, err := ReadDir("../../testdata/captured/compiler")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, f := range files {
+			Escapes(f)
+		}
+	}
+}

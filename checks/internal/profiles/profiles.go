@@ -79,11 +79,21 @@ type Stack struct {
 	Value int64
 }
 
-// Summary is a profile reduced to functions and stacks for one sample type.
+// Line is one source line's cumulative value: the samples whose stack passes
+// through it (inlined frames included), each counted once.
+type Line struct {
+	File string
+	Line int
+	Func string
+	Cum  int64
+}
+
+// Summary is a profile reduced to functions, lines and stacks for one sample type.
 type Summary struct {
 	Type, Unit string
 	Total      int64
 	Funcs      []Func  // by flat, then cum, descending
+	Lines      []Line  // by cum descending
 	Stacks     []Stack // by value descending
 }
 
@@ -108,6 +118,11 @@ func Summarize(p *profile.Profile, typ string) (*Summary, error) {
 		return a
 	}
 	stacks := map[string]*Stack{}
+	type lineKey struct {
+		file string
+		line int
+	}
+	lines := map[lineKey]*Line{}
 	for _, smp := range p.Sample {
 		v := smp.Value[idx]
 		if v == 0 {
@@ -122,12 +137,22 @@ func Summarize(p *profile.Profile, typ string) (*Summary, error) {
 		leaf.f.Flat += v
 		leaf.lines[frs[0].Line] += v
 		seen := map[string]bool{}
+		seenLine := map[lineKey]bool{}
 		names := make([]string, 0, len(frs))
 		for i := len(frs) - 1; i >= 0; i-- {
 			names = append(names, frs[i].Func)
 			if !seen[frs[i].Func] {
 				seen[frs[i].Func] = true
 				get(frs[i]).f.Cum += v
+			}
+			if lk := (lineKey{frs[i].File, frs[i].Line}); !seenLine[lk] {
+				seenLine[lk] = true
+				l := lines[lk]
+				if l == nil {
+					l = &Line{File: lk.file, Line: lk.line, Func: frs[i].Func}
+					lines[lk] = l
+				}
+				l.Cum += v
 			}
 		}
 		key := strings.Join(names, "\x00")
@@ -158,6 +183,19 @@ func Summarize(p *profile.Profile, typ string) (*Summary, error) {
 			return a.Cum > b.Cum
 		}
 		return a.Name < b.Name
+	})
+	for _, l := range lines {
+		s.Lines = append(s.Lines, *l)
+	}
+	sort.Slice(s.Lines, func(i, j int) bool {
+		a, b := s.Lines[i], s.Lines[j]
+		if a.Cum != b.Cum {
+			return a.Cum > b.Cum
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
 	})
 	for _, st := range stacks {
 		s.Stacks = append(s.Stacks, *st)

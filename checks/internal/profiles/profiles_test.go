@@ -108,3 +108,16 @@ func TestLoadErrors(t *testing.T) {
 		t.Error("a missing file loaded")
 	}
 }
+
+// BenchmarkSummarize reduces the captured CPU profile.
+func BenchmarkSummarize(b *testing.B) {
+	p, err := Load("../../testdata/captured/cpu.pprof")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Summarize(p, "cpu"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

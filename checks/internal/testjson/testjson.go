@@ -83,7 +83,7 @@ func (r *Result) SortedPackages() []*Package {
 func Read(r io.Reader) (*Result, error) {
 	res := &Result{Packages: map[string]*Package{}, Builds: map[string]*Build{}}
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	sc.Buffer(nil, 16<<20) // lines up to 16 MiB; the scanner starts small
 	for sc.Scan() {
 		b := sc.Bytes()
 		if len(b) == 0 {

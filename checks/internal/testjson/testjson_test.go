@@ -115,3 +115,18 @@ func TestReadKeepsNonJSON(t *testing.T) {
 		t.Errorf("Other = %q, packages = %v", r.Other, r.Packages)
 	}
 }
+
+// BenchmarkRead decodes the captured go test -json stream (races, failures,
+// a timeout dump).
+func BenchmarkRead(b *testing.B) {
+	data, err := os.ReadFile("../../testdata/captured/race.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Read(strings.NewReader(string(data))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
