@@ -163,6 +163,9 @@ func Summarize(p *profile.Profile, typ string) (*Summary, error) {
 		}
 		st.Value += v
 	}
+	s.Funcs = make([]Func, 0, len(funcs))
+	s.Lines = make([]Line, 0, len(lines))
+	s.Stacks = make([]Stack, 0, len(stacks))
 	for _, a := range funcs {
 		f := a.f
 		f.Line = f.StartLine
