@@ -166,7 +166,12 @@ func Escapes(f *File) []Escape {
 			bare[pos{d.Range.Start.Line, d.Range.Start.Character}] = true
 		}
 	}
-	seen := map[string]bool{}
+	type key struct {
+		line, col int
+		kind      Kind
+		message   string
+	}
+	seen := map[key]bool{}
 	var out []Escape
 	for _, d := range f.Diagnostics {
 		if d.Message == "" {
@@ -186,11 +191,11 @@ func Escapes(f *File) []Escape {
 		default:
 			continue
 		}
-		key := fmt.Sprintf("%d:%d:%s:%s", e.Line, e.Col, e.Kind, e.Message)
-		if seen[key] {
+		k := key{e.Line, e.Col, e.Kind, e.Message}
+		if seen[k] {
 			continue
 		}
-		seen[key] = true
+		seen[k] = true
 		for _, r := range d.Related {
 			if m, ok := strings.CutPrefix(r.Message, "escflow:"); ok {
 				e.Flow = append(e.Flow, strings.TrimSpace(m))
