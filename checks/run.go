@@ -184,8 +184,8 @@ func Run(ctx context.Context, o Options) (*reports.Report, error) {
 	return rep, nil
 }
 
-// HotThreshold is the cumulative share of a benchmark's CPU or allocation
-// profile above which a function counts as hot.
+// HotThreshold is the share of a profile (flat+cum of the function, in CPU or
+// allocation profiles) above which an escape in that function counts as hot.
 const HotThreshold = 0.01
 
 // JoinHotEscapes marks as hot the escapes that allocate in profiled hot
