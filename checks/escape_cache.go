@@ -31,6 +31,16 @@ const escapeCacheTTL = 5 * 24 * time.Hour
 // else the user cache folder's gocap/escape-v1; "" disables the cache
 // (GOCAPCACHE=off).
 func EscapeCacheDir() string {
+	base := CacheDir()
+	if base == "" {
+		return ""
+	}
+	return filepath.Join(base, "escape-v1")
+}
+
+// CacheDir is gocap's cache folder: $GOCAPCACHE, else the user cache
+// folder's gocap; "" when GOCAPCACHE=off or there is no user cache folder.
+func CacheDir() string {
 	base := os.Getenv("GOCAPCACHE")
 	if base == "off" {
 		return ""
@@ -42,7 +52,7 @@ func EscapeCacheDir() string {
 		}
 		base = filepath.Join(d, "gocap")
 	}
-	return filepath.Join(base, "escape-v1")
+	return base
 }
 
 type exportPkg struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +68,40 @@ func TestEscapeCacheTrim(t *testing.T) {
 	}
 	if _, ok := escapeCacheGet(dir, "bbbb"); !ok {
 		t.Error("fresh entry removed")
+	}
+}
+
+func TestProfileRunDirKeepsLastRuns(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("GOCAPCACHE", cache)
+	root := filepath.Join(cache, "pprof", "example.com_m")
+	var old []string
+	for i := range 4 {
+		d := filepath.Join(root, "run-old"+strconv.Itoa(i))
+		os.MkdirAll(d, 0o755)
+		at := time.Now().Add(-time.Duration(10-i) * time.Hour) // old3 is the newest
+		os.Chtimes(d, at, at)
+		old = append(old, d)
+	}
+	dir, err := profileRunDir("example.com/m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(dir) != root {
+		t.Fatalf("run dir %s not under %s", dir, root)
+	}
+	entries, _ := os.ReadDir(root)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	want := map[string]bool{filepath.Base(dir): true, "run-old3": true, "run-old2": true}
+	if len(names) != keepRuns {
+		t.Fatalf("kept %v, want %d runs", names, keepRuns)
+	}
+	for _, n := range names {
+		if !want[n] {
+			t.Errorf("kept %s; want the new run and the two newest old ones", n)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
@@ -35,8 +36,9 @@ binary), runs go test -run ^$ -bench . -benchmem -benchtime T -count N
 (the centre is benchmath's median when N > 1) and the profiles with
 github.com/google/pprof/profile: ns/op, B/op and allocs/op per benchmark, the
 top CPU functions and allocation sites, and the heaviest stacks. The raw
-profiles and the test binary are kept (in --out's folder under pprof/, or in
-a temp folder) so go tool pprof opens them.
+profiles and the test binary are kept (in --out's folder under pprof/, else
+the module's last three runs under gocap's cache folder, see CacheDir) so go
+tool pprof opens them.
 
 Rules: "hot-alloc" (warning) — a benchmark allocates (allocs/op ≥ 1) and at
 least half of the bytes allocated under it come from one line of the
@@ -135,8 +137,9 @@ func runPprof(ctx context.Context, env *Env) (res *Result, err error) {
 			return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 		}
 	} else {
-		// Kept after the run (the report lists the files) unless the run fails.
-		if base, err = os.MkdirTemp("", "gocap-pprof-"); err != nil {
+		// Kept after the run (the report lists the files) unless the run
+		// fails; only the last keepRuns runs of a module are kept.
+		if base, err = profileRunDir(env.Module); err != nil {
 			return nil, err
 		}
 		defer func() {
@@ -146,6 +149,46 @@ func runPprof(ctx context.Context, env *Env) (res *Result, err error) {
 		}()
 	}
 	return benchAll(ctx, env, base, outDir, targets)
+}
+
+// keepRuns is how many runs' profiles (and test binaries) gocap keeps per
+// module when no --out folder is given.
+const keepRuns = 3
+
+// profileRunDir makes a folder for this run's profiles under gocap's cache
+// (CacheDir()/pprof/<module>/run-*, else the temp folder) and removes the
+// module's older runs beyond keepRuns, so test binaries do not pile up.
+func profileRunDir(module string) (string, error) {
+	root := os.TempDir()
+	if c := CacheDir(); c != "" {
+		root = filepath.Join(c, "pprof")
+	}
+	root = filepath.Join(root, strings.NewReplacer("/", "_", "\\", "_", ":", "_").Replace(module))
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp(root, "run-")
+	if err != nil {
+		return "", err
+	}
+	entries, _ := os.ReadDir(root)
+	type run struct {
+		path string
+		mod  time.Time
+	}
+	var runs []run
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && e.IsDir() && strings.HasPrefix(e.Name(), "run-") {
+			runs = append(runs, run{filepath.Join(root, e.Name()), info.ModTime()})
+		}
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].mod.After(runs[j].mod) })
+	for i, r := range runs {
+		if i >= keepRuns && r.path != dir {
+			os.RemoveAll(r.path)
+		}
+	}
+	return dir, nil
 }
 
 type benchTarget struct {
