@@ -11,6 +11,7 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/cilium/ebpf v0.22.0
 	github.com/go-jose/go-jose/v4 v4.1.5
+	github.com/google/pprof v0.0.0-20261105003125-4bf881d7fb0b
 	github.com/kisielk/errcheck v1.30.0
 	github.com/muesli/termenv v0.16.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3

@@ -224,6 +224,7 @@ func Run(ctx context.Context, o Options) (*reports.Report, error) {
 	}
 	JoinHotEscapes(rep)
 	reports.Score(rep, nil)
+	MemoryHeadline(rep)
 	rep.DurationMS = time.Since(start).Milliseconds()
 	return rep, nil
 }
@@ -245,37 +246,65 @@ func emptyShard(cs []*Check, mod, goVer string, patterns []string, shard string,
 // allocation profiles) above which an escape in that function counts as hot.
 const HotThreshold = 0.01
 
-// JoinHotEscapes marks escapes in functions that show up in a benchmark's CPU
-// or allocation profile as hot, records the heat, and raises the matching
-// "escape" findings from info to warning. Call it after every check ran.
+// JoinHotEscapes marks as hot the escapes that allocate in profiled hot
+// paths, records their heat and raises their findings from info to warning
+// (rule "hot-" + rule). An escape is hot when its function is hot (≥
+// HotThreshold of a profile, joined by name with type arguments ignored, or
+// by file and start line since inlining renames nested closures) and, when
+// the profiles list lines, samples pass through its own line: an error branch
+// of a hot function that never ran stays info. Its heat is the line's share
+// (else the function's). Leaking parameters allocate nothing by themselves
+// and are never hot, nor are values that escape only as panic arguments.
+// Call it after every check ran.
 func JoinHotEscapes(r *reports.Report) {
+	type key struct {
+		file string
+		line int
+	}
 	heat := map[string]float64{}
+	heatAt := map[key]float64{} // functions by file and start line
+	lineHeat := map[key]float64{}
+	haveLines := false
 	for _, p := range r.Profiles {
 		if p.Total <= 0 {
 			continue
 		}
 		for _, f := range p.Top {
 			h := float64(f.Cum) / float64(p.Total)
-			if h > heat[f.Func] {
-				heat[f.Func] = h
+			k := joinName(f.Func)
+			heat[k] = max(heat[k], h)
+			if f.StartLine > 0 && f.File != "" {
+				kk := key{f.File, f.StartLine}
+				heatAt[kk] = max(heatAt[kk], h)
 			}
 		}
-	}
-	type key struct {
-		file string
-		line int
+		for _, l := range p.Lines {
+			haveLines = true
+			k := key{l.File, l.Line}
+			lineHeat[k] = max(lineHeat[k], float64(l.Cum)/float64(p.Total))
+		}
 	}
 	hot := map[key]float64{}
 	for i := range r.Escapes {
 		e := &r.Escapes[i]
-		if e.Function == "" {
+		if e.Function == "" || e.Code == "leak" || panicOnly(e.Flow) {
 			continue
 		}
-		if h := heat[e.Function]; h >= HotThreshold {
-			e.Hot = true
-			e.Heat = h
-			hot[key{e.File, e.Line}] = h
+		h := heat[joinName(e.Function)]
+		if e.FuncLine > 0 {
+			h = max(h, heatAt[key{e.File, e.FuncLine}])
 		}
+		if h < HotThreshold {
+			continue
+		}
+		if haveLines {
+			if h = lineHeat[key{e.File, e.Line}]; h == 0 {
+				continue
+			}
+		}
+		e.Hot = true
+		e.Heat = h
+		hot[key{e.File, e.Line}] = max(hot[key{e.File, e.Line}], h)
 	}
 	sort.SliceStable(r.Escapes, func(i, j int) bool { return r.Escapes[i].Heat > r.Escapes[j].Heat })
 	c := r.Check("escape")
@@ -284,10 +313,72 @@ func JoinHotEscapes(r *reports.Report) {
 	}
 	for i := range c.Findings {
 		f := &c.Findings[i]
+		if f.Rule == "leak-param" {
+			continue
+		}
 		if h, ok := hot[key{f.File, f.Line}]; ok {
 			f.Severity = reports.SevWarning
 			f.Rule = "hot-" + strings.TrimPrefix(f.Rule, "hot-")
-			f.Message = fmt.Sprintf("%s (hot: %.0f%% of a benchmark profile)", f.Message, h*100)
+			f.Message = fmt.Sprintf("%s (hot: %.1f%% of a benchmark profile runs this line)", f.Message, h*100)
 		}
 	}
+}
+
+// panicOnly reports whether an escape's flow ends in a call of panic: the
+// value escapes only on the way to a panic, never on a path that returns.
+func panicOnly(flow []string) bool {
+	for _, l := range flow {
+		if strings.HasPrefix(l, "from panic(") {
+			return true
+		}
+	}
+	return false
+}
+
+// joinName drops type arguments from a function name: pprof prints
+// pkg.F[...] and pkg.(*T[...]).M, symbol tables pkg.F[go.shape.int].
+func joinName(fn string) string {
+	if !strings.Contains(fn, "[") {
+		return fn
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range fn {
+		switch {
+		case r == '[':
+			depth++
+		case r == ']':
+			if depth > 0 {
+				depth--
+			}
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// MemoryHeadline puts the hot escapes at the head of the memory dimension's
+// summary (call it after reports.Score): the escapes that cost allocations in
+// profiled hot paths are the ones worth fixing first.
+func MemoryHeadline(r *reports.Report) {
+	d := r.Dimension("memory")
+	if d == nil || d.Score == nil {
+		return
+	}
+	var hot []reports.Escape
+	for _, e := range r.Escapes {
+		if e.Hot {
+			hot = append(hot, e)
+		}
+	}
+	if len(hot) == 0 {
+		if len(r.Profiles) > 0 {
+			d.Summary = "no escape in a profiled hot path; " + d.Summary
+		}
+		return
+	}
+	e := hot[0] // Escapes are sorted by heat
+	d.Summary = fmt.Sprintf("%d hot escapes, hottest %s:%d %s (%.0f%%); %s",
+		len(hot), e.File, e.Line, shortFunc(e.Function), e.Heat*100, d.Summary)
 }

@@ -221,6 +221,17 @@ type ProfileTop struct {
 	Top     []ProfileFunc `json:"top"`
 	// Stacks are the heaviest sampled stacks (root first), for flame graphs.
 	Stacks []ProfileStack `json:"stacks,omitempty"`
+	// Lines are the module's own source lines that samples pass through
+	// (cumulative value, heaviest first); they tell which escapes run hot.
+	Lines []ProfileLine `json:"lines,omitempty"`
+}
+
+// ProfileLine is one source line's cumulative share of a profile.
+type ProfileLine struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Func string `json:"func,omitempty"`
+	Cum  int64  `json:"cum"`
 }
 
 // ProfileFunc is one function's share of a profile.
@@ -231,6 +242,9 @@ type ProfileFunc struct {
 	Flat int64   `json:"flat"`
 	Cum  int64   `json:"cum"`
 	Pct  float64 `json:"flat_pct"`
+	// StartLine is the line where the function starts (profile
+	// Function.StartLine); with File it joins inlined closures to escapes.
+	StartLine int `json:"start_line,omitempty"`
 }
 
 // ProfileStack is one sampled stack with its value.
@@ -241,12 +255,14 @@ type ProfileStack struct {
 
 // Escape is one compiler escape-analysis diagnostic.
 type Escape struct {
-	File     string   `json:"file"`
-	Line     int      `json:"line"`
-	Col      int      `json:"col"`
-	Code     string   `json:"code"` // escape, leak, ...
-	Message  string   `json:"message"`
-	Function string   `json:"function,omitempty"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Col      int    `json:"col"`
+	Code     string `json:"code"` // escape, leak, ...
+	Message  string `json:"message"`
+	Function string `json:"function,omitempty"`
+	// FuncLine is the line where Function (or its func literal) starts.
+	FuncLine int      `json:"func_line,omitempty"`
 	Hot      bool     `json:"hot"`
 	Heat     float64  `json:"heat,omitempty"` // share of cpu+alloc profile in the function, 0..1
 	Flow     []string `json:"flow,omitempty"`

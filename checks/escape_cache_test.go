@@ -1,0 +1,107 @@
+package checks
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func escapeRun(t *testing.T, dir string) *Result {
+	t.Helper()
+	env := &Env{Dir: dir, Module: "example.com/esc", Patterns: []string{"./..."}, Timeout: time.Minute}
+	res, err := runEscape(context.Background(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestEscapeCache(t *testing.T) {
+	t.Setenv("GOCAPCACHE", t.TempDir())
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/esc\n\ngo 1.26\n"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "a"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "b"), 0o755)
+	os.WriteFile(filepath.Join(dir, "a/a.go"), []byte("package a\n\n// New escapes.\nfunc New() *int {\n\tx := 1\n\treturn &x\n}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b/b.go"), []byte("package b\n\nimport \"example.com/esc/a\"\n\n// Get calls a.\nfunc Get() int { return *a.New() }\n"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "onlytests"), 0o755) // nothing to build, not an error
+	os.WriteFile(filepath.Join(dir, "onlytests/x_test.go"), []byte("package onlytests\n"), 0o644)
+
+	first := escapeRun(t, dir)
+	if !strings.Contains(first.Summary, "(2 packages compiled)") || strings.Contains(first.Summary, "did not build") || len(first.Escapes) != 1 {
+		t.Fatalf("first run: %s, escapes %+v", first.Summary, first.Escapes)
+	}
+	second := escapeRun(t, dir)
+	if !strings.Contains(second.Summary, "(all 2 packages from gocap's cache)") || len(second.Escapes) != 1 || second.Escapes[0].Line != 5 || second.Escapes[0].Function != "example.com/esc/a.New" {
+		t.Fatalf("second run: %s, escapes %+v", second.Summary, second.Escapes)
+	}
+	// A change in a recompiles a, and b, whose dependency's export data changed.
+	os.WriteFile(filepath.Join(dir, "a/a.go"), []byte("package a\n\n// New escapes.\nfunc New() *int {\n\tx := 1\n\treturn &x\n}\n\nvar sink any\n\n// Keep escapes.\nfunc Keep(s []int) { sink = s }\n"), 0o644)
+	third := escapeRun(t, dir)
+	if !strings.Contains(third.Summary, "(2 packages compiled)") || len(third.Escapes) != 3 {
+		t.Fatalf("after a change: %s, escapes %+v", third.Summary, third.Escapes)
+	}
+	// A change in b alone recompiles b only.
+	os.WriteFile(filepath.Join(dir, "b/b.go"), []byte("package b\n\nimport \"example.com/esc/a\"\n\n// Get calls a.\nfunc Get() int { return *a.New() + 1 }\n"), 0o644)
+	if fourth := escapeRun(t, dir); !strings.Contains(fourth.Summary, "(1 packages compiled, 1 from gocap's cache)") || len(fourth.Escapes) != 3 {
+		t.Fatalf("after a change in b: %s", fourth.Summary)
+	}
+	t.Setenv("GOCAPCACHE", "off")
+	if off := escapeRun(t, dir); !strings.Contains(off.Summary, "(2 packages compiled)") || len(off.Escapes) != 3 {
+		t.Fatalf("cache off: %s", off.Summary)
+	}
+}
+
+func TestEscapeCacheTrim(t *testing.T) {
+	dir := t.TempDir()
+	escapeCachePut(dir, "aaaa", nil)
+	escapeCachePut(dir, "bbbb", nil)
+	old := time.Now().Add(-escapeCacheTTL - time.Hour)
+	os.Chtimes(escapeCachePath(dir, "aaaa"), old, old)
+	escapeCacheTrim(dir)
+	if _, err := os.Stat(escapeCachePath(dir, "aaaa")); !os.IsNotExist(err) {
+		t.Errorf("stale entry kept: %v", err)
+	}
+	if _, ok := escapeCacheGet(dir, "bbbb"); !ok {
+		t.Error("fresh entry removed")
+	}
+}
+
+func TestProfileRunDirKeepsLastRuns(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("GOCAPCACHE", cache)
+	root := filepath.Join(cache, "pprof", "example.com_m")
+	var old []string
+	for i := range 4 {
+		d := filepath.Join(root, "run-old"+strconv.Itoa(i))
+		os.MkdirAll(d, 0o755)
+		at := time.Now().Add(-time.Duration(10-i) * time.Hour) // old3 is the newest
+		os.Chtimes(d, at, at)
+		old = append(old, d)
+	}
+	dir, err := profileRunDir("example.com/m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(dir) != root {
+		t.Fatalf("run dir %s not under %s", dir, root)
+	}
+	entries, _ := os.ReadDir(root)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	want := map[string]bool{filepath.Base(dir): true, "run-old3": true, "run-old2": true}
+	if len(names) != keepRuns {
+		t.Fatalf("kept %v, want %d runs", names, keepRuns)
+	}
+	for _, n := range names {
+		if !want[n] {
+			t.Errorf("kept %s; want the new run and the two newest old ones", n)
+		}
+	}
+}

@@ -1,0 +1,275 @@
+// Package profiles summarises pprof profiles (read with
+// github.com/google/pprof/profile): flat and cumulative values per function,
+// the line carrying most of a function's flat value, the heaviest stacks, and
+// the allocation sites under a given function.
+package profiles
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/google/pprof/profile"
+)
+
+// Load reads and validates a profile file.
+func Load(path string) (*profile.Profile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	p, err := profile.Parse(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// Frame is one frame of a sample, inlined frames expanded.
+type Frame struct {
+	Func      string
+	File      string
+	Line      int
+	StartLine int
+}
+
+// Frames returns the frames of s, leaf first; a location with inlined calls
+// yields the innermost function first, as profile.proto orders its lines.
+func Frames(s *profile.Sample) []Frame {
+	var out []Frame
+	for _, loc := range s.Location {
+		for _, ln := range loc.Line {
+			if ln.Function == nil {
+				continue
+			}
+			out = append(out, Frame{Func: ln.Function.Name, File: ln.Function.Filename, Line: int(ln.Line), StartLine: int(ln.Function.StartLine)})
+		}
+	}
+	return out
+}
+
+// Index returns the index of the sample type named typ ("cpu", "alloc_space").
+func Index(p *profile.Profile, typ string) (int, error) {
+	for i, st := range p.SampleType {
+		if st.Type == typ {
+			return i, nil
+		}
+	}
+	var have []string
+	for _, st := range p.SampleType {
+		have = append(have, st.Type)
+	}
+	return 0, fmt.Errorf("profile has no %s samples (has %s)", typ, strings.Join(have, ", "))
+}
+
+// Func is one function's share of a profile.
+type Func struct {
+	Name      string
+	File      string
+	Line      int // the line with the most flat value, else the function's first line
+	StartLine int
+	Flat, Cum int64
+}
+
+// Stack is one distinct stack (root first) and its total value.
+type Stack struct {
+	Funcs []string
+	Value int64
+}
+
+// Line is one source line's cumulative value: the samples whose stack passes
+// through it (inlined frames included), each counted once.
+type Line struct {
+	File string
+	Line int
+	Func string
+	Cum  int64
+}
+
+// Summary is a profile reduced to functions, lines and stacks for one sample type.
+type Summary struct {
+	Type, Unit string
+	Total      int64
+	Funcs      []Func  // by flat, then cum, descending
+	Lines      []Line  // by cum descending
+	Stacks     []Stack // by value descending
+}
+
+// Summarize reduces p for the sample type typ.
+func Summarize(p *profile.Profile, typ string) (*Summary, error) {
+	idx, err := Index(p, typ)
+	if err != nil {
+		return nil, err
+	}
+	s := &Summary{Type: typ, Unit: p.SampleType[idx].Unit}
+	type acc struct {
+		f     Func
+		lines map[int]int64
+	}
+	funcs := map[string]*acc{}
+	get := func(fr Frame) *acc {
+		a := funcs[fr.Func]
+		if a == nil {
+			a = &acc{f: Func{Name: fr.Func, File: fr.File, StartLine: fr.StartLine}, lines: map[int]int64{}}
+			funcs[fr.Func] = a
+		}
+		return a
+	}
+	stacks := map[string]*Stack{}
+	type lineKey struct {
+		file string
+		line int
+	}
+	lines := map[lineKey]*Line{}
+	for _, smp := range p.Sample {
+		v := smp.Value[idx]
+		if v == 0 {
+			continue
+		}
+		s.Total += v
+		frs := Frames(smp)
+		if len(frs) == 0 {
+			continue
+		}
+		leaf := get(frs[0])
+		leaf.f.Flat += v
+		leaf.lines[frs[0].Line] += v
+		seen := map[string]bool{}
+		seenLine := map[lineKey]bool{}
+		names := make([]string, 0, len(frs))
+		for i := len(frs) - 1; i >= 0; i-- {
+			names = append(names, frs[i].Func)
+			if !seen[frs[i].Func] {
+				seen[frs[i].Func] = true
+				get(frs[i]).f.Cum += v
+			}
+			if lk := (lineKey{frs[i].File, frs[i].Line}); !seenLine[lk] {
+				seenLine[lk] = true
+				l := lines[lk]
+				if l == nil {
+					l = &Line{File: lk.file, Line: lk.line, Func: frs[i].Func}
+					lines[lk] = l
+				}
+				l.Cum += v
+			}
+		}
+		key := strings.Join(names, "\x00")
+		st := stacks[key]
+		if st == nil {
+			st = &Stack{Funcs: names}
+			stacks[key] = st
+		}
+		st.Value += v
+	}
+	s.Funcs = make([]Func, 0, len(funcs))
+	s.Lines = make([]Line, 0, len(lines))
+	s.Stacks = make([]Stack, 0, len(stacks))
+	for _, a := range funcs {
+		f := a.f
+		f.Line = f.StartLine
+		var best int64
+		for ln, v := range a.lines {
+			if v > best || v == best && ln < f.Line {
+				best, f.Line = v, ln
+			}
+		}
+		s.Funcs = append(s.Funcs, f)
+	}
+	sort.Slice(s.Funcs, func(i, j int) bool {
+		a, b := s.Funcs[i], s.Funcs[j]
+		if a.Flat != b.Flat {
+			return a.Flat > b.Flat
+		}
+		if a.Cum != b.Cum {
+			return a.Cum > b.Cum
+		}
+		return a.Name < b.Name
+	})
+	for _, l := range lines {
+		s.Lines = append(s.Lines, *l)
+	}
+	sort.Slice(s.Lines, func(i, j int) bool {
+		a, b := s.Lines[i], s.Lines[j]
+		if a.Cum != b.Cum {
+			return a.Cum > b.Cum
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
+	for _, st := range stacks {
+		s.Stacks = append(s.Stacks, *st)
+	}
+	sort.Slice(s.Stacks, func(i, j int) bool {
+		if s.Stacks[i].Value != s.Stacks[j].Value {
+			return s.Stacks[i].Value > s.Stacks[j].Value
+		}
+		return strings.Join(s.Stacks[i].Funcs, ";") < strings.Join(s.Stacks[j].Funcs, ";")
+	})
+	return s, nil
+}
+
+// Site is a place in the code a share of a profile is attributed to.
+type Site struct {
+	Func  string
+	File  string
+	Line  int
+	Value int64
+}
+
+// Sites attributes the samples whose stack has a frame accepted by under
+// (for example a benchmark function) to a site: the frame nearest the leaf
+// accepted by own (the module's code), or the leaf when none is. It returns
+// the total of those samples and the sites by value, descending.
+func Sites(p *profile.Profile, typ string, under, own func(Frame) bool) (int64, []Site, error) {
+	idx, err := Index(p, typ)
+	if err != nil {
+		return 0, nil, err
+	}
+	type key struct {
+		fn, file string
+		line     int
+	}
+	acc := map[key]int64{}
+	var total int64
+	for _, smp := range p.Sample {
+		v := smp.Value[idx]
+		if v == 0 {
+			continue
+		}
+		frs := Frames(smp)
+		in := false
+		for _, fr := range frs {
+			if under(fr) {
+				in = true
+				break
+			}
+		}
+		if !in || len(frs) == 0 {
+			continue
+		}
+		total += v
+		site := frs[0]
+		for _, fr := range frs {
+			if own(fr) {
+				site = fr
+				break
+			}
+		}
+		acc[key{site.Func, site.File, site.Line}] += v
+	}
+	var out []Site
+	for k, v := range acc {
+		out = append(out, Site{Func: k.fn, File: k.file, Line: k.line, Value: v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Value != out[j].Value {
+			return out[i].Value > out[j].Value
+		}
+		return out[i].File < out[j].File || out[i].File == out[j].File && out[i].Line < out[j].Line
+	})
+	return total, out, nil
+}

@@ -1,0 +1,123 @@
+package profiles
+
+import (
+	"strings"
+	"testing"
+)
+
+// cpu.pprof and mem.pprof are real profiles of BenchmarkSum in
+// testdata/captured/src/hot, where Parse allocates a Point per call.
+func TestSummarizeAllocCaptured(t *testing.T) {
+	p, err := Load("../../testdata/captured/mem.pprof")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Summarize(p, "alloc_space")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Unit != "bytes" || s.Total <= 0 || len(s.Funcs) == 0 {
+		t.Fatalf("summary = %+v", s)
+	}
+	top := s.Funcs[0]
+	if top.Name != "example.com/m/hot.Parse" || top.File != "/tmp/cap/m/hot/hot.go" || top.Line != 12 || top.StartLine != 11 {
+		t.Errorf("top alloc func = %+v, want hot.Parse at hot.go:12 (starts at 11)", top)
+	}
+	if share := float64(top.Flat) / float64(s.Total); share < 0.9 {
+		t.Errorf("Parse flat share %.2f, want > 0.9", share)
+	}
+	var bench *Func
+	for i := range s.Funcs {
+		if s.Funcs[i].Name == "example.com/m/hot.BenchmarkSum" {
+			bench = &s.Funcs[i]
+		}
+	}
+	if bench == nil || bench.Flat != 0 || bench.Cum < top.Flat {
+		t.Errorf("BenchmarkSum = %+v, want flat 0 and cum >= Parse's flat", bench)
+	}
+	if len(s.Stacks) == 0 || s.Stacks[0].Funcs[len(s.Stacks[0].Funcs)-1] != "example.com/m/hot.Parse" {
+		t.Errorf("heaviest stack = %+v, want it to end in hot.Parse", s.Stacks[0])
+	}
+	for i := 1; i < len(s.Stacks); i++ {
+		if s.Stacks[i].Value > s.Stacks[i-1].Value {
+			t.Fatal("stacks not sorted by value")
+		}
+	}
+}
+
+func TestSummarizeCPUCaptured(t *testing.T) {
+	p, err := Load("../../testdata/captured/cpu.pprof")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Summarize(p, "cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Unit != "nanoseconds" || s.Total <= 0 {
+		t.Fatalf("summary unit %q total %d", s.Unit, s.Total)
+	}
+	var flat int64
+	for _, f := range s.Funcs {
+		flat += f.Flat
+		if f.Cum < f.Flat || f.Cum > s.Total {
+			t.Errorf("%s: flat %d cum %d total %d", f.Name, f.Flat, f.Cum, s.Total)
+		}
+		if f.Name == "example.com/m/hot.Parse" && float64(f.Cum)/float64(s.Total) < 0.2 {
+			t.Errorf("Parse cum share %.2f, want the benchmark's main cost", float64(f.Cum)/float64(s.Total))
+		}
+	}
+	if flat != s.Total {
+		t.Errorf("flat values sum to %d, total %d", flat, s.Total)
+	}
+	if _, err := Summarize(p, "alloc_space"); err == nil || !strings.Contains(err.Error(), "has cpu") && !strings.Contains(err.Error(), "samples, cpu") {
+		t.Errorf("wrong sample type error = %v", err)
+	}
+}
+
+func TestSitesUnderBenchmark(t *testing.T) {
+	p, err := Load("../../testdata/captured/mem.pprof")
+	if err != nil {
+		t.Fatal(err)
+	}
+	under := func(f Frame) bool { return strings.HasSuffix(f.Func, ".BenchmarkSum") }
+	own := func(f Frame) bool {
+		return strings.HasPrefix(f.File, "/tmp/cap/m/") && !strings.HasSuffix(f.File, "_test.go")
+	}
+	total, sites, err := Sites(p, "alloc_space", under, own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total == 0 || len(sites) == 0 {
+		t.Fatalf("total %d sites %v", total, sites)
+	}
+	if s := sites[0]; s.Func != "example.com/m/hot.Parse" || s.Line != 12 || float64(s.Value)/float64(total) < 0.99 {
+		t.Errorf("top site = %+v of %d", s, total)
+	}
+	none, _, _ := Sites(p, "alloc_space", func(Frame) bool { return false }, own)
+	if none != 0 {
+		t.Errorf("no benchmark matched but total = %d", none)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	if _, err := Load("../../testdata/captured/bench.txt"); err == nil {
+		t.Error("a text file parsed as a profile")
+	}
+	if _, err := Load("missing.pprof"); err == nil {
+		t.Error("a missing file loaded")
+	}
+}
+
+// BenchmarkSummarize reduces the captured CPU profile.
+func BenchmarkSummarize(b *testing.B) {
+	p, err := Load("../../testdata/captured/cpu.pprof")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Summarize(p, "cpu"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

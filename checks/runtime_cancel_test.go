@@ -1,0 +1,80 @@
+//go:build linux
+
+package checks
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// alive reports whether pid is a live (not zombie) process.
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// pid (comm) S ...: the state follows the closing parenthesis.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
+
+// TestRaceCancelKillsTestBinary cancels a check while a test hangs and
+// checks that the test binary (a grandchild of gocap) is gone too.
+func TestRaceCancelKillsTestBinary(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/hang\n\ngo 1.26\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "hang.go"), []byte("package hang\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "hang_test.go"), []byte(`package hang
+
+import (
+	"os"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func TestHang(t *testing.T) {
+	os.WriteFile(`+strconv.Quote(pidFile)+`, []byte(strconv.Itoa(os.Getpid())), 0o644)
+	time.Sleep(time.Hour)
+}
+`), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pid := 0
+	go func() {
+		for ctx.Err() == nil {
+			if b, err := os.ReadFile(pidFile); err == nil && len(b) > 0 {
+				pid, _ = strconv.Atoi(string(b))
+				cancel()
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	_, err := Run(ctx, Options{Dir: dir, Only: []string{"race"}, Timeout: 10 * time.Minute})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run error = %v, want context.Canceled", err)
+	}
+	if pid == 0 {
+		t.Fatal("the test never started")
+	}
+	for i := 0; i < 50 && alive(pid); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if alive(pid) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("test binary %d still runs after cancel", pid)
+	}
+}

@@ -1,0 +1,4 @@
+package compileerr
+
+// N is broken.
+func N() int { return "x" }

@@ -1,0 +1,5 @@
+package compileerr
+
+import "testing"
+
+func TestN(t *testing.T) { _ = N() }

@@ -1,0 +1,4 @@
+package notests
+
+// One is one.
+func One() int { return 1 }

@@ -1,0 +1,17 @@
+package racy
+
+import "testing"
+
+func TestIncAll(t *testing.T) {
+	var c Counter
+	IncAll(&c, 4)
+	if c.n == 0 {
+		t.Fatal("no increments")
+	}
+}
+
+func TestPut(t *testing.T) {
+	for range 3 {
+		Put("a")
+	}
+}

@@ -1,0 +1,27 @@
+// Package hot holds a planted hot allocation: Parse allocates a Point on the
+// heap for every call, and its benchmark spends most of its time there.
+package hot
+
+// Point is a 2D point.
+type Point struct{ X, Y, Z int }
+
+// Parse builds a Point from the digits of s; the result escapes to the heap.
+//
+//go:noinline
+func Parse(s string) *Point {
+	p := &Point{} // want "escape"
+	for i := 0; i < len(s); i++ {
+		p.X = p.X*10 + int(s[i]-'0')
+	}
+	p.Y, p.Z = p.X*2, p.X*3
+	return p
+}
+
+// Sum parses each string and adds the X fields.
+func Sum(ss []string) int {
+	t := 0
+	for _, s := range ss {
+		t += Parse(s).X
+	}
+	return t
+}
