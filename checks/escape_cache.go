@@ -27,9 +27,9 @@ import (
 // escapeCacheTTL is how long an unused cache entry is kept.
 const escapeCacheTTL = 5 * 24 * time.Hour
 
-// EscapeCacheDir is the folder of the escape leg's cache: $GOCAPCACHE/escape-v1,
+// EscapeCacheDir is the folder of the escape leg's cache: $GOCAP_CACHE/escape-v1,
 // else the user cache folder's gocap/escape-v1; "" disables the cache
-// (GOCAPCACHE=off).
+// (GOCAP_CACHE=off).
 func EscapeCacheDir() string {
 	base := CacheDir()
 	if base == "" {
@@ -38,10 +38,10 @@ func EscapeCacheDir() string {
 	return filepath.Join(base, "escape-v1")
 }
 
-// CacheDir is gocap's cache folder: $GOCAPCACHE, else the user cache
-// folder's gocap; "" when GOCAPCACHE=off or there is no user cache folder.
+// CacheDir is gocap's cache folder: $GOCAP_CACHE, else the user cache
+// folder's gocap; "" when GOCAP_CACHE=off or there is no user cache folder.
 func CacheDir() string {
-	base := os.Getenv("GOCAPCACHE")
+	base := os.Getenv("GOCAP_CACHE")
 	if base == "off" {
 		return ""
 	}

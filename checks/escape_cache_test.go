@@ -21,7 +21,7 @@ func escapeRun(t *testing.T, dir string) *Result {
 }
 
 func TestEscapeCache(t *testing.T) {
-	t.Setenv("GOCAPCACHE", t.TempDir())
+	t.Setenv("GOCAP_CACHE", t.TempDir())
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/esc\n\ngo 1.26\n"), 0o644)
 	os.MkdirAll(filepath.Join(dir, "a"), 0o755)
@@ -50,7 +50,7 @@ func TestEscapeCache(t *testing.T) {
 	if fourth := escapeRun(t, dir); !strings.Contains(fourth.Summary, "(1 packages compiled, 1 from gocap's cache)") || len(fourth.Escapes) != 3 {
 		t.Fatalf("after a change in b: %s", fourth.Summary)
 	}
-	t.Setenv("GOCAPCACHE", "off")
+	t.Setenv("GOCAP_CACHE", "off")
 	if off := escapeRun(t, dir); !strings.Contains(off.Summary, "(2 packages compiled)") || len(off.Escapes) != 3 {
 		t.Fatalf("cache off: %s", off.Summary)
 	}
@@ -73,7 +73,7 @@ func TestEscapeCacheTrim(t *testing.T) {
 
 func TestProfileRunDirKeepsLastRuns(t *testing.T) {
 	cache := t.TempDir()
-	t.Setenv("GOCAPCACHE", cache)
+	t.Setenv("GOCAP_CACHE", cache)
 	root := filepath.Join(cache, "pprof", "example.com_m")
 	var old []string
 	for i := range 4 {

@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,7 +117,7 @@ func TestListPackagesPatternMatchingNothing(t *testing.T) {
 		t.Fatal("pattern matching nothing accepted")
 	}
 	pk, err := ListPackages(context.Background(), env.Dir, []string{"./..."})
-	if err != nil || len(pk) != 1 || pk[0] != "example.com/clean/calc" {
+	if err != nil || !slices.Contains(pk, "example.com/clean/calc") {
 		t.Fatalf("packages = %v, %v", pk, err)
 	}
 }

@@ -234,12 +234,20 @@ func TestPolicyDemo(t *testing.T) {
 func TestPolicyDemoCancel(t *testing.T) {
 	before, _ := filepath.Glob("/run/netns/gocap-*")
 	noLeak(t, func() {
-		for _, d := range []time.Duration{50 * time.Millisecond, 300 * time.Millisecond} {
-			ctx, cancel := context.WithTimeout(context.Background(), d)
-			_, err := PolicyDemo(ctx, nil)
+		// Cancel at a step boundary (the Nth progress line), not after a
+		// wall-clock delay, so the test does not depend on machine load.
+		for _, n := range []int{1, 2} {
+			ctx, cancel := context.WithCancel(context.Background())
+			steps := 0
+			_, err := PolicyDemo(ctx, func(string) {
+				steps++
+				if steps == n {
+					cancel()
+				}
+			})
 			cancel()
 			if err == nil {
-				t.Errorf("cancel after %v: demo finished anyway", d)
+				t.Errorf("cancel at step %d: demo finished anyway", n)
 			}
 		}
 	})
