@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gocap/gocap/ebpfprobe/internal/bpf"
+	"github.com/gocap/gocap/internal/testclose"
 )
 
 // loopbackConnects opens and closes n loopback connections to ln.
@@ -66,7 +67,7 @@ func BenchmarkTCPTracerOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer closeOK(b, "listener", ln)
+	defer testclose.OK(b, "listener", ln)
 	go acceptLoop(ln)
 	addr := ln.Addr().String()
 	n := max(b.N, 200)
@@ -118,7 +119,7 @@ func BenchmarkTCPTracerOverhead(b *testing.B) {
 						runs += c
 						runtime += r
 					}
-					closeOK(b, "program", p)
+					testclose.OK(b, "program", p)
 				}
 				id, err = ebpf.ProgramGetNextID(id)
 				if err != nil {
@@ -156,7 +157,7 @@ func BenchmarkRingbufConsumer(b *testing.B) {
 	if err != nil {
 		b.Fatalf("EnableStats: %v", err)
 	}
-	defer closeOK(b, "bpf stats", stats)
+	defer testclose.OK(b, "bpf stats", stats)
 	spec, err := bpf.LoadFlood()
 	if err != nil {
 		b.Fatal(err)
@@ -168,17 +169,17 @@ func BenchmarkRingbufConsumer(b *testing.B) {
 	if err := spec.LoadAndAssign(&objs, nil); err != nil {
 		b.Fatal(err)
 	}
-	defer closeOK(b, "flood objects", &objs)
+	defer testclose.OK(b, "flood objects", &objs)
 	l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: "sys_enter", Program: objs.Flood})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer closeOK(b, "raw tracepoint link", l)
+	defer testclose.OK(b, "raw tracepoint link", l)
 	rd, err := ringbuf.NewReader(objs.FloodEvents)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer closeOK(b, "ring buffer reader", rd)
+	defer testclose.OK(b, "ring buffer reader", rd)
 
 	produce := func(n, workers int) {
 		var wg sync.WaitGroup

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/gocap/gocap/internal/testclose"
 )
 
 // packet builds an Ethernet frame carrying IPv4/IPv6 with proto (6 TCP, 17
@@ -87,7 +88,7 @@ func TestPolicyVerdicts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer closeOK(t, "policy", p)
+		defer testclose.OK(t, "policy", p)
 		me4, me6 := netip.MustParseAddr("192.168.1.1"), netip.MustParseAddr("fe80::9")
 		cases := []struct {
 			name   string
@@ -151,7 +152,7 @@ func TestPolicyDefaultDeny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeOK(t, "policy", p)
+	defer testclose.OK(t, "policy", p)
 	me := netip.MustParseAddr("192.168.1.1")
 	for dst, allow := range map[string]bool{"10.2.3.4": true, "8.8.8.8": false} {
 		ret, err := p.objs.TcxEgress.Run(&ebpf.RunOptions{Data: packet(me, netip.MustParseAddr(dst), 6, 1234, 443)})
@@ -273,7 +274,7 @@ func TestPolicyCgroup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer closeOK(t, "listener", ln)
+		defer testclose.OK(t, "listener", ln)
 		go acceptLoop(ln)
 		lns = append(lns, ln)
 	}
@@ -287,7 +288,7 @@ func TestPolicyCgroup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer closeOK(t, "policy", p)
+		defer testclose.OK(t, "policy", p)
 		if err := p.AttachCgroup(dir, Egress); err != nil {
 			t.Fatal(err)
 		}

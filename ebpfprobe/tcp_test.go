@@ -14,6 +14,7 @@ import (
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/gocap/gocap/ebpfprobe/internal/bpf"
+	"github.com/gocap/gocap/internal/testclose"
 )
 
 // TestTraceTCP makes connections on 127.0.0.1 and ::1 and a refused one,
@@ -85,7 +86,7 @@ func TestTraceTCP(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			defer closeOK(t, "listener", ln)
+			defer testclose.OK(t, "listener", ln)
 		}
 		// A refused connect: a port nobody listens on.
 		l, err := net.Listen("tcp4", "127.0.0.1:0")
