@@ -53,7 +53,7 @@ func (e *Env) Packages(ctx context.Context) ([]*Package, error) {
 			if err := dec.Decode(&p); err == io.EOF {
 				break
 			} else if err != nil {
-				return nil, fmt.Errorf("%w: go list output: %v", ErrTool, err)
+				return nil, fmt.Errorf("%w: go list output: %w", ErrTool, err)
 			}
 			if p.Module != nil && p.Module.Dir != e.Dir {
 				continue // a nested module or a dependency: not ours

@@ -71,7 +71,7 @@ func FindModule(dir string) (root, path, goVersion string, err error) {
 		if err == nil {
 			f, err := modfile.ParseLax(filepath.Join(d, "go.mod"), b, nil)
 			if err != nil {
-				return "", "", "", fmt.Errorf("%w: %s/go.mod does not parse: %v; fix it (go mod edit) and retry", ErrUsage, d, err)
+				return "", "", "", fmt.Errorf("%w: %s/go.mod does not parse: %w; fix it (go mod edit) and retry", ErrUsage, d, err)
 			}
 			if f.Module == nil {
 				return "", "", "", fmt.Errorf("%w: %s/go.mod has no module line; add one (go mod init)", ErrUsage, d)
@@ -95,7 +95,7 @@ func GoEnv(ctx context.Context) (string, error) {
 	}
 	out, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output()
 	if err != nil {
-		return "", fmt.Errorf("%w: go env GOVERSION failed: %v", ErrTool, err)
+		return "", fmt.Errorf("%w: go env GOVERSION failed: %w", ErrTool, err)
 	}
 	return strings.TrimSpace(string(out)), nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/gocap/gocap/reports"
@@ -70,7 +71,13 @@ func parseTidyDiff(diff string) []reports.Finding {
 			continue
 		}
 		if m := hunkRe.FindStringSubmatch(l); m != nil {
-			fmt.Sscan(m[1], &oldLine)
+			// The pattern admits digits only, so Atoi fails only on overflow;
+			// then the line is unknown (0) rather than the previous hunk's.
+			n, err := strconv.Atoi(m[1])
+			if err != nil {
+				n = 0
+			}
+			oldLine = n
 			continue
 		}
 		if strings.HasSuffix(file, "go.sum") {

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gocap/gocap/ebpfprobe/internal/bpf"
+	"github.com/gocap/gocap/internal/testclose"
 )
 
 // loopbackConnects opens and closes n loopback connections to ln.
@@ -30,7 +31,9 @@ func loopbackConnects(b *testing.B, addr string, n int) time.Duration {
 		if err != nil {
 			b.Fatal(err)
 		}
-		c.Close()
+		if err := c.Close(); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return time.Since(start)
 }
@@ -41,7 +44,7 @@ func acceptLoop(ln net.Listener) {
 		if err != nil {
 			return
 		}
-		c.Close()
+		_ = c.Close() // the server side: the client's close is the measured event
 	}
 }
 
@@ -64,7 +67,7 @@ func BenchmarkTCPTracerOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer ln.Close()
+	defer testclose.OK(b, "listener", ln)
 	go acceptLoop(ln)
 	addr := ln.Addr().String()
 	n := max(b.N, 200)
@@ -104,7 +107,9 @@ func BenchmarkTCPTracerOverhead(b *testing.B) {
 			b.Fatalf("EnableStats: %v", err)
 		}
 		loopbackConnects(b, addr, 200)
-		stats.Close()
+		if err := stats.Close(); err != nil {
+			b.Fatalf("disabling bpf stats: %v", err)
+		}
 		if id, err := ebpf.ProgramGetNextID(0); err == nil {
 			for {
 				p, err := ebpf.NewProgramFromID(id)
@@ -114,7 +119,7 @@ func BenchmarkTCPTracerOverhead(b *testing.B) {
 						runs += c
 						runtime += r
 					}
-					p.Close()
+					testclose.OK(b, "program", p)
 				}
 				id, err = ebpf.ProgramGetNextID(id)
 				if err != nil {
@@ -152,7 +157,7 @@ func BenchmarkRingbufConsumer(b *testing.B) {
 	if err != nil {
 		b.Fatalf("EnableStats: %v", err)
 	}
-	defer stats.Close()
+	defer testclose.OK(b, "bpf stats", stats)
 	spec, err := bpf.LoadFlood()
 	if err != nil {
 		b.Fatal(err)
@@ -164,17 +169,17 @@ func BenchmarkRingbufConsumer(b *testing.B) {
 	if err := spec.LoadAndAssign(&objs, nil); err != nil {
 		b.Fatal(err)
 	}
-	defer objs.Close()
+	defer testclose.OK(b, "flood objects", &objs)
 	l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: "sys_enter", Program: objs.Flood})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer l.Close()
+	defer testclose.OK(b, "raw tracepoint link", l)
 	rd, err := ringbuf.NewReader(objs.FloodEvents)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer rd.Close()
+	defer testclose.OK(b, "ring buffer reader", rd)
 
 	produce := func(n, workers int) {
 		var wg sync.WaitGroup
@@ -191,7 +196,9 @@ func BenchmarkRingbufConsumer(b *testing.B) {
 	}
 	dropped := func() uint64 {
 		var vals []uint64
-		objs.FloodStats.Lookup(uint32(1), &vals)
+		if err := objs.FloodStats.Lookup(uint32(1), &vals); err != nil {
+			b.Fatalf("reading the drop counter: %v", err)
+		}
 		var d uint64
 		for _, v := range vals {
 			d += v

@@ -187,7 +187,7 @@ func retProg(t ebpf.ProgramType, at ebpf.AttachType, ret int32) (*ebpf.Program, 
 	})
 }
 
-func attachTracepoint() (string, error) {
+func attachTracepoint() (_ string, err error) {
 	if _, _, err := ensureTracefs(); err != nil {
 		return "", err
 	}
@@ -195,30 +195,34 @@ func attachTracepoint() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer p.Close()
+	defer func() { err = errors.Join(err, p.Close()) }()
 	l, err := link.Tracepoint("sock", "inet_sock_set_state", p, nil)
 	if err != nil {
 		return "", err
 	}
-	l.Close()
+	if err := l.Close(); err != nil {
+		return "", fmt.Errorf("attached, but detaching failed: %w", err)
+	}
 	return "attached and detached", nil
 }
 
-func attachRawTracepoint() (string, error) {
+func attachRawTracepoint() (_ string, err error) {
 	p, err := retProg(ebpf.RawTracepoint, ebpf.AttachNone, 0)
 	if err != nil {
 		return "", err
 	}
-	defer p.Close()
+	defer func() { err = errors.Join(err, p.Close()) }()
 	l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: "sys_enter", Program: p})
 	if err != nil {
 		return "", err
 	}
-	l.Close()
+	if err := l.Close(); err != nil {
+		return "", fmt.Errorf("attached, but detaching failed: %w", err)
+	}
 	return "attached and detached", nil
 }
 
-func attachUprobe() (string, error) {
+func attachUprobe() (_ string, err error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", err
@@ -234,7 +238,7 @@ func attachUprobe() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer p.Close()
+	defer func() { err = errors.Join(err, p.Close()) }()
 	ex, err := link.OpenExecutable(exe)
 	if err != nil {
 		return "", err
@@ -243,11 +247,13 @@ func attachUprobe() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	l.Close()
+	if err := l.Close(); err != nil {
+		return "", fmt.Errorf("attached, but detaching failed: %w", err)
+	}
 	return "attached and detached (entry only; " + bin.GoVersion + ")", nil
 }
 
-func attachTCX() (string, error) {
+func attachTCX() (_ string, err error) {
 	lo, err := net.InterfaceByName("lo")
 	if err != nil {
 		return "", err
@@ -256,12 +262,14 @@ func attachTCX() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer p.Close()
+	defer func() { err = errors.Join(err, p.Close()) }()
 	l, err := link.AttachTCX(link.TCXOptions{Interface: lo.Index, Program: p, Attach: ebpf.AttachTCXIngress})
 	if err != nil {
 		return "", err
 	}
-	l.Close()
+	if err := l.Close(); err != nil {
+		return "", fmt.Errorf("attached, but detaching failed: %w", err)
+	}
 	return "attached and detached (pass-through)", nil
 }
 
@@ -271,7 +279,7 @@ func cgroup2Root() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fs := strings.Fields(sc.Text())
@@ -282,7 +290,7 @@ func cgroup2Root() (string, error) {
 	return "", errors.New("no cgroup2 filesystem mounted")
 }
 
-func attachCgroupSKB() (string, error) {
+func attachCgroupSKB() (_ string, err error) {
 	root, err := cgroup2Root()
 	if err != nil {
 		return "", err
@@ -291,21 +299,23 @@ func attachCgroupSKB() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer p.Close()
+	defer func() { err = errors.Join(err, p.Close()) }()
 	l, err := link.AttachCgroup(link.CgroupOptions{Path: root, Program: p, Attach: ebpf.AttachCGroupInetEgress})
 	if err != nil {
 		return "", err
 	}
-	l.Close()
+	if err := l.Close(); err != nil {
+		return "", fmt.Errorf("attached, but detaching failed: %w", err)
+	}
 	return "attached and detached at " + root + " (pass-through)", nil
 }
 
-func attachKprobe() (string, error) {
+func attachKprobe() (_ string, err error) {
 	p, err := retProg(ebpf.Kprobe, ebpf.AttachNone, 0)
 	if err != nil {
 		return "", err
 	}
-	defer p.Close()
+	defer func() { err = errors.Join(err, p.Close()) }()
 	l, err := link.Kprobe("do_sys_openat2", p, nil)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) && strings.Contains(err.Error(), "kprobe_events") {
@@ -313,11 +323,13 @@ func attachKprobe() (string, error) {
 		}
 		return "", fmt.Errorf("kprobes unavailable: %w", err)
 	}
-	l.Close()
+	if err := l.Close(); err != nil {
+		return "", fmt.Errorf("attached, but detaching failed: %w", err)
+	}
 	return "attached and detached", nil
 }
 
-func attachFentry() (string, error) {
+func attachFentry() (_ string, err error) {
 	p, err := ebpf.NewProgram(&ebpf.ProgramSpec{
 		Type:         ebpf.Tracing,
 		AttachType:   ebpf.AttachTraceFEntry,
@@ -332,11 +344,13 @@ func attachFentry() (string, error) {
 		}
 		return "", fmt.Errorf("fentry programs unavailable: %w", err)
 	}
-	defer p.Close()
+	defer func() { err = errors.Join(err, p.Close()) }()
 	l, err := link.AttachTracing(link.TracingOptions{Program: p, AttachType: ebpf.AttachTraceFEntry})
 	if err != nil {
 		return "", fmt.Errorf("fentry attach unavailable: %w", err)
 	}
-	l.Close()
+	if err := l.Close(); err != nil {
+		return "", fmt.Errorf("attached, but detaching failed: %w", err)
+	}
 	return "attached and detached", nil
 }

@@ -94,7 +94,7 @@ var (
 func Inspect(path string, structChecks []string) (*ObjectReport, error) {
 	spec, err := ebpf.LoadCollectionSpec(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", path, ErrBadObject, err)
+		return nil, fmt.Errorf("%s: %w: %w", path, ErrBadObject, err)
 	}
 	rep := &ObjectReport{File: path}
 	for _, name := range sortedKeys(spec.Maps) {
@@ -238,13 +238,13 @@ func checkStruct(spec *ebpf.CollectionSpec, s string) (*StructCheck, error) {
 	}
 	gl, err := golayout.Of(file, typ)
 	if err != nil {
-		return nil, fmt.Errorf("--check-struct %q: %v", s, err)
+		return nil, fmt.Errorf("--check-struct %q: %w", s, err)
 	}
 	bt = btf.UnderlyingType(bt)
 	c := &StructCheck{Spec: s, BTFType: btfName(bt), GoType: fmt.Sprintf("%s (%d bytes)", typ, gl.Size)}
 	bsz, err := btf.Sizeof(bt)
 	if err != nil {
-		return nil, fmt.Errorf("--check-struct %q: %v", s, err)
+		return nil, fmt.Errorf("--check-struct %q: %w", s, err)
 	}
 	if int64(bsz) != gl.Size {
 		c.Problems = append(c.Problems, fmt.Sprintf("size: BTF %d bytes, Go %d bytes", bsz, gl.Size))

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -77,7 +78,7 @@ type MallocResult struct {
 // the command exits). Stacks are sampled by bytes and symbolized from the
 // binary's pclntab. Errors wrap ErrNotGo for a program it cannot trace; a
 // *PermissionError names a missing privilege.
-func TraceMalloc(ctx context.Context, o MallocOptions) (*MallocResult, error) {
+func TraceMalloc(ctx context.Context, o MallocOptions) (_ *MallocResult, err error) {
 	set := 0
 	for _, b := range []bool{o.Exe != "", o.PID != 0, len(o.Cmd) > 0} {
 		if b {
@@ -130,7 +131,7 @@ func TraceMalloc(ctx context.Context, o MallocOptions) (*MallocResult, error) {
 	if err := spec.LoadAndAssign(&objs, nil); err != nil {
 		return nil, fmt.Errorf("loading the malloc program: %w", err)
 	}
-	defer objs.Close()
+	defer func() { err = errors.Join(err, objs.Close()) }()
 
 	ex, err := link.OpenExecutable(exe)
 	if err != nil {
@@ -154,33 +155,39 @@ func TraceMalloc(ctx context.Context, o MallocOptions) (*MallocResult, error) {
 		pid = cmd.Process.Pid
 		res.PID = pid
 		var ws syscall.WaitStatus
-		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil || !ws.Stopped() {
-			cmd.Process.Kill()
-			cmd.Wait()
-			return nil, fmt.Errorf("starting %s: it did not stop after exec (%v)", o.Cmd[0], err)
+		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
+			reap(cmd, false)
+			return nil, fmt.Errorf("starting %s: waiting for it to stop after exec: %w", o.Cmd[0], err)
+		} else if !ws.Stopped() {
+			reap(cmd, false)
+			return nil, fmt.Errorf("starting %s: it did not stop after exec", o.Cmd[0])
 		}
 	}
 	up, err := ex.Uprobe("runtime.mallocgc", objs.Mallocgc, &link.UprobeOptions{Address: bin.MallocgcOffset, PID: pid})
 	if err != nil {
 		if cmd != nil {
-			cmd.Process.Kill()
-			syscall.PtraceDetach(pid)
-			cmd.Wait()
+			reap(cmd, true)
 		}
 		return nil, &UnsupportedError{Hook: "uprobe runtime.mallocgc", Reason: err.Error()}
 	}
-	defer up.Close()
+	defer func() { err = errors.Join(err, up.Close()) }() // detach: a failure leaves the probe in place
 
 	rd, err := ringbuf.NewReader(objs.Samples)
 	if err != nil {
 		if cmd != nil {
-			cmd.Process.Kill()
-			syscall.PtraceDetach(pid)
-			cmd.Wait()
+			reap(cmd, true)
 		}
 		return nil, fmt.Errorf("opening the ring buffer: %w", err)
 	}
-	defer rd.Close()
+	// Two goroutines below close the reader to end the read loop; the first
+	// close's error is kept and returned.
+	var closeOnce sync.Once
+	var closeErr error
+	closeRd := func() { closeOnce.Do(func() { closeErr = rd.Close() }) }
+	defer func() {
+		closeRd()
+		err = errors.Join(err, closeErr)
+	}()
 
 	start := time.Now()
 	stop := make(chan struct{})
@@ -188,8 +195,7 @@ func TraceMalloc(ctx context.Context, o MallocOptions) (*MallocResult, error) {
 	var waitErr error
 	if cmd != nil {
 		if err := syscall.PtraceDetach(pid); err != nil {
-			cmd.Process.Kill()
-			cmd.Wait()
+			reap(cmd, false)
 			return nil, fmt.Errorf("resuming %s: %w", o.Cmd[0], err)
 		}
 		exited = make(chan struct{})
@@ -201,18 +207,20 @@ func TraceMalloc(ctx context.Context, o MallocOptions) (*MallocResult, error) {
 			case <-time.After(50 * time.Millisecond):
 			case <-stop:
 			}
-			rd.Close()
+			closeRd()
 		}()
 	}
 	go func() {
 		select {
 		case <-ctx.Done():
 			if cmd != nil {
-				cmd.Process.Kill()
+				// Ctrl-C ends the traced command too. Kill fails only once it
+				// has exited, and its Wait (above) reports how it ended.
+				_ = cmd.Process.Kill()
 			}
 		case <-stop:
 		}
-		rd.Close()
+		closeRd()
 	}()
 	if o.Ready != nil {
 		o.Ready()
@@ -250,6 +258,19 @@ func TraceMalloc(ctx context.Context, o MallocOptions) (*MallocResult, error) {
 	}
 	res.Sites = agg.sites(sample)
 	return res, nil
+}
+
+// reap kills a child abandoned on an error path and waits for it, so no
+// zombie or ptrace-stopped process stays behind. Its exit status is moot (it
+// was killed) and Kill fails only when it has already exited, so both errors
+// are dropped on purpose; with detach, PTRACE_DETACH also releases a child
+// still under ptrace.
+func reap(cmd *exec.Cmd, detach bool) {
+	_ = cmd.Process.Kill()
+	if detach {
+		_ = syscall.PtraceDetach(cmd.Process.Pid)
+	}
+	_ = cmd.Wait()
 }
 
 func exitCode(err error) int {

@@ -36,7 +36,10 @@ func TestMain(m *testing.M) {
 					fmt.Println(a, "error:", err)
 					continue
 				}
-				c.Close()
+				if err := c.Close(); err != nil {
+					fmt.Println(a, "error:", err)
+					continue
+				}
 				fmt.Println(a, "ok")
 			}
 			os.Exit(0)
@@ -60,19 +63,28 @@ func TestMain(m *testing.M) {
 // lockEBPFTests takes the machine-wide lock of gocap's eBPF tests.
 func lockEBPFTests() func() {
 	f, err := os.OpenFile(filepath.Join(os.TempDir(), "gocap-ebpf-tests.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return func() {}
+	if err == nil {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
 	}
-	syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }
+	if err != nil {
+		// Without the lock the leak checks could count the other binary's
+		// programs and pass or fail for the wrong reason: refuse to run.
+		fmt.Fprintln(os.Stderr, "ebpfprobe tests: cannot take the eBPF tests lock:", err)
+		os.Exit(1)
+	}
+	return func() { _ = f.Close() } // closing releases the lock; the process exits next
 }
 
 // TestUnprivileged runs the probes as user nobody: each fails with one
 // PermissionError naming what is missing, before touching the kernel.
 func TestUnprivileged(t *testing.T) {
 	dir := t.TempDir()
-	os.Chmod(dir, 0o755)
-	os.Chmod(filepath.Dir(dir), 0o755)
+	// User nobody must reach the copied test binary.
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	obj, err := os.ReadFile(tcpObject)
 	if err != nil {
 		t.Fatal(err)
@@ -89,9 +101,11 @@ func TestUnprivileged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.Copy(dst, src)
-	src.Close()
-	dst.Close()
+	_, err = io.Copy(dst, src)
+	_ = src.Close() // read-only
+	if err := errors.Join(err, dst.Close()); err != nil {
+		t.Fatalf("copying the test binary: %v", err)
+	}
 	for what, want := range map[string]string{"tcp": "missing CAP_BPF, CAP_PERFMON", "policy": "missing CAP_BPF, CAP_NET_ADMIN", "load": "missing CAP_BPF, CAP_PERFMON"} {
 		cmd := exec.Command(bin)
 		cmd.Dir = dir

@@ -172,8 +172,7 @@ func NewPolicy(rules []Rule, defaultDeny bool) (*Policy, error) {
 		}
 		val := bpf.PolicyRule{Id: uint32(i + 1), Action: uint32(r.Action), Plen: uint32(r.Prefix.Bits())}
 		if err := m.Put(key, val); err != nil {
-			p.Close()
-			return nil, fmt.Errorf("adding rule %q: %w", r, err)
+			return nil, errors.Join(fmt.Errorf("adding rule %q: %w", r, err), p.Close())
 		}
 	}
 	return p, nil

@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -72,7 +75,7 @@ func DemoRules() []Rule {
 // other's egress, tries one allowed and one denied connection per address
 // family and reads the counters. Everything it created is removed when it
 // returns, also when ctx is cancelled.
-func PolicyDemo(ctx context.Context, progress func(string)) (*DemoResult, error) {
+func PolicyDemo(ctx context.Context, progress func(string)) (_ *DemoResult, err error) {
 	if progress == nil {
 		progress = func(string) {}
 	}
@@ -89,15 +92,24 @@ func PolicyDemo(ctx context.Context, progress func(string)) (*DemoResult, error)
 	vA, vB := "gca"+id, "gcb"+id
 	res := &DemoResult{Namespaces: []string{nsA, nsB}, Interface: vA}
 
-	// Cleanup must run even when ctx is already cancelled.
-	cleanup := func() {
+	// Cleanup must run even when ctx is already cancelled, and also when an
+	// `ip netns add` below was killed half-way: it deletes every namespace
+	// that exists and reports a failure, since a namespace left behind keeps
+	// its veth and addresses.
+	cleanup := func() error {
 		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		netns.IP(c, "netns", "del", nsA)
-		netns.IP(c, "netns", "del", nsB)
+		var errs []error
+		for _, ns := range []string{nsA, nsB} {
+			if _, err := os.Stat("/run/netns/" + ns); errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			errs = append(errs, netns.IP(c, "netns", "del", ns))
+		}
+		return errors.Join(errs...)
 	}
 	progress("creating namespaces " + nsA + ", " + nsB)
-	defer cleanup() // also when an `ip` below is killed half-way
+	defer func() { err = errors.Join(err, cleanup()) }()
 	if err := netns.IP(ctx, "netns", "add", nsA); err != nil {
 		return nil, err
 	}
@@ -131,10 +143,10 @@ func PolicyDemo(ctx context.Context, progress func(string)) (*DemoResult, error)
 	var lns []net.Listener
 	defer func() {
 		for _, l := range lns {
-			l.Close()
+			_ = l.Close() // teardown: the namespace holding them is deleted next
 		}
 	}()
-	err := netns.Do(nsB, func() error {
+	err = netns.Do(nsB, func() error {
 		for _, port := range []string{"8080", "8081"} {
 			l, err := net.Listen("tcp", "[::]:"+port) // dual stack
 			if err != nil {
@@ -154,8 +166,9 @@ func PolicyDemo(ctx context.Context, progress func(string)) (*DemoResult, error)
 				if err != nil {
 					return
 				}
-				c.Write([]byte("hi\n"))
-				c.Close()
+				// A failed greeting surfaces as the client's read error.
+				_, _ = c.Write([]byte("hi\n"))
+				_ = c.Close()
 			}
 		}()
 	}
@@ -168,7 +181,7 @@ func PolicyDemo(ctx context.Context, progress func(string)) (*DemoResult, error)
 	if err != nil {
 		return nil, err
 	}
-	defer pol.Close()
+	defer func() { err = errors.Join(err, pol.Close()) }() // detach and unload, or say why not
 	progress("attaching the policy to tcx egress of " + vA)
 	err = netns.Do(nsA, func() error {
 		ifc, err := net.InterfaceByName(vA)
@@ -204,9 +217,11 @@ func PolicyDemo(ctx context.Context, progress func(string)) (*DemoResult, error)
 				if err != nil {
 					return err
 				}
-				defer c.Close()
+				defer func() { _ = c.Close() }() // the verdict is the read below
 				buf := make([]byte, 3)
-				c.SetReadDeadline(time.Now().Add(2 * time.Second))
+				if err := c.SetReadDeadline(time.Now().Add(2 * time.Second)); err != nil {
+					return err
+				}
 				_, err = c.Read(buf)
 				return err
 			})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/gocap/gocap/internal/testclose"
 )
 
 // packet builds an Ethernet frame carrying IPv4/IPv6 with proto (6 TCP, 17
@@ -87,7 +88,7 @@ func TestPolicyVerdicts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer p.Close()
+		defer testclose.OK(t, "policy", p)
 		me4, me6 := netip.MustParseAddr("192.168.1.1"), netip.MustParseAddr("fe80::9")
 		cases := []struct {
 			name   string
@@ -151,7 +152,7 @@ func TestPolicyDefaultDeny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	defer testclose.OK(t, "policy", p)
 	me := netip.MustParseAddr("192.168.1.1")
 	for dst, allow := range map[string]bool{"10.2.3.4": true, "8.8.8.8": false} {
 		ret, err := p.objs.TcxEgress.Run(&ebpf.RunOptions{Data: packet(me, netip.MustParseAddr(dst), 6, 1234, 443)})
@@ -270,14 +271,18 @@ func TestPolicyCgroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.Remove(dir)
+	defer func() {
+		if err := os.Remove(dir); err != nil {
+			t.Errorf("removing the test cgroup: %v", err)
+		}
+	}()
 	var lns []net.Listener
 	for i := 0; i < 2; i++ {
 		ln, err := net.Listen("tcp4", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer ln.Close()
+		defer testclose.OK(t, "listener", ln)
 		go acceptLoop(ln)
 		lns = append(lns, ln)
 	}
@@ -291,7 +296,7 @@ func TestPolicyCgroup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer p.Close()
+		defer testclose.OK(t, "policy", p)
 		if err := p.AttachCgroup(dir, Egress); err != nil {
 			t.Fatal(err)
 		}
@@ -299,7 +304,7 @@ func TestPolicyCgroup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer cg.Close()
+		defer func() { _ = cg.Close() }() // a cgroup directory handle, only read
 		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), "GOCAP_EBPF_HELPER=connect", "GOCAP_EBPF_TARGETS="+allowed+" "+denied)
 		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(cg.Fd())}
@@ -316,8 +321,8 @@ func TestPolicyCgroup(t *testing.T) {
 		}
 		if c, err := net.Dial("tcp4", denied); err != nil {
 			t.Errorf("outside the cgroup the connect must work: %v", err)
-		} else {
-			c.Close()
+		} else if err := c.Close(); err != nil {
+			t.Error(err)
 		}
 		h, err := p.Hits()
 		if err != nil {

@@ -57,8 +57,7 @@ type TCPStats struct {
 //
 // It returns a *PermissionError without the privileges and a
 // *UnsupportedError when the tracepoint cannot be attached.
-func TraceTCP(ctx context.Context, opts TCPOptions, emit func(Conn)) (TCPStats, error) {
-	var st TCPStats
+func TraceTCP(ctx context.Context, opts TCPOptions, emit func(Conn)) (st TCPStats, err error) {
 	if err := require(need{perf: true}); err != nil {
 		return st, err
 	}
@@ -69,29 +68,36 @@ func TraceTCP(ctx context.Context, opts TCPOptions, emit func(Conn)) (TCPStats, 
 	if err := bpf.LoadTcpObjects(&objs, nil); err != nil {
 		return st, fmt.Errorf("loading the tcp program: %w", err)
 	}
-	defer objs.Close()
+	defer func() { err = errors.Join(err, objs.Close()) }()
 
 	tp, err := link.Tracepoint("sock", "inet_sock_set_state", objs.InetSockSetState, nil)
 	if err != nil {
 		return st, &UnsupportedError{Hook: "tracepoint sock:inet_sock_set_state", Reason: err.Error()}
 	}
-	defer tp.Close()
+	defer func() { err = errors.Join(err, tp.Close()) }() // detach: a failure leaves the hook in place
 
 	rd, err := ringbuf.NewReader(objs.Events)
 	if err != nil {
 		return st, fmt.Errorf("opening the ring buffer: %w", err)
 	}
-	defer rd.Close()
+	defer func() { err = errors.Join(err, rd.Close()) }()
 
 	// The program wakes us only for batches: poll on a short deadline.
 	// When ctx ends, Flush makes ReadInto hand over what is left and then
-	// return ErrFlushed; Close (deferred) ends a read with ErrClosed.
+	// return ErrFlushed; Close (deferred) ends a read with ErrClosed. Should
+	// the flush fail, the goroutine closes the reader to end the loop and
+	// hands the flush error over on stopped.
 	done := make(chan struct{})
 	defer close(done)
+	stopped := make(chan error, 1)
 	go func() {
 		select {
 		case <-ctx.Done():
-			rd.Flush()
+			err := rd.Flush()
+			if err != nil {
+				err = errors.Join(fmt.Errorf("flushing the ring buffer: %w", err), rd.Close())
+			}
+			stopped <- err
 		case <-done:
 		}
 	}()
@@ -130,6 +136,12 @@ func TraceTCP(ctx context.Context, opts TCPOptions, emit func(Conn)) (TCPStats, 
 		}
 		st.Reported++
 		emit(c)
+	}
+	if ctx.Err() != nil {
+		// The loop ends on ctx only through the goroutine above: wait for its verdict.
+		if err := <-stopped; err != nil {
+			return st, err
+		}
 	}
 	st.Lost = sumPerCPU(objs.Lost)
 	return st, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/gocap/gocap/ebpfprobe/internal/bpf"
+	"github.com/gocap/gocap/internal/testclose"
 )
 
 // TestTraceTCP makes connections on 127.0.0.1 and ::1 and a refused one,
@@ -62,9 +63,10 @@ func TestTraceTCP(t *testing.T) {
 					if err != nil {
 						return
 					}
-					c.Write([]byte("hello from server")) // 17 bytes
-					io.Copy(io.Discard, c)
-					c.Close()
+					// A failed write shows up as the client's short read below.
+					_, _ = c.Write([]byte("hello from server")) // 17 bytes
+					_, _ = io.Copy(io.Discard, c)
+					_ = c.Close()
 				}
 			}()
 			for i := 0; i < 3; i++ {
@@ -72,20 +74,31 @@ func TestTraceTCP(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				c.Write([]byte("ping"))
+				if _, err := c.Write([]byte("ping")); err != nil {
+					t.Fatal(err)
+				}
 				buf := make([]byte, 17)
-				io.ReadFull(c, buf)
+				if _, err := io.ReadFull(c, buf); err != nil {
+					t.Fatalf("reading the server's greeting: %v", err)
+				}
 				wants = append(wants, want{remote: netip.MustParseAddrPort(c.RemoteAddr().String()), local: netip.MustParseAddrPort(c.LocalAddr().String())})
-				c.Close()
+				if err := c.Close(); err != nil {
+					t.Fatal(err)
+				}
 			}
-			defer ln.Close()
+			defer testclose.OK(t, "listener", ln)
 		}
 		// A refused connect: a port nobody listens on.
-		l, _ := net.Listen("tcp4", "127.0.0.1:0")
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
 		refusedAddr := netip.MustParseAddrPort(l.Addr().String())
-		l.Close()
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
 		if c, err := net.Dial("tcp4", refusedAddr.String()); err == nil {
-			c.Close()
+			_ = c.Close()
 			t.Fatal("connect to a closed port succeeded")
 		}
 

@@ -63,7 +63,7 @@ func (r *BenchResult) Rotations() int { return min(r.ServerRotations, r.ClientRo
 // (SVIDs from the Workload API, as in RunDemo) at a steady rate for the
 // duration, through SVID rotations, and measures them. It returns an error
 // only when the run could not start.
-func RunBench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
+func RunBench(ctx context.Context, o BenchOptions) (_ *BenchResult, err error) {
 	if o.Rate == 0 {
 		o.Rate = 200
 	}
@@ -87,7 +87,7 @@ func RunBench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer is.Close()
+		defer func() { err = errors.Join(err, is.Close()) }()
 		issuer = is
 		res.WorkloadAPI, res.SVIDTTL = is.Addr(), d.SVIDTTL
 	}
@@ -95,7 +95,7 @@ func RunBench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer w.Close()
+	defer func() { err = errors.Join(err, w.Close()) }()
 	cfg := ClientConfig(w.clientSrc, w.clientSrc, d.ServerID)
 
 	// The server's view: which client SVIDs it accepted.

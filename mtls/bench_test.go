@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gocap/gocap/internal/testclose"
 	"github.com/spiffe/go-spiffe/v2/spiffeid"
 	"github.com/spiffe/go-spiffe/v2/spiffetls/tlsconfig"
 )
@@ -32,7 +33,7 @@ func handshakePair(b *testing.B, serverCfg, clientCfg *tls.Config) {
 			buf := make([]byte, 1)
 			_, serr = srv.Read(buf)
 		}
-		s.Close()
+		_ = s.Close() // net.Pipe's Close always returns nil
 	}()
 	cl := tls.Client(c, clientCfg)
 	err := cl.Handshake()
@@ -40,7 +41,7 @@ func handshakePair(b *testing.B, serverCfg, clientCfg *tls.Config) {
 		_, err = cl.Write([]byte{1})
 	}
 	wg.Wait()
-	c.Close()
+	_ = c.Close() // net.Pipe's Close always returns nil
 	if err != nil || serr != nil {
 		b.Fatalf("handshake: client %v, server %v", err, serr)
 	}
@@ -98,12 +99,12 @@ func BenchmarkHandshake(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer is.Close()
+		defer testclose.OK(b, "issuer", is)
 		w, err := startWorkloads(context.Background(), is.Addr(), idServer, idClient, 10*time.Second)
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer w.Close()
+		defer testclose.OK(b, "workloads", w)
 		scfg := tlsconfig.MTLSServerConfig(w.serverSrc, w.serverSrc, Authorize(idClient))
 		ccfg := tlsconfig.MTLSClientConfig(w.clientSrc, w.clientSrc, Authorize(idServer))
 		b.ResetTimer()
@@ -159,12 +160,19 @@ func BenchmarkRotationToFirstHandshake(b *testing.B) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go srv.Serve(ctx)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-served; err != nil {
+			b.Errorf("Workload API server: %v", err)
+		}
+	}()
 	w, err := startWorkloads(ctx, srv.Addr(), idServer, idClient, 10*time.Second)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer w.Close()
+	defer testclose.OK(b, "workloads", w)
 	cfg := ClientConfig(w.clientSrc, w.clientSrc, idServer)
 	seen := map[string]bool{}
 	var total, worst time.Duration

@@ -140,7 +140,7 @@ func (o *DemoOptions) defaults() error {
 // another trust domain, a client with an unauthorized ID (the server's own
 // SVID), and a client without a certificate. An error means the demo could
 // not run; refusals that were not refused show in the result (see OK).
-func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
+func RunDemo(ctx context.Context, opts DemoOptions) (_ *DemoResult, err error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer is.Close()
+		defer func() { err = errors.Join(err, is.Close()) }()
 		res.WorkloadAPI = is.Addr()
 		res.Embedded = true
 	}
@@ -158,7 +158,7 @@ func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer w.Close()
+	defer func() { err = errors.Join(err, w.Close()) }()
 	ssv, _ := w.serverSrc.GetX509SVID()
 	csv, _ := w.clientSrc.GetX509SVID()
 	res.Server, res.Client = infoOf(ssv), infoOf(csv)
@@ -166,7 +166,10 @@ func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 	h, err := Dial(ctx, w.server.Addr(), ClientConfig(w.clientSrc, w.clientSrc, opts.ServerID))
 	if err != nil {
 		ev, _ := waitEvent(ctx, w.server, time.Second)
-		return nil, fmt.Errorf("mTLS handshake %s -> %s failed: %v (server: %v)", opts.ClientID, opts.ServerID, err, ev.Err)
+		if ev.Err == nil {
+			return nil, fmt.Errorf("mTLS handshake %s -> %s failed: %w (server: no error seen)", opts.ClientID, opts.ServerID, err)
+		}
+		return nil, fmt.Errorf("mTLS handshake %s -> %s failed: %w (server: %w)", opts.ClientID, opts.ServerID, err, ev.Err)
 	}
 	res.Handshake = h
 	drain(w.server)
@@ -226,20 +229,18 @@ func startWorkloads(ctx context.Context, addr string, serverID, clientID spiffei
 		return nil, err
 	}
 	if w.clientSrc, err = NewSource(ctx, addr, clientID, timeout); err != nil {
-		w.serverSrc.Close()
-		return nil, err
+		return nil, errors.Join(err, w.serverSrc.Close())
 	}
 	if w.server, err = StartEchoServer(ctx, w.serverSrc, w.serverSrc, Authorize(clientID)); err != nil {
-		w.Close()
-		return nil, err
+		return nil, errors.Join(err, w.Close())
 	}
 	return w, nil
 }
 
-func (w *workloads) Close() {
+// Close stops the echo server and closes both X509 sources.
+func (w *workloads) Close() error {
 	if w.server != nil {
 		w.server.Close()
 	}
-	w.serverSrc.Close()
-	w.clientSrc.Close()
+	return errors.Join(w.serverSrc.Close(), w.clientSrc.Close())
 }

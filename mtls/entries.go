@@ -70,7 +70,7 @@ func ValidateEntries(entries []Entry, td spiffeid.TrustDomain) ([]Entry, error) 
 	for i, e := range entries {
 		id, err := spiffeid.FromString(e.SPIFFEID)
 		if err != nil {
-			return nil, fmt.Errorf("entry %d: spiffe_id %q: %v", i+1, e.SPIFFEID, err)
+			return nil, fmt.Errorf("entry %d: spiffe_id %q: %w", i+1, e.SPIFFEID, err)
 		}
 		if id.TrustDomain() != td {
 			return nil, fmt.Errorf("entry %d: spiffe_id %s is not in trust domain %s", i+1, id, td)
@@ -83,7 +83,7 @@ func ValidateEntries(entries []Entry, td spiffeid.TrustDomain) ([]Entry, error) 
 		}
 		for _, s := range e.Selectors {
 			if err := checkSelector(s); err != nil {
-				return nil, fmt.Errorf("entry %d (%s): %v", i+1, id, err)
+				return nil, fmt.Errorf("entry %d (%s): %w", i+1, id, err)
 			}
 		}
 		e.id = id
@@ -120,7 +120,7 @@ func LoadEntries(path string, td spiffeid.TrustDomain) ([]Entry, error) {
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("entries file %s: not valid JSON (%v); expected {\"entries\":[{\"spiffe_id\":\"spiffe://%s/NAME\",\"selectors\":[\"unix:uid:N\"]}]}", path, err, td)
+		return nil, fmt.Errorf("entries file %s: not valid JSON (%w); expected {\"entries\":[{\"spiffe_id\":\"spiffe://%s/NAME\",\"selectors\":[\"unix:uid:N\"]}]}", path, err, td)
 	}
 	es, err := ValidateEntries(f.Entries, td)
 	if err != nil {

@@ -63,15 +63,26 @@ func ExampleCA_IssueJWTSVID() {
 // StartIssuer serves the Workload API; workloads fetch their SVIDs with
 // go-spiffe's client, attested by their uid.
 func ExampleStartIssuer() {
-	dir, _ := os.MkdirTemp("", "example")
-	defer os.RemoveAll(dir)
+	dir, err := os.MkdirTemp("", "example")
+	if err != nil {
+		panic(err)
+	}
+	defer func() {
+		if err := os.RemoveAll(dir); err != nil {
+			panic(err)
+		}
+	}()
 	ctx := context.Background()
 	td := spiffeid.RequireTrustDomainFromString("example.org")
 	issuer, err := mtls.StartIssuer(ctx, td, dir, time.Hour, nil) // default entries: server and client for this uid
 	if err != nil {
 		panic(err)
 	}
-	defer issuer.Close()
+	defer func() {
+		if err := issuer.Close(); err != nil {
+			panic(err)
+		}
+	}()
 
 	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

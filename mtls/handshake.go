@@ -51,7 +51,7 @@ func StartEchoServer(ctx context.Context, svid x509svid.Source, bundle x509bundl
 	go func() {
 		defer s.wg.Done()
 		<-ctx.Done()
-		s.lis.Close()
+		_ = s.lis.Close() // only to end acceptLoop: no one to tell, nothing to retry
 	}()
 	s.wg.Add(1)
 	go s.acceptLoop(ctx)
@@ -88,14 +88,17 @@ func (s *EchoServer) acceptLoop(ctx context.Context) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			defer c.Close()
+			defer func() { _ = c.Close() }() // the connection's outcome is already an event
 			s.serveConn(ctx, c.(*tls.Conn))
 		}()
 	}
 }
 
 func (s *EchoServer) serveConn(ctx context.Context, c *tls.Conn) {
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := c.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		s.emit(ServerEvent{Err: err})
+		return
+	}
 	if err := c.HandshakeContext(ctx); err != nil {
 		s.emit(ServerEvent{Err: err})
 		return
@@ -113,7 +116,8 @@ func (s *EchoServer) serveConn(ctx context.Context, c *tls.Conn) {
 	if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
 		return
 	}
-	fmt.Fprintf(c, "hello %s\n", id)
+	// A failed answer reaches the client as its read error (Dial's RefusedError).
+	_, _ = fmt.Fprintf(c, "hello %s\n", id)
 }
 
 // Handshake is one client connection's outcome.
@@ -150,8 +154,10 @@ func Dial(ctx context.Context, addr string, cfg *tls.Config) (Handshake, error) 
 	if err != nil {
 		return h, err
 	}
-	defer raw.Close()
-	raw.SetDeadline(time.Now().Add(5 * time.Second))
+	defer func() { _ = raw.Close() }() // the exchange is over (or failed) by then
+	if err := raw.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		return h, err
+	}
 	c := tls.Client(raw, cfg)
 	hs := time.Now()
 	if err := c.HandshakeContext(ctx); err != nil {

@@ -90,7 +90,7 @@ func ParsePEMChain(b []byte) ([]*x509.Certificate, error) {
 		}
 		c, err := x509.ParseCertificate(blk.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("%w: certificate %d: %v", ErrBadPEM, len(certs)+1, err)
+			return nil, fmt.Errorf("%w: certificate %d: %w", ErrBadPEM, len(certs)+1, err)
 		}
 		certs = append(certs, c)
 	}
@@ -166,7 +166,7 @@ func InspectChain(certs []*x509.Certificate, bundle *x509bundle.Bundle, now time
 		err = nil
 		for i := 0; i+1 < len(certs); i++ {
 			if e := certs[i].CheckSignatureFrom(certs[i+1]); e != nil {
-				err = fmt.Errorf("certificate %d is not signed by certificate %d: %v", i+1, i+2, e)
+				err = fmt.Errorf("certificate %d is not signed by certificate %d: %w", i+1, i+2, e)
 				break
 			}
 		}

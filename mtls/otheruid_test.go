@@ -29,8 +29,14 @@ func TestOtherUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
-	os.Chmod(dir, 0o755)
+	defer func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Error(err)
+		}
+	}()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	entries := append(DefaultEntries(tdExample, 0), mustEntries(t, Entry{SPIFFEID: "spiffe://example.org/nobody", Selectors: []string{"unix:uid:65534"}})...)
 	sock := filepath.Join(dir, "sock", "api.sock")
 	srv, err := Listen(ServerConfig{CA: newCA(t, "example.org"), Entries: entries, SVIDTTL: time.Hour, Socket: sock})
@@ -39,7 +45,14 @@ func TestOtherUser(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	go srv.Serve(ctx)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("Workload API server: %v", err)
+		}
+	}()
 	// nobody must be able to execute the test binary.
 	bin := filepath.Join(dir, "mtls.test")
 	copyFile(t, os.Args[0], bin)
@@ -57,8 +70,11 @@ func TestOtherUser(t *testing.T) {
 	if out := asNobody(); !strings.Contains(out, "helper: uid 65534: error:") || !strings.Contains(out, "permission denied") || !strings.Contains(out, "gocap mtls serve") {
 		t.Errorf("another user reached the 0700 socket folder, or got an unclear error:\n%s", out)
 	}
-	os.Chmod(filepath.Dir(sock), 0o755)
-	os.Chmod(sock, 0o777)
+	for p, mode := range map[string]os.FileMode{filepath.Dir(sock): 0o755, sock: 0o777} {
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if out := asNobody(); !strings.Contains(out, "helper: uid 65534: svids [spiffe://example.org/nobody]") {
 		t.Errorf("uid 65534 not attested to its own entry only:\n%s", out)
 	}
@@ -104,7 +120,7 @@ func copyFile(t *testing.T, from, to string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }() // read-only
 	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY, 0o755)
 	if err != nil {
 		t.Fatal(err)

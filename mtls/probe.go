@@ -297,10 +297,12 @@ func probeConn(ctx context.Context, addr string, cert *tls.Certificate, maxVersi
 	d := net.Dialer{Timeout: 5 * time.Second}
 	raw, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return outcome{}, fmt.Errorf("%w: %s: %v", ErrUnreachable, addr, unwrapOp(err))
+		return outcome{}, fmt.Errorf("%w: %s: %w", ErrUnreachable, addr, unwrapOp(err))
 	}
-	defer raw.Close()
-	raw.SetDeadline(time.Now().Add(5 * time.Second))
+	defer func() { _ = raw.Close() }() // the verdict is taken before; closing only releases it
+	if err := raw.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		return outcome{}, fmt.Errorf("%s: %w", addr, err)
+	}
 	cfg := &tls.Config{
 		InsecureSkipVerify: true, // the chain is judged by InspectChain, not here
 		MaxVersion:         maxVersion,
@@ -314,12 +316,14 @@ func probeConn(ctx context.Context, addr string, cert *tls.Certificate, maxVersi
 	c := tls.Client(raw, cfg)
 	if err := c.HandshakeContext(ctx); err != nil {
 		if maxVersion == 0 && cert == nil && !isTLSAlert(err) {
-			return outcome{}, fmt.Errorf("%s does not complete a TLS handshake (%v): is it a TLS service?", addr, err)
+			return outcome{}, fmt.Errorf("%s does not complete a TLS handshake (%w): is it a TLS service?", addr, err)
 		}
 		return outcome{state: c.ConnectionState(), evidence: "handshake failed: " + err.Error()}, nil
 	}
 	st := c.ConnectionState()
-	c.SetReadDeadline(time.Now().Add(wait))
+	if err := c.SetReadDeadline(time.Now().Add(wait)); err != nil {
+		return outcome{}, fmt.Errorf("%s: %w", addr, err)
+	}
 	buf := make([]byte, 1)
 	_, err = c.Read(buf)
 	var ne net.Error

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gocap/gocap/internal/testclose"
 	"github.com/spiffe/go-spiffe/v2/spiffeid"
 )
 
@@ -67,7 +68,7 @@ func TestProbeWithWorkloadAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	defer testclose.OK(t, "X.509 source", src)
 	es, err := StartEchoServer(ctx, src, src, Authorize(idClient))
 	if err != nil {
 		t.Fatal(err)
@@ -104,19 +105,22 @@ func TestProbeNonConformingService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer testclose.OK(t, "listener", l)
 	go func() {
 		for {
 			c, err := l.Accept()
 			if err != nil {
 				return
 			}
-			go func() { c.(*tls.Conn).Handshake(); time.Sleep(2 * time.Second); c.Close() }()
+			// A bad server: whatever the handshake gives, the probe judges it.
+			go func() { _ = c.(*tls.Conn).Handshake(); time.Sleep(2 * time.Second); _ = c.Close() }()
 		}
 	}()
 	ca := newCA(t, "example.org")
 	dir := t.TempDir()
-	ca.Save(dir)
+	if err := ca.Save(dir); err != nil {
+		t.Fatal(err)
+	}
 	res, err := Probe(context.Background(), ProbeOptions{Addr: l.Addr().String(), CADir: dir, Unauthorized: []spiffeid.ID{spiffeid.RequireFromString("spiffe://example.org/intruder")}, Wait: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -134,24 +138,33 @@ func TestProbeNonConformingService(t *testing.T) {
 }
 
 func TestProbeUnreachable(t *testing.T) {
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	addr := l.Addr().String()
-	l.Close()
-	_, err := Probe(context.Background(), ProbeOptions{Addr: addr, Wait: 100 * time.Millisecond})
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Probe(context.Background(), ProbeOptions{Addr: addr, Wait: 100 * time.Millisecond})
 	if !errors.Is(err, ErrUnreachable) {
 		t.Errorf("closed port: %v", err)
 	}
 	// A plaintext service is not a TLS service.
-	pl, _ := net.Listen("tcp", "127.0.0.1:0")
-	defer pl.Close()
+	pl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer testclose.OK(t, "listener", pl)
 	go func() {
 		for {
 			c, err := pl.Accept()
 			if err != nil {
 				return
 			}
-			c.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
-			c.Close()
+			// The probe's verdict comes from its own side of the connection.
+			_, _ = c.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
+			_ = c.Close()
 		}
 	}()
 	_, err = Probe(context.Background(), ProbeOptions{Addr: pl.Addr().String(), Wait: 100 * time.Millisecond})

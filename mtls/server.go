@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -91,10 +92,12 @@ func Listen(cfg ServerConfig) (*Server, error) {
 			return nil, fmt.Errorf("socket path %s exists and is not a socket: choose another --socket", cfg.Socket)
 		}
 		if c, err := net.DialTimeout("unix", cfg.Socket, time.Second); err == nil {
-			c.Close()
+			_ = c.Close() // only probed whether someone listens
 			return nil, fmt.Errorf("a server already listens on %s: stop it or choose another --socket", cfg.Socket)
 		}
-		os.Remove(cfg.Socket)
+		if err := os.Remove(cfg.Socket); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("stale socket %s: %w", cfg.Socket, err)
+		}
 	}
 	lis, err := net.Listen("unix", cfg.Socket)
 	if err != nil {
@@ -129,7 +132,8 @@ func (s *Server) Rotations() int {
 }
 
 // Serve answers Workload API calls until ctx ends, then stops the server
-// and removes the socket. It returns nil after a cancelled context.
+// and removes the socket. It returns nil after a cancelled context, unless
+// the socket could not be removed.
 func (s *Server) Serve(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -144,11 +148,14 @@ func (s *Server) Serve(ctx context.Context) error {
 	err := s.grpc.Serve(s.lis)
 	cancel()
 	wg.Wait()
-	os.Remove(s.cfg.Socket)
-	if ctx.Err() != nil {
-		return nil
+	rmErr := os.Remove(s.cfg.Socket)
+	if errors.Is(rmErr, fs.ErrNotExist) {
+		rmErr = nil
 	}
-	return err
+	if ctx.Err() != nil {
+		return rmErr
+	}
+	return errors.Join(err, rmErr)
 }
 
 func checkHeader(ctx context.Context) error {

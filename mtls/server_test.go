@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gocap/gocap/internal/testclose"
 	"github.com/spiffe/go-spiffe/v2/proto/spiffe/workload"
 	"github.com/spiffe/go-spiffe/v2/spiffeid"
 	"github.com/spiffe/go-spiffe/v2/svid/jwtsvid"
@@ -51,7 +52,11 @@ func rawClient(t *testing.T, srv *Server) workload.SpiffeWorkloadAPIClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() {
+		if err := conn.Close(); err != nil {
+			t.Errorf("close gRPC client: %v", err)
+		}
+	})
 	return workload.NewSpiffeWorkloadAPIClient(conn)
 }
 
@@ -249,12 +254,16 @@ func TestListenRefusesLiveSocketAndReplacesStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.(*net.UnixListener).SetUnlinkOnClose(false)
-	l.Close()
+	if err := l.Close(); err != nil { // leaves a socket file nobody listens on
+		t.Fatal(err)
+	}
 	s2, err := Listen(ServerConfig{CA: ca, Entries: DefaultEntries(tdExample, 0), SVIDTTL: time.Hour, Socket: stale})
 	if err != nil {
 		t.Fatalf("stale socket not replaced: %v", err)
 	}
-	s2.lis.Close()
+	if err := s2.lis.Close(); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestWorkloadAPIMissingOrUnreachable(t *testing.T) {
@@ -271,7 +280,9 @@ func TestWorkloadAPIMissingOrUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.(*net.UnixListener).SetUnlinkOnClose(false)
-	l.Close()
+	if err := l.Close(); err != nil { // leaves a socket file nobody listens on
+		t.Fatal(err)
+	}
 	_, err = NewSource(ctx, "unix://"+dead, spiffeid.ID{}, time.Second)
 	if err == nil || !strings.Contains(err.Error(), "unreachable") || !strings.Contains(err.Error(), dead) || !strings.Contains(err.Error(), "gocap mtls serve") {
 		t.Errorf("dead socket: %v", err)
@@ -352,8 +363,10 @@ func TestServerRefusesBadClients(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer conn.Close()
-		conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+		defer testclose.OK(t, "connection", conn)
+		if _, err := conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
 		ev, werr := waitEvent(ctx, es, 2*time.Second)
 		if werr != nil || ev.Err == nil || !strings.Contains(ev.Err.Error(), "does not look like a TLS handshake") {
 			t.Errorf("plaintext: %v %v", ev.Err, werr)

@@ -76,9 +76,9 @@ func CheckAddr(addr string) error {
 	}
 	c, err := net.DialTimeout("unix", p, 2*time.Second)
 	if err != nil {
-		return &WorkloadAPIError{Addr: addr, Err: fmt.Errorf("unreachable (%v)", unwrapOp(err))}
+		return &WorkloadAPIError{Addr: addr, Err: fmt.Errorf("unreachable (%w)", unwrapOp(err))}
 	}
-	c.Close()
+	_ = c.Close() // only probed that it accepts
 	return nil
 }
 
@@ -115,17 +115,16 @@ func NewSource(ctx context.Context, addr string, id spiffeid.ID, timeout time.Du
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &WorkloadAPIError{Addr: addr, Err: fmt.Errorf("no X509-SVID within %s (is a registration entry matching uid %d?): %v", timeout, os.Getuid(), err)}
+		return nil, &WorkloadAPIError{Addr: addr, Err: fmt.Errorf("no X509-SVID within %s (is a registration entry matching uid %d?): %w", timeout, os.Getuid(), err)}
 	}
 	if !id.IsZero() {
 		sv, err := src.GetX509SVID()
 		if err != nil || sv.ID != id {
-			src.Close()
 			got := "none"
 			if sv != nil {
 				got = sv.ID.String()
 			}
-			return nil, fmt.Errorf("Workload API %s issues no SVID for %s to this workload (first SVID: %s): add a registration entry for it", addr, id, got)
+			return nil, errors.Join(fmt.Errorf("Workload API %s issues no SVID for %s to this workload (first SVID: %s): add a registration entry for it", addr, id, got), src.Close())
 		}
 	}
 	return src, nil

@@ -81,7 +81,7 @@ func TestSARIFSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	doc, err := jsonschema.UnmarshalJSON(f)
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +213,9 @@ func TestJUnitSchema(t *testing.T) {
 	}
 	// A document the schema forbids must fail, or the check above proves nothing.
 	bad := filepath.Join(dir, "bad.xml")
-	os.WriteFile(bad, []byte(`<testsuites><testsuite name="x"><testcase/></testsuite></testsuites>`), 0o644)
+	if err := os.WriteFile(bad, []byte(`<testsuites><testsuite name="x"><testcase/></testsuite></testsuites>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := exec.Command(xmllint, "--noout", "--schema", "testdata/junit-10.xsd", bad).Run(); err == nil {
 		t.Error("xmllint accepted a testsuite without tests/failures/errors and a testcase without name")
 	}

@@ -365,7 +365,7 @@ func Read(r io.Reader, name string) (*Report, error) {
 	dec := json.NewDecoder(r)
 	var raw map[string]json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("%s: %w (invalid or truncated JSON: %v); pass a file written by gocap --format json", name, ErrBadReport, err)
+		return nil, fmt.Errorf("%s: %w (invalid or truncated JSON: %w); pass a file written by gocap --format json", name, ErrBadReport, err)
 	}
 	v, ok := raw["schema_version"]
 	if !ok {
@@ -378,7 +378,7 @@ func Read(r io.Reader, name string) (*Report, error) {
 	var rep Report
 	b, _ := json.Marshal(raw)
 	if err := json.Unmarshal(b, &rep); err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", name, ErrBadReport, err)
+		return nil, fmt.Errorf("%s: %w: %w", name, ErrBadReport, err)
 	}
 	if rep.Tool.Name != "gocap" {
 		return nil, fmt.Errorf("%s: %w (tool.name is %q); pass a file written by gocap", name, ErrBadReport, rep.Tool.Name)
@@ -390,9 +390,9 @@ func Read(r io.Reader, name string) (*Report, error) {
 func ReadFile(path string) (*Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: cannot open report: %v", path, ErrBadReport, err)
+		return nil, fmt.Errorf("%s: %w: cannot open report: %w", path, ErrBadReport, err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	return Read(f, path)
 }
 

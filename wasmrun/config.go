@@ -122,7 +122,7 @@ func ParseMemoryLimit(s string) (uint32, error) {
 func DefaultCacheDir(version string) (string, error) {
 	base, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("no user cache dir (%v): pass --cache-dir", err)
+		return "", fmt.Errorf("no user cache dir (%w): pass --cache-dir", err)
 	}
 	v := strings.Map(func(r rune) rune {
 		if r == '/' || r == '\\' || r == ' ' {

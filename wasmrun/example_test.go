@@ -23,7 +23,11 @@ func ExampleLoad() {
 		fmt.Println("load:", err)
 		return
 	}
-	defer p.Close(ctx)
+	defer func() {
+		if err := p.Close(ctx); err != nil {
+			fmt.Println("close:", err)
+		}
+	}()
 
 	out, err := p.Call(ctx, "compact", []byte(`{ "name": "gopher",  "tags": [ "go", "wasm" ] }`))
 	fmt.Printf("%s %v\n", out, err)

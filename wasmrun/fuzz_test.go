@@ -37,7 +37,9 @@ func FuzzInspect(f *testing.F) {
 		} else {
 			var p *wasmrun.Plugin
 			if p, err = wasmrun.Load(ctx, b, cfg); err == nil {
-				p.Close(ctx)
+				if cerr := p.Close(ctx); cerr != nil {
+					t.Fatalf("Close of a loaded plugin: %v", cerr)
+				}
 			}
 		}
 		var ee *wasmrun.ExitError

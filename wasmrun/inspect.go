@@ -102,7 +102,7 @@ func sha256Hex(bin []byte) string {
 func inspect(bin []byte) (*Info, error) {
 	m, err := wasmbin.Parse(bin)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	info := &Info{
 		Size:    len(bin),

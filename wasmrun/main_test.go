@@ -1,6 +1,7 @@
 package wasmrun_test
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -18,7 +19,10 @@ func TestMain(m *testing.M) {
 	}
 	cacheDir = d
 	code := m.Run()
-	os.RemoveAll(d)
+	if err := os.RemoveAll(d); err != nil {
+		fmt.Fprintln(os.Stderr, "wasmrun tests leave their compilation cache behind:", err)
+		code = max(code, 1)
+	}
 	os.Exit(code)
 }
 

@@ -92,8 +92,7 @@ func Load(ctx context.Context, bin []byte, cfg Config) (*Plugin, error) {
 	p := &Plugin{cfg: cfg, rt: rt}
 	g, err := p.load(ctx, bin)
 	if err != nil {
-		rt.Close(context.WithoutCancel(ctx))
-		return nil, err
+		return nil, errors.Join(err, rt.Close(context.WithoutCancel(ctx)))
 	}
 	p.cur = g
 	return p, nil
@@ -130,8 +129,7 @@ func (p *Plugin) load(ctx context.Context, bin []byte) (*generation, error) {
 	}
 	t = time.Now()
 	if g.inst, err = p.instantiate(ctx, g); err != nil {
-		g.cm.Close(context.WithoutCancel(ctx))
-		return nil, err
+		return nil, errors.Join(err, g.cm.Close(context.WithoutCancel(ctx)))
 	}
 	g.stats.Instantiate = time.Since(t)
 	return g, nil
@@ -153,11 +151,10 @@ func (p *Plugin) instantiate(ctx context.Context, g *generation) (*instance, err
 	if init := mod.ExportedFunction("_initialize"); init != nil {
 		if _, err := init.Call(cctx); err != nil {
 			err = classify("_initialize", err, p.cfg, memPages(mod), stderr)
-			mod.Close(context.WithoutCancel(ctx))
 			if err == nil {
 				err = errors.New("_initialize exited")
 			}
-			return nil, err
+			return nil, errors.Join(err, mod.Close(context.WithoutCancel(ctx)))
 		}
 	}
 	in := &instance{stderr: stderr, mod: mod, mem: mod.Memory(), alloc: mod.ExportedFunction("alloc"), free: mod.ExportedFunction("free"), fns: map[string]api.Function{}}
@@ -246,8 +243,11 @@ func (g *generation) call(ctx context.Context, p *Plugin, fn string, in []byte) 
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.inst != nil && g.inst.ctx.Err() != nil {
-		g.inst.discard(ctx) // its timer fired between calls
+		derr := g.inst.discard(ctx) // its timer fired between calls
 		g.inst = nil
+		if derr != nil {
+			return nil, fmt.Errorf("releasing the timed-out instance: %w", derr)
+		}
 	}
 	if g.inst == nil {
 		inst, err := p.instantiate(ctx, g)
@@ -270,18 +270,19 @@ func (g *generation) call(ctx context.Context, p *Plugin, fn string, in []byte) 
 	}
 	fail := func(name string, err error) ([]byte, error) {
 		pages := memPages(inst.mod)
-		inst.discard(ctx)
+		derr := inst.discard(ctx)
 		g.inst = nil
 		switch {
 		case inst.timedOut.Load():
-			return nil, fmt.Errorf("%w: %s did not finish within %s; the instance was closed and the next call gets a new one", ErrTimeout, name, p.cfg.timeout)
+			err = fmt.Errorf("%w: %s did not finish within %s; the instance was closed and the next call gets a new one", ErrTimeout, name, p.cfg.timeout)
 		case ctx.Err() != nil:
-			return nil, ctx.Err()
+			err = ctx.Err()
+		default:
+			if err = classify(name, err, p.cfg, pages, inst.stderr); err == nil {
+				err = fmt.Errorf("%s: the guest exited", name)
+			}
 		}
-		if err = classify(name, err, p.cfg, pages, inst.stderr); err == nil {
-			err = fmt.Errorf("%s: the guest exited", name)
-		}
-		return nil, err
+		return nil, errors.Join(err, derr)
 	}
 	n := uint32(len(in))
 	if n > inst.inCap {
@@ -338,25 +339,28 @@ func (p *Plugin) Reload(ctx context.Context, bin []byte) error {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		g.close(ctx)
-		return ErrClosed
+		return errors.Join(ErrClosed, g.close(ctx))
 	}
 	old := p.cur
 	p.cur = g
 	p.mu.Unlock()
 	old.flight.Wait()
-	old.close(ctx)
+	// The new module is in service: an error releasing the old one is no
+	// reason to call the reload refused, and the caller could not act on it.
+	_ = old.close(ctx)
 	return nil
 }
 
-func (g *generation) close(ctx context.Context) {
+// close releases the generation's instance and compiled module.
+func (g *generation) close(ctx context.Context) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	var err error
 	if g.inst != nil {
-		g.inst.discard(ctx)
+		err = g.inst.discard(ctx)
 		g.inst = nil
 	}
-	g.cm.Close(context.WithoutCancel(ctx))
+	return errors.Join(err, g.cm.Close(context.WithoutCancel(ctx)))
 }
 
 // watch makes ctx's cancellation stop the call in flight.
@@ -386,7 +390,8 @@ func sameContext(a, b context.Context) (same bool) {
 	return a == b
 }
 
-func (in *instance) discard(ctx context.Context) {
+// discard stops the instance's watchers and closes its module.
+func (in *instance) discard(ctx context.Context) error {
 	if in.stopWatch != nil {
 		in.stopWatch()
 	}
@@ -394,7 +399,7 @@ func (in *instance) discard(ctx context.Context) {
 		in.timer.Stop()
 	}
 	in.cancel()
-	in.mod.Close(context.WithoutCancel(ctx))
+	return in.mod.Close(context.WithoutCancel(ctx))
 }
 
 // Close waits for calls in flight, then releases the instance, the compiled
@@ -411,8 +416,7 @@ func (p *Plugin) Close(ctx context.Context) error {
 	g := p.cur
 	p.mu.Unlock()
 	g.flight.Wait()
-	g.close(ctx)
-	return p.rt.Close(context.WithoutCancel(ctx))
+	return errors.Join(g.close(ctx), p.rt.Close(context.WithoutCancel(ctx)))
 }
 
 // Watch reloads the plugin from path whenever the file changes (size or

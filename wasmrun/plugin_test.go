@@ -17,13 +17,25 @@ import (
 	"github.com/gocap/gocap/wasmrun/internal/samples"
 )
 
+// closePlugin closes p and fails the test when Close fails; use with defer.
+func closePlugin(t testing.TB, p *wasmrun.Plugin) {
+	t.Helper()
+	if err := p.Close(context.Background()); err != nil {
+		t.Errorf("close plugin: %v", err)
+	}
+}
+
 func loadPlugin(t testing.TB, cfg wasmrun.Config) *wasmrun.Plugin {
 	t.Helper()
 	p, err := wasmrun.Load(context.Background(), samples.Plugin, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.Close(context.Background()) })
+	t.Cleanup(func() {
+		if err := p.Close(context.Background()); err != nil {
+			t.Errorf("close plugin: %v", err)
+		}
+	})
 	return p
 }
 
@@ -67,7 +79,11 @@ func TestPluginCall(t *testing.T) {
 func TestReactorNeedsInit(t *testing.T) {
 	ctx := context.Background()
 	rt := wazero.NewRuntime(ctx)
-	defer rt.Close(ctx)
+	defer func() {
+		if err := rt.Close(ctx); err != nil {
+			t.Errorf("close runtime: %v", err)
+		}
+	}()
 	wasiInstantiate(t, ctx, rt)
 	mod, err := rt.InstantiateWithConfig(ctx, samples.Plugin, wazero.NewModuleConfig().WithStartFunctions())
 	if err != nil {
@@ -105,7 +121,7 @@ func TestPluginHostLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close(context.Background())
+	defer closePlugin(t, p)
 	if out, err := p.Call(context.Background(), "ok", []byte("logged")); err != nil || string(out) != "logged" {
 		t.Fatalf("ok: %q, %v", out, err)
 	}
@@ -137,7 +153,7 @@ func TestPluginTimeoutPerCall(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer p.Close(context.Background())
+		defer closePlugin(t, p)
 		_, err = p.Call(context.Background(), "spin", []byte("x"))
 		if !errors.Is(err, wasmrun.ErrTimeout) || !strings.Contains(err.Error(), "spin") {
 			t.Fatalf("err = %v, want ErrTimeout naming spin", err)
@@ -186,7 +202,9 @@ func TestPluginReloadInFlight(t *testing.T) {
 	if _, err := p.Call(ctx, "echo", []byte("x")); err != nil {
 		t.Errorf("after refused reload: %v", err)
 	}
-	p.Close(ctx)
+	if err := p.Close(ctx); err != nil {
+		t.Errorf("Close: %v", err)
+	}
 	if _, err := p.Call(ctx, "echo", nil); !errors.Is(err, wasmrun.ErrClosed) {
 		t.Errorf("after Close: %v, want ErrClosed", err)
 	}

@@ -3,6 +3,7 @@ package wasmrun
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -50,7 +51,7 @@ func ParseMount(s string) (Mount, error) {
 	}
 	st, err := os.Stat(m.Host)
 	if err != nil {
-		return m, fmt.Errorf("mount %q: %v", s, err)
+		return m, fmt.Errorf("mount %q: %w", s, err)
 	}
 	if !st.IsDir() {
 		return m, fmt.Errorf("mount %q: %s is not a directory", s, m.Host)
@@ -86,8 +87,7 @@ type Stats struct {
 // config's timeout. A zero exit returns nil; a non-zero exit an *ExitError;
 // a timeout ErrTimeout; other failures ErrStackOverflow, ErrMemoryLimit,
 // ErrMalformed, *RefusedError or *TrapError.
-func Run(ctx context.Context, bin []byte, cfg Config, opts RunOptions) (Stats, error) {
-	var st Stats
+func Run(ctx context.Context, bin []byte, cfg Config, opts RunOptions) (st Stats, err error) {
 	info, err := admit(bin, cfg, false)
 	if err != nil {
 		return st, err
@@ -98,14 +98,14 @@ func Run(ctx context.Context, bin []byte, cfg Config, opts RunOptions) (Stats, e
 	var mounts []*rootfs.FS
 	defer func() {
 		for _, m := range mounts {
-			m.Close()
+			err = errors.Join(err, m.Close())
 		}
 	}()
 	fsc := wazero.NewFSConfig()
 	for _, m := range opts.Mounts {
 		r, err := rootfs.New(m.Host)
 		if err != nil {
-			return st, fmt.Errorf("mount %s: %v", m.Host, err)
+			return st, fmt.Errorf("mount %s: %w", m.Host, err)
 		}
 		mounts = append(mounts, r)
 		var f = sysfsFS(r, m.ReadOnly)
@@ -120,7 +120,7 @@ func Run(ctx context.Context, bin []byte, cfg Config, opts RunOptions) (Stats, e
 	if err != nil {
 		return st, err
 	}
-	defer rt.Close(context.WithoutCancel(ctx))
+	defer func() { err = errors.Join(err, rt.Close(context.WithoutCancel(ctx))) }()
 
 	t := time.Now()
 	cm, err := compile(ctx, rt, bin, cfg)
@@ -173,7 +173,7 @@ func Run(ctx context.Context, bin []byte, cfg Config, opts RunOptions) (Stats, e
 		}
 		return st, classify("instantiate", err, cfg, 0, stderr)
 	}
-	defer mod.Close(context.WithoutCancel(ctx))
+	defer func() { err = errors.Join(err, mod.Close(context.WithoutCancel(ctx))) }()
 	start := mod.ExportedFunction("_start")
 	t = time.Now()
 	_, err = start.Call(runCtx)
@@ -210,6 +210,6 @@ func cancelableReader(ctx context.Context, r io.Reader) (io.Reader, func()) {
 	stopAfter := context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
 	return pr, func() {
 		stopAfter()
-		pr.Close()
+		_ = pr.Close() // documented to return nil
 	}
 }

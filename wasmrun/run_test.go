@@ -89,8 +89,8 @@ func TestHostileInfiniteLoop(t *testing.T) {
 }
 
 func TestTimeoutWhileBlockedOnStdin(t *testing.T) {
-	pr, pw := io.Pipe() // stdin that never delivers
-	defer pw.Close()
+	pr, pw := io.Pipe()               // stdin that never delivers
+	defer func() { _ = pw.Close() }() // documented to return nil
 	_, err := wasmrun.Run(context.Background(), samples.Hello, testConfig().WithTimeout(300*time.Millisecond), wasmrun.RunOptions{Stdin: pr})
 	if !errors.Is(err, wasmrun.ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout while the guest waits on stdin", err)

@@ -34,7 +34,7 @@ func cacheFor(dir string) (wazero.CompilationCache, error) {
 	} else {
 		var err error
 		if c, err = wazero.NewCompilationCacheWithDir(dir); err != nil {
-			return nil, fmt.Errorf("compilation cache %s: %v (pass another --cache-dir)", dir, err)
+			return nil, fmt.Errorf("compilation cache %s: %w (pass another --cache-dir)", dir, err)
 		}
 	}
 	if caches.m == nil {
@@ -58,22 +58,21 @@ func newRuntime(ctx context.Context, cfg Config, log io.Writer) (wazero.Runtime,
 	rc = rc.WithCloseOnContextDone(true).WithMemoryLimitPages(cfg.memPages).WithCompilationCache(cache)
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
-		rt.Close(ctx)
-		return nil, fmt.Errorf("instantiate WASI: %w", err)
+		return nil, errors.Join(fmt.Errorf("instantiate WASI: %w", err), rt.Close(ctx))
 	}
 	_, err = rt.NewHostModuleBuilder(HostModule).
 		NewFunctionBuilder().
 		WithGoModuleFunction(api.GoModuleFunc(func(_ context.Context, m api.Module, stack []uint64) {
 			if b, ok := m.Memory().Read(api.DecodeU32(stack[0]), api.DecodeU32(stack[1])); ok {
-				log.Write(b)
+				// The host call has no result: a lost log line must not trap the guest.
+				_, _ = log.Write(b)
 			}
 		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, nil).
 		WithParameterNames("ptr", "len").
 		Export("log").
 		Instantiate(ctx)
 	if err != nil {
-		rt.Close(ctx)
-		return nil, fmt.Errorf("instantiate host module %s: %w", HostModule, err)
+		return nil, errors.Join(fmt.Errorf("instantiate host module %s: %w", HostModule, err), rt.Close(ctx))
 	}
 	return rt, nil
 }

@@ -26,8 +26,10 @@ func WriteFunc(path string, perm os.FileMode, fn func(w io.Writer) error) (err e
 	tmp := f.Name()
 	defer func() {
 		if err != nil {
-			f.Close()
-			os.Remove(tmp)
+			_ = f.Close() // the temp file is discarded: its close error (or "already closed") changes nothing
+			if rerr := os.Remove(tmp); rerr != nil {
+				err = fmt.Errorf("%w (and the temp file %s stays behind: %w)", err, tmp, rerr)
+			}
 		}
 	}()
 	if err = fn(f); err != nil {

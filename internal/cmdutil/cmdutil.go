@@ -110,7 +110,8 @@ func (p *Progress) Update(task, msg string) {
 		pad = strings.Repeat(" ", n)
 	}
 	p.lastLen = len(line)
-	fmt.Fprintf(p.w, "\r%s%s", line, pad)
+	// The progress line is decoration on a terminal: a failed write must not fail the run.
+	_, _ = fmt.Fprintf(p.w, "\r%s%s", line, pad)
 }
 
 // Done clears the progress line.
@@ -120,7 +121,7 @@ func (p *Progress) Done() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.lastLen))
+	_, _ = fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.lastLen)) // decoration, as in Update
 }
 
 // Exists reports whether a path exists.

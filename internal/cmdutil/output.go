@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -123,8 +124,9 @@ func checkWritable(dir string) error {
 	if err != nil {
 		return Usagef("--out: folder %s is not writable: %v", dir, err)
 	}
-	f.Close()
-	os.Remove(f.Name())
+	if err := errors.Join(f.Close(), os.Remove(f.Name())); err != nil {
+		return Usagef("--out: folder %s is not writable: %v", dir, err)
+	}
 	return nil
 }
 

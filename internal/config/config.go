@@ -120,7 +120,7 @@ func repoRoot(dir string) string {
 func Load(path string, knownChecks []string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, path, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, path, err)
 	}
 	return Parse(path, b, knownChecks)
 }
@@ -130,11 +130,11 @@ func Parse(name string, b []byte, knownChecks []string) (*Config, error) {
 	c := &Config{Path: name}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && err != io.EOF {
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%w: %s: %s", ErrInvalid, name, yamlMessage(err))
 	}
 	if err := c.validate(knownChecks); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, name, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, name, err)
 	}
 	return c, nil
 }

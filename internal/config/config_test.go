@@ -70,30 +70,44 @@ func TestParseErrors(t *testing.T) {
 
 func TestFind(t *testing.T) {
 	repo := t.TempDir()
-	os.Mkdir(filepath.Join(repo, ".git"), 0o755)
+	if err := os.Mkdir(filepath.Join(repo, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	mod := filepath.Join(repo, "svc")
 	sub := filepath.Join(mod, "pkg", "x")
-	os.MkdirAll(sub, 0o755)
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if p, _ := Find(sub, mod); p != "" {
 		t.Errorf("no config anywhere, found %q", p)
 	}
-	os.WriteFile(filepath.Join(repo, ".gocap.yml"), nil, 0o644)
+	if err := os.WriteFile(filepath.Join(repo, ".gocap.yml"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if p, _ := Find(sub, mod); p != filepath.Join(repo, ".gocap.yml") {
 		t.Errorf("repo-level config: found %q", p)
 	}
-	os.WriteFile(filepath.Join(mod, ".gocap.yaml"), nil, 0o644)
+	if err := os.WriteFile(filepath.Join(mod, ".gocap.yaml"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if p, _ := Find(sub, mod); p != filepath.Join(mod, ".gocap.yaml") {
 		t.Errorf("module config wins over the repo's: found %q", p)
 	}
-	os.WriteFile(filepath.Join(sub, ".gocap.yaml"), nil, 0o644)
+	if err := os.WriteFile(filepath.Join(sub, ".gocap.yaml"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if p, _ := Find(sub, mod); p != filepath.Join(sub, ".gocap.yaml") {
 		t.Errorf("nearest config wins: found %q", p)
 	}
 	// Above the repository root nothing is searched.
 	outer := t.TempDir()
-	os.WriteFile(filepath.Join(outer, ".gocap.yaml"), nil, 0o644)
+	if err := os.WriteFile(filepath.Join(outer, ".gocap.yaml"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	inner := filepath.Join(outer, "r")
-	os.MkdirAll(filepath.Join(inner, ".git"), 0o755)
+	if err := os.MkdirAll(filepath.Join(inner, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if p, _ := Find(inner, inner); p != "" {
 		t.Errorf("config above the repository root was used: %q", p)
 	}

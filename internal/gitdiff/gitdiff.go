@@ -79,7 +79,7 @@ func Changed(ctx context.Context, dir, rev string) (Changes, error) {
 	out, err := cmd.Output()
 	if err != nil {
 		msg, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n")
-		return nil, fmt.Errorf("git diff %s: %v: %s", rev, err, msg)
+		return nil, fmt.Errorf("git diff %s: %w: %s", rev, err, msg)
 	}
 	ch, err := Parse(bytes.NewReader(out))
 	if err != nil {
@@ -89,7 +89,7 @@ func Changed(ctx context.Context, dir, rev string) (Changes, error) {
 	cmd.Dir = dir
 	out, err = cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("git ls-files: %v", err)
+		return nil, fmt.Errorf("git ls-files: %w", err)
 	}
 	for _, f := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		if f != "" {

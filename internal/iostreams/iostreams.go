@@ -4,6 +4,7 @@ package iostreams
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -79,4 +80,12 @@ func (s *IOStreams) Width() int {
 		return 120
 	}
 	return w
+}
+
+// Statusf writes a status line ("tracing… Ctrl-C to stop") to ErrOut. Status
+// is a courtesy to the person watching: the command's data goes to Out and its
+// outcome is the exit code, so when stderr is gone (a closed pipe, a full disk)
+// the status is dropped deliberately rather than failing the command.
+func (s *IOStreams) Statusf(format string, a ...any) {
+	_, _ = fmt.Fprintf(s.ErrOut, format, a...)
 }

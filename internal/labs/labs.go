@@ -4,6 +4,7 @@ package labs
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -35,7 +36,7 @@ func Step(name string, fn func() (string, []reports.Metric, error)) reports.Step
 	sum, ms, err := fn()
 	st := reports.Step{Name: name, Summary: sum, Metrics: ms, DurationMS: time.Since(start).Milliseconds(), Status: reports.StatusPass}
 	if err != nil {
-		if s, ok := err.(*Skip); ok {
+		if s, ok := errors.AsType[*Skip](err); ok {
 			st.Status = reports.StatusSkipped
 			st.Reason = s.Reason
 		} else {

@@ -9,6 +9,7 @@ package spiretest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -64,7 +65,11 @@ func StartWithTTL(t testing.TB, ttl time.Duration, ids ...string) *SPIRE {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Errorf("removing the SPIRE folder: %v", err)
+		}
+	})
 	s := &SPIRE{dir: dir, bin: bin, serverSock: filepath.Join(dir, "server.sock"), agentSock: filepath.Join(dir, "agent.sock"), trustDomain: "example.org"}
 	port := freePort(t)
 	serverConf := fmt.Sprintf(`server {
@@ -179,11 +184,17 @@ func (s *SPIRE) start(t testing.TB, log, name string, args ...string) {
 		t.Fatalf("start %s: %v", name, err)
 	}
 	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
+	// The process is killed in the cleanup, so its exit status is moot; an
+	// early death shows in its log, printed when the test failed.
+	go func() { _ = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("stopping %s: %v", name, err)
+		}
 		<-exited
-		lf.Close()
+		if err := lf.Close(); err != nil {
+			t.Errorf("%s log: %v", name, err)
+		}
 		if t.Failed() {
 			b, _ := os.ReadFile(lf.Name())
 			t.Logf("%s log tail:\n%s", name, tail(b, 3000))
@@ -219,6 +230,9 @@ func freePort(t testing.TB) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	port := l.Addr().(*net.TCPAddr).Port
+	if err := l.Close(); err != nil { // the port must be free for the server
+		t.Fatal(err)
+	}
+	return port
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,14 @@ const (
 )
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// unexpected says the outcome got is not the wanted one; got may be nil.
+func unexpected(want string, got error) error {
+	if got == nil {
+		return fmt.Errorf("want %s, got no error", want)
+	}
+	return fmt.Errorf("want %s, got: %w", want, got)
+}
 
 func metric(name string, v float64, unit string) reports.Metric {
 	return reports.Metric{Name: name, Value: v, Unit: unit}
@@ -112,7 +121,7 @@ func hello(ctx context.Context, cfg wasmrun.Config) (string, []reports.Metric, e
 	cold, err := wasmrun.Run(ctx, samples.Hello, cfg, opts)
 	var ee *wasmrun.ExitError
 	if !errors.As(err, &ee) || ee.Code != 1 {
-		return "", nil, fmt.Errorf("want exit code 1, got %v", err)
+		return "", nil, unexpected("exit code 1", err)
 	}
 	if want := "hi, gocap\nhi, fail\nWASM\n"; out.String() != want {
 		return "", nil, fmt.Errorf("stdout %q, want %q", out.String(), want)
@@ -129,12 +138,12 @@ func hello(ctx context.Context, cfg wasmrun.Config) (string, []reports.Metric, e
 		}, nil
 }
 
-func plugin(ctx context.Context, cfg wasmrun.Config) (string, []reports.Metric, error) {
+func plugin(ctx context.Context, cfg wasmrun.Config) (_ string, _ []reports.Metric, err error) {
 	p, err := wasmrun.Load(ctx, samples.Plugin, cfg)
 	if err != nil {
 		return "", nil, err
 	}
-	defer p.Close(ctx)
+	defer func() { err = errors.Join(err, p.Close(ctx)) }()
 	out, err := p.Call(ctx, "format", []byte(`{"lab":"wasm","ok":[true]}`))
 	if err != nil {
 		return "", nil, err
@@ -143,7 +152,7 @@ func plugin(ctx context.Context, cfg wasmrun.Config) (string, []reports.Metric, 
 		return "", nil, fmt.Errorf("format gave %q", out)
 	}
 	if _, err := p.Call(ctx, "format", []byte(`{"broken"`)); !errors.As(err, new(*wasmrun.GuestError)) {
-		return "", nil, fmt.Errorf("invalid JSON: %v, want the guest's error", err)
+		return "", nil, fmt.Errorf("invalid JSON: %w", unexpected("the guest's error", err))
 	}
 	const n = 2000
 	in := []byte(`{"a":1}`)
@@ -172,7 +181,7 @@ func expect(ctx context.Context, bin []byte, cfg wasmrun.Config, opts wasmrun.Ru
 		return "", nil, ctx.Err()
 	}
 	if !errors.Is(err, want) {
-		return "", nil, fmt.Errorf("want %v, got %v", want, err)
+		return "", nil, unexpected(want.Error(), err)
 	}
 	return "contained: " + err.Error(), []reports.Metric{metric("contained_in", ms(d), "ms")}, nil
 }
@@ -188,7 +197,9 @@ func mounts(ctx context.Context, cfg wasmrun.Config, dir string) (string, []repo
 	if err := os.WriteFile(secret, []byte("SECRET"), 0o600); err != nil {
 		return "", nil, err
 	}
-	os.Remove(filepath.Join(data, "escape"))
+	if err := os.Remove(filepath.Join(data, "escape")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", nil, err
+	}
 	if err := os.Symlink(secret, filepath.Join(data, "escape")); err != nil {
 		return "", nil, err
 	}
@@ -221,28 +232,30 @@ func mounts(ctx context.Context, cfg wasmrun.Config, dir string) (string, []repo
 	return "4 escapes refused, the write inside the mount worked", []reports.Metric{metric("contained_in", ms(d), "ms")}, nil
 }
 
-func spin(ctx context.Context, cfg wasmrun.Config) (string, []reports.Metric, error) {
+func spin(ctx context.Context, cfg wasmrun.Config) (_ string, _ []reports.Metric, err error) {
 	p, err := wasmrun.Load(ctx, samples.Spin, cfg.WithTimeout(200*time.Millisecond))
 	if err != nil {
 		return "", nil, err
 	}
-	defer p.Close(ctx)
+	defer func() { err = errors.Join(err, p.Close(ctx)) }()
 	t := time.Now()
 	_, err = p.Call(ctx, "spin", nil)
 	d := time.Since(t)
 	if !errors.Is(err, wasmrun.ErrTimeout) {
-		return "", nil, fmt.Errorf("want a timeout, got %v", err)
+		return "", nil, unexpected("a timeout", err)
 	}
-	if out, err := p.Call(ctx, "ok", []byte("alive")); err != nil || string(out) != "alive" {
-		return "", nil, fmt.Errorf("next call: %q, %v", out, err)
+	if out, err := p.Call(ctx, "ok", []byte("alive")); err != nil {
+		return "", nil, fmt.Errorf("next call: %w", err)
+	} else if string(out) != "alive" {
+		return "", nil, fmt.Errorf("next call: %q, want \"alive\"", out)
 	}
 	return "contained: " + err.Error(), []reports.Metric{metric("contained_in", ms(d), "ms")}, nil
 }
 
-func beforeInit(ctx context.Context, cfg wasmrun.Config) (string, []reports.Metric, error) {
+func beforeInit(ctx context.Context, cfg wasmrun.Config) (_ string, _ []reports.Metric, err error) {
 	// Raw wazero, no _initialize: the Go reactor traps.
 	rt := wazero.NewRuntime(ctx)
-	defer rt.Close(ctx)
+	defer func() { err = errors.Join(err, rt.Close(ctx)) }()
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 	mod, err := rt.InstantiateWithConfig(ctx, samples.Plugin, wazero.NewModuleConfig().WithStartFunctions())
 	if err != nil {
@@ -257,9 +270,11 @@ func beforeInit(ctx context.Context, cfg wasmrun.Config) (string, []reports.Metr
 	if err != nil {
 		return "", nil, err
 	}
-	defer p.Close(ctx)
-	if out, err := p.Call(ctx, "echo", []byte("init")); err != nil || string(out) != "init" {
-		return "", nil, fmt.Errorf("call through gocap: %q, %v", out, err)
+	defer func() { err = errors.Join(err, p.Close(ctx)) }()
+	if out, err := p.Call(ctx, "echo", []byte("init")); err != nil {
+		return "", nil, fmt.Errorf("call through gocap: %w", err)
+	} else if string(out) != "init" {
+		return "", nil, fmt.Errorf("call through gocap: %q, want \"init\"", out)
 	}
 	first, _, _ := strings.Cut(rawErr.Error(), "\n")
 	return "raw call traps (" + first + "); gocap's Load inits first and the call works", []reports.Metric{metric("load_and_call", ms(time.Since(t)), "ms")}, nil

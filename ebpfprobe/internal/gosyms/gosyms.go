@@ -38,7 +38,7 @@ func Open(path string) (*Binary, error) {
 		}
 		return nil, fmt.Errorf("%s is not an ELF executable: %w", path, ErrNotGo)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	if f.Machine != elf.EM_X86_64 {
 		return nil, fmt.Errorf("%s is a %v binary; the mallocgc probe reads the amd64 register ABI: %w", path, f.Machine, ErrNotGo)
 	}

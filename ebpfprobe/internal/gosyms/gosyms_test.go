@@ -25,7 +25,7 @@ func TestOpenSelf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	one := make([]byte, 1)
 	if _, err := f.ReadAt(one, int64(b.MallocgcOffset)); err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 func IP(ctx context.Context, args ...string) error {
 	out, err := exec.CommandContext(ctx, "ip", args...).CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("ip %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
@@ -44,7 +44,7 @@ func Do(name string, fn func() error) error {
 			errc <- err
 			return
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // a namespace handle, only read: nothing to lose
 		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
 			errc <- fmt.Errorf("entering netns %s: %w", name, err)
 			return

@@ -72,8 +72,7 @@ func New() credentials.TransportCredentials { return Credentials{} }
 func (Credentials) ServerHandshake(conn net.Conn) (net.Conn, credentials.AuthInfo, error) {
 	ai, err := Read(conn)
 	if err != nil {
-		conn.Close()
-		return nil, nil, err
+		return nil, nil, errors.Join(err, conn.Close())
 	}
 	return conn, ai, nil
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/gocap/gocap/internal/testclose"
 )
 
 func TestReadOwnCredentials(t *testing.T) {
@@ -13,19 +15,21 @@ func TestReadOwnCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer testclose.OK(t, "listener", l)
 	go func() {
 		c, err := net.Dial("unix", sock)
 		if err == nil {
-			defer c.Close()
-			c.Read(make([]byte, 1))
+			// Wait for the server side to close; that ends the read, which
+			// is all it is for.
+			_, _ = c.Read(make([]byte, 1))
+			_ = c.Close()
 		}
 	}()
 	c, err := l.Accept()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer testclose.OK(t, "connection", c)
 	conn, ai, err := New().ServerHandshake(c)
 	if err != nil {
 		t.Fatal(err)
@@ -41,10 +45,10 @@ func TestReadRefusesNonUnix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer testclose.OK(t, "listener", l)
 	go func() {
 		if c, err := net.Dial("tcp", l.Addr().String()); err == nil {
-			c.Close()
+			_ = c.Close() // the test judges the server side only
 		}
 	}()
 	c, err := l.Accept()

@@ -6,7 +6,7 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -34,12 +34,8 @@ func main() {
 	}{{"old", 1}, {"new", 1.03}} {
 		rep := &reports.Report{SchemaVersion: reports.SchemaVersion, Tool: reports.Tool{Name: "gocap", Version: "bench"},
 			Module: "example.com/bench", Started: time.Unix(0, 0).UTC(), Checks: []reports.Check{}}
-		txt, err := os.Create(filepath.Join(dir, side.name+".txt"))
-		if err != nil {
-			fail(err)
-		}
-		w := bufio.NewWriter(txt)
-		fmt.Fprintf(w, "goos: linux\ngoarch: amd64\npkg: example.com/bench\n")
+		var w bytes.Buffer
+		fmt.Fprintf(&w, "goos: linux\ngoarch: amd64\npkg: example.com/bench\n")
 		for i := 0; i < benchmarks; i++ {
 			b := reports.Benchmark{Package: "example.com/bench", Name: fmt.Sprintf("BenchmarkF%03d", i), Runs: runs}
 			for r := 0; r < runs; r++ {
@@ -47,22 +43,20 @@ func main() {
 				allocs := float64(i%7) * side.factor
 				s := reports.BenchRun{Iterations: 1000000, NsPerOp: ns, BytesPerOp: allocs * 16, AllocsPerOp: allocs}
 				b.Samples = append(b.Samples, s)
-				fmt.Fprintf(w, "%s-2\t%d\t%.2f ns/op\t%.0f B/op\t%.0f allocs/op\n", b.Name, s.Iterations, s.NsPerOp, s.BytesPerOp, s.AllocsPerOp)
+				fmt.Fprintf(&w, "%s-2\t%d\t%.2f ns/op\t%.0f B/op\t%.0f allocs/op\n", b.Name, s.Iterations, s.NsPerOp, s.BytesPerOp, s.AllocsPerOp)
 			}
 			rep.Benchmarks = append(rep.Benchmarks, b)
 		}
-		if err := w.Flush(); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, side.name+".txt"), w.Bytes(), 0o644); err != nil {
 			fail(err)
 		}
-		txt.Close()
-		js, err := os.Create(filepath.Join(dir, side.name+".json"))
-		if err != nil {
+		var js bytes.Buffer
+		if err := reports.WriteJSON(&js, rep); err != nil {
 			fail(err)
 		}
-		if err := reports.WriteJSON(js, rep); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, side.name+".json"), js.Bytes(), 0o644); err != nil {
 			fail(err)
 		}
-		js.Close()
 	}
 }
 

@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -55,13 +56,13 @@ func median(ds []time.Duration) time.Duration {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%8.2f ms", float64(d.Microseconds())/1000) }
 
-func run(gocapBin string, n int) error {
+func run(gocapBin string, n int) (err error) {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "bench-wasm-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { err = errors.Join(err, os.RemoveAll(tmp)) }()
 	hello := filepath.Join(tmp, "hello.wasm")
 	if err := os.WriteFile(hello, samples.Hello, 0o644); err != nil {
 		return err
@@ -93,7 +94,7 @@ func run(gocapBin string, n int) error {
 	// 2. Warm start as a process.
 	wazeroBin := filepath.Join(tmp, "wazero")
 	if out, err := exec.Command("go", "build", "-o", wazeroBin, "github.com/tetratelabs/wazero/cmd/wazero").CombinedOutput(); err != nil {
-		return fmt.Errorf("build the wazero CLI (go tool dependency): %v\n%s", err, out)
+		return fmt.Errorf("build the wazero CLI (go tool dependency): %w\n%s", err, out)
 	}
 	runner := filepath.Join(tmp, "wasi.mjs")
 	if err := os.WriteFile(runner, []byte(nodeRunner), 0o644); err != nil {
@@ -121,7 +122,10 @@ func run(gocapBin string, n int) error {
 	cs = avail
 	for _, c := range cs {
 		if out, err := exec.Command(c.argv[0], c.argv[1:]...).CombinedOutput(); err != nil || !strings.Contains(string(out), "hello, bench") {
-			return fmt.Errorf("%s: %v: %s", c.name, err, out) // also warms the cache
+			if err == nil {
+				return fmt.Errorf("%s: no greeting in %q", c.name, out)
+			}
+			return fmt.Errorf("%s: %w: %s", c.name, err, out) // also warms the cache
 		}
 	}
 	var samplesBy = map[string][]time.Duration{}
@@ -130,7 +134,7 @@ func run(gocapBin string, n int) error {
 			c := cs[(i+j)%len(cs)]
 			t := time.Now()
 			if err := exec.Command(c.argv[0], c.argv[1:]...).Run(); err != nil {
-				return fmt.Errorf("%s: %v", c.name, err)
+				return fmt.Errorf("%s: %w", c.name, err)
 			}
 			samplesBy[c.name] = append(samplesBy[c.name], time.Since(t))
 		}
@@ -176,7 +180,9 @@ func run(gocapBin string, n int) error {
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	echo, echoCancel, compact := call(ctx, "echo"), call(cctx, "echo"), call(ctx, "compact")
-	p.Close(ctx)
+	if err := p.Close(ctx); err != nil {
+		return err
+	}
 	fmt.Println("plugin call, 7-byte input (30 s per-call timeout armed; goal <= 1 µs)")
 	fmt.Printf("  echo                    %8d ns   %d allocs\n", echo.NsPerOp(), echo.AllocsPerOp())
 	fmt.Printf("  echo, cancellable ctx   %8d ns   %d allocs\n", echoCancel.NsPerOp(), echoCancel.AllocsPerOp())
@@ -192,7 +198,7 @@ func run(gocapBin string, n int) error {
 	t := time.Now()
 	for _, s := range hostile {
 		if _, _, err := s.Run(ctx); err != nil {
-			return fmt.Errorf("%s: %v", s.Name, err)
+			return fmt.Errorf("%s: %w", s.Name, err)
 		}
 	}
 	fmt.Printf("hostile set: %d modules contained in %s wall (incl. 300 ms + 200 ms of deliberate timeouts)\n", len(hostile), ms(time.Since(t)))

@@ -23,7 +23,11 @@ func newFS(t *testing.T) (*FS, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
+	t.Cleanup(func() {
+		if err := f.Close(); err != nil {
+			t.Errorf("close root: %v", err)
+		}
+	})
 	return f, root
 }
 
@@ -55,7 +59,9 @@ func TestReadWriteOps(t *testing.T) {
 	if e := w.Utimens(1e9, experimentalsys.UTIME_OMIT); e != 0 {
 		t.Fatalf("utimens: %v", e)
 	}
-	w.Close()
+	if e := w.Close(); e != 0 {
+		t.Fatalf("close: %v", e)
+	}
 	if st, err := os.Stat(filepath.Join(root, "d", "a.txt")); err != nil || st.ModTime().Unix() < 2 {
 		t.Fatalf("after utimens with mtime omitted: %v %v", st, err)
 	}
@@ -82,7 +88,9 @@ func TestReadWriteOps(t *testing.T) {
 	if ents, _ := d.Readdir(-1); len(ents) != 1 {
 		t.Fatalf("readdir after rewind: %v", ents)
 	}
-	d.Close()
+	if e := d.Close(); e != 0 {
+		t.Fatalf("close dir: %v", e)
+	}
 	if e := f.Rmdir("/d"); e != experimentalsys.ENOTEMPTY {
 		t.Errorf("rmdir non-empty: %v", e)
 	}

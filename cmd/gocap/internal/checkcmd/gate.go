@@ -3,7 +3,6 @@ package checkcmd
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -177,7 +176,7 @@ func emit(o *Options, rep *reports.Report) error {
 		return err
 	}
 	for _, path := range paths {
-		fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", path)
+		o.IO.Statusf("wrote %s\n", path)
 	}
 	if o.GitHubActions && !(slices.Contains(o.Output.Formats, "github") && o.Output.Out == "") {
 		if err := reports.Render(o.IO.ErrOut, rep, "github", ro); err != nil {

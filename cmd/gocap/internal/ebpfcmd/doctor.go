@@ -2,12 +2,12 @@ package ebpfcmd
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gocap/gocap/ebpfprobe"
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
 )
 
@@ -49,21 +49,25 @@ func RunDoctor(ctx context.Context, o *DoctorOptions) error {
 			return err
 		}
 	} else {
+		out := errwriter.New(o.IO.Out)
 		area := ""
 		for _, it := range r.Items {
 			if it.Area != area {
 				area = it.Area
-				fmt.Fprintf(o.IO.Out, "%s\n", area)
+				out.Printf("%s\n", area)
 			}
 			mark := map[ebpfprobe.Status]string{ebpfprobe.StatusOK: "ok  ", ebpfprobe.StatusWarn: "warn", ebpfprobe.StatusFail: "FAIL", ebpfprobe.StatusUnsupported: "n/a "}[it.Status]
-			fmt.Fprintf(o.IO.Out, "  %s %-38s %s\n", mark, it.Name, it.Detail)
+			out.Printf("  %s %-38s %s\n", mark, it.Name, it.Detail)
 			if it.Fix != "" && it.Status != ebpfprobe.StatusOK {
 				label := "fix:"
 				if it.Status == ebpfprobe.StatusUnsupported {
 					label = "note:"
 				}
-				fmt.Fprintf(o.IO.Out, "       %-38s %s %s\n", "", label, it.Fix)
+				out.Printf("       %-38s %s %s\n", "", label, it.Fix)
 			}
+		}
+		if err := out.Err(); err != nil {
+			return err
 		}
 	}
 	if !r.OK() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -16,20 +17,25 @@ import (
 
 	"github.com/gocap/gocap/ebpfprobe"
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
 )
 
 // TestMain holds the lock that keeps gocap's two eBPF test binaries apart:
 // their leak checks count kernel programs machine-wide.
 func TestMain(m *testing.M) {
+	// Without the lock the leak checks could count the other binary's
+	// programs and pass or fail for the wrong reason: refuse to run.
 	f, err := os.OpenFile(filepath.Join(os.TempDir(), "gocap-ebpf-tests.lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err == nil {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ebpfcmd tests: cannot take the eBPF tests lock:", err)
+		os.Exit(1)
 	}
 	code := m.Run()
-	if f != nil {
-		f.Close()
-	}
+	_ = f.Close() // releases the lock; the process exits next either way
 	os.Exit(code)
 }
 
@@ -163,7 +169,7 @@ func TestTCPCommand(t *testing.T) {
 			go func() {
 				for i := 0; i < 5; i++ {
 					if c, err := net.Dial("tcp4", ln.Addr().String()); err == nil {
-						c.Close()
+						_ = c.Close() // the traced events are the connect and the close, not its error
 					}
 				}
 			}()
@@ -193,9 +199,14 @@ func TestLoadCommand(t *testing.T) {
 			t.Errorf("tcp object: exit %d\n%s\n%s", code, out, errOut)
 		}
 		dir := t.TempDir()
-		data, _ := os.ReadFile("../../../../ebpfprobe/internal/bpf/tcp_x86_bpfel.o")
+		data, err := os.ReadFile("../../../../ebpfprobe/internal/bpf/tcp_x86_bpfel.o")
+		if err != nil {
+			t.Fatal(err)
+		}
 		cut := filepath.Join(dir, "cut.o")
-		os.WriteFile(cut, data[:100], 0o644)
+		if err := os.WriteFile(cut, data[:100], 0o644); err != nil {
+			t.Fatal(err)
+		}
 		_, errOut, code = run(t, "load", cut)
 		if code != cmdutil.ExitUsage || !strings.Contains(errOut, "not a valid eBPF object") {
 			t.Errorf("truncated: exit %d %s", code, errOut)
@@ -219,7 +230,7 @@ func TestRenderHist(t *testing.T) {
 	var b bytes.Buffer
 	slots := make([]uint64, 8)
 	slots[0], slots[3] = 2, 4 // 0->1: 2, 8->15: 4
-	printLog2Hist(&b, "usecs", slots)
+	printLog2Hist(errwriter.New(&b), "usecs", slots)
 	want := "         0 -> 1          : 2        |********************                    |"
 	if !strings.Contains(b.String(), want) || !strings.Contains(b.String(), "         8 -> 15         : 4        |****************************************|") {
 		t.Errorf("histogram:\n%s", b.String())
@@ -237,7 +248,7 @@ func TestTCPCommandJSON(t *testing.T) {
 	o := &TCPOptions{IO: ios, JSON: true, Duration: time.Second, Port: port, PID: os.Getpid(), Ready: func() {
 		go func() {
 			if c, err := net.Dial("tcp6", ln.Addr().String()); err == nil {
-				c.Close()
+				_ = c.Close() // the traced events are the connect and the close, not its error
 			}
 		}()
 	}}
@@ -267,14 +278,18 @@ func serve(t *testing.T, network, addr string) net.Listener {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
+	t.Cleanup(func() {
+		if err := ln.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			c.Close()
+			_ = c.Close() // the server only accepts; a close error tells the test nothing
 		}
 	}()
 	return ln

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gocap/gocap/ebpfprobe"
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
 )
 
@@ -73,27 +74,27 @@ func RunLoad(_ context.Context, o *LoadOptions) error {
 		}
 		return mapErr("load", err)
 	}
-	out := o.IO.Out
 	if o.JSON {
-		if e := writeJSON(out, rep); e != nil {
+		if e := writeJSON(o.IO.Out, rep); e != nil {
 			return e
 		}
 		return mapErr("load", err)
 	}
-	fmt.Fprintf(out, "%s\n\nprograms:\n", rep.File)
-	fmt.Fprintf(out, "  %-28s %-16s %-32s %7s %10s %7s %7s\n", "NAME", "TYPE", "SECTION", "INSNS", "PROCESSED", "STATES", "PEAK")
+	out := errwriter.New(o.IO.Out)
+	out.Printf("%s\n\nprograms:\n", rep.File)
+	out.Printf("  %-28s %-16s %-32s %7s %10s %7s %7s\n", "NAME", "TYPE", "SECTION", "INSNS", "PROCESSED", "STATES", "PEAK")
 	for _, p := range rep.Programs {
-		fmt.Fprintf(out, "  %-28s %-16s %-32s %7d %10d %7d %7d\n", p.Name, p.Type, p.Section, p.Instructions, p.Processed, p.TotalStates, p.PeakStates)
+		out.Printf("  %-28s %-16s %-32s %7d %10d %7d %7d\n", p.Name, p.Type, p.Section, p.Instructions, p.Processed, p.TotalStates, p.PeakStates)
 	}
-	fmt.Fprintf(out, "\nmaps:\n  %-20s %-14s %5s %6s %8s  %s\n", "NAME", "TYPE", "KEY", "VALUE", "ENTRIES", "BTF")
+	out.Printf("\nmaps:\n  %-20s %-14s %5s %6s %8s  %s\n", "NAME", "TYPE", "KEY", "VALUE", "ENTRIES", "BTF")
 	for _, m := range rep.Maps {
 		btfs := m.KeyBTF
 		if m.ValueBTF != "" {
 			btfs += " → " + m.ValueBTF
 		}
-		fmt.Fprintf(out, "  %-20s %-14s %5d %6d %8d  %s\n", m.Name, m.Type, m.KeySize, m.ValueSize, m.MaxEntries, btfs)
+		out.Printf("  %-20s %-14s %5d %6d %8d  %s\n", m.Name, m.Type, m.KeySize, m.ValueSize, m.MaxEntries, btfs)
 		if m.Mismatch != "" {
-			fmt.Fprintf(out, "  %-20s MISMATCH: %s\n", "", m.Mismatch)
+			out.Printf("  %-20s MISMATCH: %s\n", "", m.Mismatch)
 		}
 	}
 	for _, s := range rep.Structs {
@@ -101,19 +102,25 @@ func RunLoad(_ context.Context, o *LoadOptions) error {
 		if len(s.Problems) > 0 {
 			verdict = fmt.Sprintf("%d problem(s)", len(s.Problems))
 		}
-		fmt.Fprintf(out, "\nstruct check %s: BTF %s vs Go %s: %s\n", s.Spec, s.BTFType, s.GoType, verdict)
+		out.Printf("\nstruct check %s: BTF %s vs Go %s: %s\n", s.Spec, s.BTFType, s.GoType, verdict)
 		for _, p := range s.Problems {
-			fmt.Fprintf(out, "  - %s\n", p)
+			out.Printf("  - %s\n", p)
 		}
 	}
 	if rep.Rejected != nil {
-		fmt.Fprintf(out, "\nREJECTED program %s: %s\nverifier log (tail):\n", rep.Rejected.Program, rep.Rejected.Error)
+		out.Printf("\nREJECTED program %s: %s\nverifier log (tail):\n", rep.Rejected.Program, rep.Rejected.Error)
 		for _, l := range rep.Rejected.LogTail {
-			fmt.Fprintf(out, "  %s\n", l)
+			out.Printf("  %s\n", l)
+		}
+		if werr := out.Err(); werr != nil {
+			return werr
 		}
 		return mapErr("load", err)
 	}
-	fmt.Fprintln(out, "\nloaded, verified and unloaded")
+	out.Println("\nloaded, verified and unloaded")
+	if err := out.Err(); err != nil {
+		return err
+	}
 	for _, s := range rep.Structs {
 		if len(s.Problems) > 0 {
 			return &cmdutil.GateError{Reason: "a --check-struct layout does not match"}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gocap/gocap/ebpfprobe"
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
 )
 
@@ -103,7 +104,7 @@ func RunMalloc(ctx context.Context, o *MallocOptions) error {
 	res, err := ebpfprobe.TraceMalloc(ctx, ebpfprobe.MallocOptions{
 		Exe: o.Exe, PID: o.PID, Cmd: o.Cmd, SampleBytes: o.SampleBytes,
 		Stdin: o.IO.In, Stdout: o.IO.ErrOut, Stderr: o.IO.ErrOut,
-		Ready: func() { fmt.Fprintln(o.IO.ErrOut, "tracing runtime.mallocgc... Ctrl-C to stop") },
+		Ready: func() { o.IO.Statusf("tracing runtime.mallocgc... Ctrl-C to stop\n") },
 	})
 	if err != nil {
 		return mapErr("malloc", err)
@@ -111,12 +112,12 @@ func RunMalloc(ctx context.Context, o *MallocOptions) error {
 	if len(res.Sites) > o.Top {
 		res.Sites = res.Sites[:o.Top]
 	}
-	out := o.IO.Out
 	if o.JSON {
-		return writeJSON(out, res)
+		return writeJSON(o.IO.Out, res)
 	}
-	fmt.Fprintf(out, "%s (%s, pid %d) for %v\n", res.Exe, res.GoVersion, res.PID, res.Duration.Round(time.Millisecond))
-	fmt.Fprintf(out, "%d allocations, %s, %.0f allocs/s, %d stack samples (1 per %s), %d lost\n\n",
+	out := errwriter.New(o.IO.Out)
+	out.Printf("%s (%s, pid %d) for %v\n", res.Exe, res.GoVersion, res.PID, res.Duration.Round(time.Millisecond))
+	out.Printf("%d allocations, %s, %.0f allocs/s, %d stack samples (1 per %s), %d lost\n\n",
 		res.Count, humanBytes(res.Bytes), res.PerSecond, res.Samples, humanBytes(res.SampleBytes), res.Lost)
 	// Kernel slots: 0 = size 0, i = [2^(i-1), 2^i); bcc's: floor(log2).
 	slots := make([]uint64, 64)
@@ -128,7 +129,7 @@ func RunMalloc(ctx context.Context, o *MallocOptions) error {
 		slots[s] += c
 	}
 	printLog2Hist(out, "bytes", slots)
-	fmt.Fprintf(out, "\ntop allocation sites (by sampled bytes):\n")
+	out.Printf("\ntop allocation sites (by sampled bytes):\n")
 	var total uint64
 	for _, s := range res.Sites {
 		total += s.Bytes
@@ -142,12 +143,12 @@ func RunMalloc(ctx context.Context, o *MallocOptions) error {
 		if s.File != "" {
 			loc = fmt.Sprintf("%s:%d", filepath.Base(s.File), s.Line)
 		}
-		fmt.Fprintf(out, "  %5.1f%% %10s  %-40s %s\n", pct, humanBytes(s.Bytes), s.Function, loc)
+		out.Printf("  %5.1f%% %10s  %-40s %s\n", pct, humanBytes(s.Bytes), s.Function, loc)
 	}
 	if res.ExitCode != 0 {
-		fmt.Fprintf(out, "\nthe command exited with status %d\n", res.ExitCode)
+		out.Printf("\nthe command exited with status %d\n", res.ExitCode)
 	}
-	return nil
+	return out.Err()
 }
 
 func humanBytes(b uint64) string {

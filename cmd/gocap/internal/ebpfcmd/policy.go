@@ -2,7 +2,7 @@ package ebpfcmd
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net"
 	"time"
 
@@ -10,6 +10,7 @@ import (
 
 	"github.com/gocap/gocap/ebpfprobe"
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
 )
 
@@ -116,7 +117,7 @@ func (o *PolicyOptions) finish() error {
 }
 
 // RunPolicy enforces the rules until the duration ends or Ctrl-C, or runs the demo.
-func RunPolicy(ctx context.Context, o *PolicyOptions) error {
+func RunPolicy(ctx context.Context, o *PolicyOptions) (err error) {
 	if o.Demo {
 		return runDemo(ctx, o)
 	}
@@ -126,7 +127,13 @@ func RunPolicy(ctx context.Context, o *PolicyOptions) error {
 	if err != nil {
 		return policyErr(err)
 	}
-	defer p.Close()
+	// Close detaches the programs: if that fails the policy may still be
+	// enforced, which the user must hear about.
+	defer func() {
+		if cerr := p.Close(); cerr != nil {
+			err = errors.Join(err, mapErr("policy", cerr))
+		}
+	}()
 	dir := map[string]ebpfprobe.Direction{"egress": ebpfprobe.Egress, "ingress": ebpfprobe.Ingress, "both": ebpfprobe.Both}[o.Direction]
 	where := ""
 	if o.Iface != "" {
@@ -145,7 +152,7 @@ func RunPolicy(ctx context.Context, o *PolicyOptions) error {
 		}
 		where = "cgroup_skb " + o.Direction + " of " + o.Cgroup
 	}
-	fmt.Fprintf(o.IO.ErrOut, "enforcing %s on %s... Ctrl-C to stop\n", plural(len(o.Rules), "rule"), where)
+	o.IO.Statusf("enforcing %s on %s... Ctrl-C to stop\n", plural(len(o.Rules), "rule"), where)
 	<-ctx.Done()
 	h, err := p.Hits()
 	if err != nil {
@@ -155,10 +162,10 @@ func RunPolicy(ctx context.Context, o *PolicyOptions) error {
 }
 
 func policyErr(err error) error {
-	if _, ok := err.(*ebpfprobe.PermissionError); ok {
+	if _, ok := errors.AsType[*ebpfprobe.PermissionError](err); ok {
 		return mapErr("policy", err)
 	}
-	if _, ok := err.(*ebpfprobe.UnsupportedError); ok {
+	if _, ok := errors.AsType[*ebpfprobe.UnsupportedError](err); ok {
 		return mapErr("policy", err)
 	}
 	return cmdutil.Usagef("ebpf policy: %v", err)
@@ -168,16 +175,17 @@ func printHits(o *PolicyOptions, h ebpfprobe.PolicyHits) error {
 	if o.JSON {
 		return writeJSON(o.IO.Out, h)
 	}
-	fmt.Fprintf(o.IO.Out, "%10s  %s\n", "HITS", "RULE")
+	out := errwriter.New(o.IO.Out)
+	out.Printf("%10s  %s\n", "HITS", "RULE")
 	for _, r := range h.Rules {
-		fmt.Fprintf(o.IO.Out, "%10d  %s\n", r.Hits, r.Text)
+		out.Printf("%10d  %s\n", r.Hits, r.Text)
 	}
-	fmt.Fprintf(o.IO.Out, "%10d  (no rule matched)\n", h.Unmatched)
-	return nil
+	out.Printf("%10d  (no rule matched)\n", h.Unmatched)
+	return out.Err()
 }
 
 func runDemo(ctx context.Context, o *PolicyOptions) error {
-	res, err := ebpfprobe.PolicyDemo(ctx, func(m string) { fmt.Fprintln(o.IO.ErrOut, m) })
+	res, err := ebpfprobe.PolicyDemo(ctx, func(m string) { o.IO.Statusf("%s\n", m) })
 	if err != nil {
 		return mapErr("policy --demo", err)
 	}
@@ -186,12 +194,12 @@ func runDemo(ctx context.Context, o *PolicyOptions) error {
 			return err
 		}
 	} else {
-		out := o.IO.Out
-		fmt.Fprintf(out, "namespaces %s (client) and %s (server), policy on tcx egress of %s:\n", res.Namespaces[0], res.Namespaces[1], res.Interface)
+		out := errwriter.New(o.IO.Out)
+		out.Printf("namespaces %s (client) and %s (server), policy on tcx egress of %s:\n", res.Namespaces[0], res.Namespaces[1], res.Interface)
 		for _, r := range res.Rules {
-			fmt.Fprintf(out, "  %s\n", r)
+			out.Printf("  %s\n", r)
 		}
-		fmt.Fprintln(out)
+		out.Println()
 		for _, a := range res.Attempts {
 			verdict := "connected"
 			if !a.Allowed {
@@ -201,11 +209,18 @@ func runDemo(ctx context.Context, o *PolicyOptions) error {
 			if a.Allowed != a.Want {
 				ok = "UNEXPECTED"
 			}
-			fmt.Fprintf(out, "  connect %-22s %-60s %s\n", a.Target, verdict, ok)
+			out.Printf("  connect %-22s %-60s %s\n", a.Target, verdict, ok)
 		}
-		fmt.Fprintln(out)
-		printHits(&PolicyOptions{IO: o.IO}, res.Hits)
-		fmt.Fprintf(out, "\nremoved %s and %s\n", res.Namespaces[0], res.Namespaces[1])
+		out.Println()
+		if out.Err() == nil {
+			if err := printHits(&PolicyOptions{IO: o.IO}, res.Hits); err != nil {
+				return err
+			}
+		}
+		out.Printf("\nremoved %s and %s\n", res.Namespaces[0], res.Namespaces[1])
+		if err := out.Err(); err != nil {
+			return err
+		}
 	}
 	if !res.OK() {
 		return &cmdutil.GateError{Reason: "the policy demo's connections did not end as its rules say"}

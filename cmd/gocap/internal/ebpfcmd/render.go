@@ -2,10 +2,11 @@ package ebpfcmd
 
 import (
 	"fmt"
-	"io"
 	"math/bits"
 	"strings"
 	"time"
+
+	"github.com/gocap/gocap/internal/errwriter"
 )
 
 // log2Slot is bcc's bucket for v: floor(log2(v)), 0 for 0 and 1, so slot
@@ -29,7 +30,8 @@ func slotRange(i int) (uint64, uint64) {
 
 // printLog2Hist prints counts (slot layout of log2Slot) the way bcc's
 // print_log2_hist does: "low -> high : count |****|" with 40 stars.
-func printLog2Hist(w io.Writer, unit string, slots []uint64) {
+// A write error is kept in w for the caller to check.
+func printLog2Hist(w *errwriter.Writer, unit string, slots []uint64) {
 	last := -1
 	var max uint64
 	for i, c := range slots {
@@ -41,7 +43,7 @@ func printLog2Hist(w io.Writer, unit string, slots []uint64) {
 		}
 	}
 	if last < 0 {
-		fmt.Fprintf(w, "(no %s recorded)\n", unit)
+		w.Printf("(no %s recorded)\n", unit)
 		return
 	}
 	const starsMax = 40
@@ -49,7 +51,7 @@ func printLog2Hist(w io.Writer, unit string, slots []uint64) {
 	if last > 32 {
 		width = 20
 	}
-	fmt.Fprintf(w, "%*s%-*s : count     distribution\n", width, "", width+4, unit)
+	w.Printf("%*s%-*s : count     distribution\n", width, "", width+4, unit)
 	for i := 0; i <= last; i++ {
 		low, high := slotRange(i)
 		n := 0
@@ -57,7 +59,7 @@ func printLog2Hist(w io.Writer, unit string, slots []uint64) {
 			n = int(slots[i] * starsMax / max)
 		}
 		stars := strings.Repeat("*", n) + strings.Repeat(" ", starsMax-n)
-		fmt.Fprintf(w, "%*d -> %-*d : %-8d |%s|\n", width, low, width, high, slots[i], stars)
+		w.Printf("%*d -> %-*d : %-8d |%s|\n", width, low, width, high, slots[i], stars)
 	}
 }
 
@@ -72,7 +74,7 @@ var shades = []rune{' ', '░', '▒', '▓', '█'}
 
 // printHeatmap draws time on x, log2 latency buckets on y (largest at the
 // top) and a shade for the count, after Brendan Gregg's latency heatmaps.
-func printHeatmap(w io.Writer, unit string, pts []heatPoint, width int) {
+func printHeatmap(w *errwriter.Writer, unit string, pts []heatPoint, width int) {
 	if len(pts) == 0 {
 		return
 	}
@@ -112,7 +114,7 @@ func printHeatmap(w io.Writer, unit string, pts []heatPoint, width int) {
 		grid[y][x]++
 		maxc = max(maxc, grid[y][x])
 	}
-	fmt.Fprintf(w, "%*s  heatmap: %s buckets (y) over %v (x), shade = count (max %d)\n", label, "", unit, span.Round(time.Millisecond), maxc)
+	w.Printf("%*s  heatmap: %s buckets (y) over %v (x), shade = count (max %d)\n", label, "", unit, span.Round(time.Millisecond), maxc)
 	for r := rows - 1; r >= 0; r-- {
 		low, _ := slotRange(r + lo)
 		var sb strings.Builder
@@ -126,7 +128,7 @@ func printHeatmap(w io.Writer, unit string, pts []heatPoint, width int) {
 			}
 			sb.WriteRune(shades[idx])
 		}
-		fmt.Fprintf(w, "%*s |%s|\n", label, fmt.Sprintf("≥%d", low), sb.String())
+		w.Printf("%*s |%s|\n", label, fmt.Sprintf("≥%d", low), sb.String())
 	}
-	fmt.Fprintf(w, "%*s  %s%*s\n", label, "", start.Format("15:04:05.000"), cols-12, end.Format("15:04:05.000"))
+	w.Printf("%*s  %s%*s\n", label, "", start.Format("15:04:05.000"), cols-12, end.Format("15:04:05.000"))
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gocap/gocap/ebpfprobe"
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
 )
 
@@ -69,15 +70,16 @@ log2 histogram of connect latency (bcc's layout) and a heatmap over time.
 func RunTCP(ctx context.Context, o *TCPOptions) error {
 	ctx, cancel := withDuration(ctx, o.Duration)
 	defer cancel()
-	out := o.IO.Out
+	out := errwriter.New(o.IO.Out)
 	var mu sync.Mutex
 	var lat []uint64
 	var pts []heatPoint
 	var n, refused int
 	enc := json.NewEncoder(out)
+	var encErr error // the first failed JSON line, reported after the trace
 	header := false
 	st, err := ebpfprobe.TraceTCP(ctx, ebpfprobe.TCPOptions{PID: o.PID, Port: o.Port, Ready: func() {
-		fmt.Fprintln(o.IO.ErrOut, "tracing TCP connections (sock:inet_sock_set_state)... Ctrl-C to stop")
+		o.IO.Statusf("tracing TCP connections (sock:inet_sock_set_state)... Ctrl-C to stop\n")
 		if o.Ready != nil {
 			o.Ready()
 		}
@@ -94,11 +96,13 @@ func RunTCP(ctx context.Context, o *TCPOptions) error {
 			pts = append(pts, heatPoint{at: c.Time, value: us})
 		}
 		if o.JSON {
-			enc.Encode(c)
+			if err := enc.Encode(c); err != nil && encErr == nil {
+				encErr = err
+			}
 			return
 		}
 		if !header {
-			fmt.Fprintf(out, "%-12s %-7s %-15s %-39s %-39s %9s %10s %8s %8s\n", "TIME", "PID", "COMM", "LOCAL", "REMOTE", "LAT(ms)", "LIFE(ms)", "RX_B", "TX_B")
+			out.Printf("%-12s %-7s %-15s %-39s %-39s %9s %10s %8s %8s\n", "TIME", "PID", "COMM", "LOCAL", "REMOTE", "LAT(ms)", "LIFE(ms)", "RX_B", "TX_B")
 			header = true
 		}
 		latS := fmt.Sprintf("%.3f", float64(c.Latency)/1e6)
@@ -108,24 +112,24 @@ func RunTCP(ctx context.Context, o *TCPOptions) error {
 		if c.Refused {
 			latS += " REFUSED"
 		}
-		fmt.Fprintf(out, "%-12s %-7d %-15s %-39s %-39s %9s %10.3f %8d %8d\n", c.Time.Format("15:04:05.000"), c.PID, c.Comm, c.Local, c.Remote, latS, float64(c.Lifespan)/1e6, c.RxBytes, c.TxBytes)
+		out.Printf("%-12s %-7d %-15s %-39s %-39s %9s %10.3f %8d %8d\n", c.Time.Format("15:04:05.000"), c.PID, c.Comm, c.Local, c.Remote, latS, float64(c.Lifespan)/1e6, c.RxBytes, c.TxBytes)
 	})
 	if err != nil {
 		return mapErr("tcp", err)
 	}
 	if o.JSON {
-		return nil
+		return encErr
 	}
-	fmt.Fprintf(out, "\n%s (%d refused), %d lost\n", plural(n, "connection"), refused, st.Lost)
+	out.Printf("\n%s (%d refused), %d lost\n", plural(n, "connection"), refused, st.Lost)
 	if len(lat) > 0 {
 		slots := make([]uint64, 64)
 		for _, v := range lat {
 			slots[log2Slot(v)]++
 		}
-		fmt.Fprintln(out, "\nconnect latency (SYN_SENT → ESTABLISHED / refused):")
+		out.Println("\nconnect latency (SYN_SENT → ESTABLISHED / refused):")
 		printLog2Hist(out, "usecs", slots)
-		fmt.Fprintln(out)
+		out.Println()
 		printHeatmap(out, "usecs", pts, o.IO.Width())
 	}
-	return nil
+	return out.Err()
 }

@@ -2,12 +2,14 @@ package mtlscmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/mtls"
 )
 
@@ -66,17 +68,17 @@ handshake failed (the goal is 0).`,
 }
 
 // RunBench runs the bench and prints it.
-func RunBench(ctx context.Context, o *BenchOptions) error {
+func RunBench(ctx context.Context, o *BenchOptions) (err error) {
 	b := o.Bench
 	dir, cleanup, err := workDir(b.WorkloadAPI, "bench")
 	if err != nil {
 		return err
 	}
-	defer cleanup()
+	defer func() { err = errors.Join(err, cleanup()) }()
 	b.WorkDir = dir
 	if b.WorkloadAPI == "" {
 		if exp := float64(b.Duration) / (0.45 * float64(b.SVIDTTL)); exp < 5 {
-			fmt.Fprintf(o.IO.ErrOut, "note: about %.0f rotations expected; use --duration >= %s for five\n", exp, time.Duration(5*0.45*float64(b.SVIDTTL)).Round(time.Second))
+			o.IO.Statusf("note: about %.0f rotations expected; use --duration >= %s for five\n", exp, time.Duration(5*0.45*float64(b.SVIDTTL)).Round(time.Second))
 		}
 	}
 	prog := cmdutil.NewProgress(o.IO)
@@ -86,23 +88,26 @@ func RunBench(ctx context.Context, o *BenchOptions) error {
 	if err != nil {
 		return err
 	}
-	w := o.IO.Out
 	if o.JSON {
-		if err := writeJSON(w, res); err != nil {
+		if err := writeJSON(o.IO.Out, res); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(w, "Workload API  %s\n", res.WorkloadAPI)
-		fmt.Fprintf(w, "Handshakes    %d ok, %d failed of %d in %s: %.1f/s (target %d/s)\n", res.Succeeded, res.Failed, res.Attempted, res.Elapsed.Round(time.Millisecond), res.PerSecond, b.Rate)
-		fmt.Fprintf(w, "Latency       p50 %s  p99 %s  max %s  (dial + handshake + first answer)\n", ms(res.P50), ms(res.P99), ms(res.Max))
-		fmt.Fprintf(w, "TLS handshake p50 %s  p99 %s  (client side)\n", ms(res.HandshakeP50), ms(res.HandshakeP99))
-		fmt.Fprintf(w, "Rotations     %d server SVIDs and %d client SVIDs rotated under load", res.ServerRotations, res.ClientRotations)
+		w := errwriter.New(o.IO.Out)
+		w.Printf("Workload API  %s\n", res.WorkloadAPI)
+		w.Printf("Handshakes    %d ok, %d failed of %d in %s: %.1f/s (target %d/s)\n", res.Succeeded, res.Failed, res.Attempted, res.Elapsed.Round(time.Millisecond), res.PerSecond, b.Rate)
+		w.Printf("Latency       p50 %s  p99 %s  max %s  (dial + handshake + first answer)\n", ms(res.P50), ms(res.P99), ms(res.Max))
+		w.Printf("TLS handshake p50 %s  p99 %s  (client side)\n", ms(res.HandshakeP50), ms(res.HandshakeP99))
+		w.Printf("Rotations     %d server SVIDs and %d client SVIDs rotated under load", res.ServerRotations, res.ClientRotations)
 		if res.IssuerRotations > 0 {
-			fmt.Fprintf(w, " (issuer pushed %d)", res.IssuerRotations)
+			w.Printf(" (issuer pushed %d)", res.IssuerRotations)
 		}
-		fmt.Fprintln(w)
+		w.Println()
 		for _, e := range res.Errors {
-			fmt.Fprintf(w, "  failure: %s\n", e)
+			w.Printf("  failure: %s\n", e)
+		}
+		if err := w.Err(); err != nil {
+			return err
 		}
 	}
 	if res.Failed > 0 {

@@ -2,12 +2,13 @@ package mtlscmd
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/mtls"
 )
 
@@ -78,51 +79,54 @@ func nonEmpty(s string) []string {
 }
 
 // RunDemo runs the demo and prints it.
-func RunDemo(ctx context.Context, o *DemoOptions) error {
+func RunDemo(ctx context.Context, o *DemoOptions) (err error) {
 	dir, cleanup, err := workDir(o.Demo.WorkloadAPI, "demo")
 	if err != nil {
 		return err
 	}
-	defer cleanup()
+	defer func() { err = errors.Join(err, cleanup()) }()
 	o.Demo.WorkDir = dir
 	res, err := mtls.RunDemo(ctx, o.Demo)
 	if err != nil {
 		return err
 	}
-	w := o.IO.Out
 	if o.JSON {
-		if err := writeJSON(w, res); err != nil {
+		if err := writeJSON(o.IO.Out, res); err != nil {
 			return err
 		}
 	} else {
+		w := errwriter.New(o.IO.Out)
 		src := "external"
 		if res.Embedded {
 			src = "embedded issuer"
 		}
-		fmt.Fprintf(w, "Workload API  %s (%s)\n", res.WorkloadAPI, src)
+		w.Printf("Workload API  %s (%s)\n", res.WorkloadAPI, src)
 		for _, s := range []struct {
 			name string
 			v    mtls.SVIDInfo
 		}{{"Server SVID", res.Server}, {"Client SVID", res.Client}} {
-			fmt.Fprintf(w, "%-13s %s  serial %s  not after %s\n", s.name, s.v.ID, s.v.Serial, s.v.NotAfter.UTC().Format(time.RFC3339))
+			w.Printf("%-13s %s  serial %s  not after %s\n", s.name, s.v.ID, s.v.Serial, s.v.NotAfter.UTC().Format(time.RFC3339))
 		}
 		h := res.Handshake
-		fmt.Fprintf(w, "Handshake     %s  %s  peer %s\n", h.Version, h.CipherSuite, h.PeerID)
-		fmt.Fprintf(w, "Latency       TLS handshake %s, dial to first answer %s\n", ms(h.Handshake), ms(h.Total))
-		fmt.Fprintf(w, "Server said   %q\n", h.Reply)
-		fmt.Fprintln(w, "Refusals")
+		w.Printf("Handshake     %s  %s  peer %s\n", h.Version, h.CipherSuite, h.PeerID)
+		w.Printf("Latency       TLS handshake %s, dial to first answer %s\n", ms(h.Handshake), ms(h.Total))
+		w.Printf("Server said   %q\n", h.Reply)
+		w.Println("Refusals")
 		for _, r := range res.Refusals {
 			mark := "refused "
 			if !r.Refused {
 				mark = "ACCEPTED"
 			}
-			fmt.Fprintf(w, "  %s  %s (presented %s)\n", mark, r.Name, r.Presented)
+			w.Printf("  %s  %s (presented %s)\n", mark, r.Name, r.Presented)
 			if r.ServerErr != "" {
-				fmt.Fprintf(w, "            server: %s\n", r.ServerErr)
+				w.Printf("            server: %s\n", r.ServerErr)
 			}
 			if r.ClientErr != "" {
-				fmt.Fprintf(w, "            client: %s\n", r.ClientErr)
+				w.Printf("            client: %s\n", r.ClientErr)
 			}
+		}
+		if err := w.Err(); err != nil {
+			return err
 		}
 	}
 	if !res.OK() {

@@ -12,6 +12,7 @@ import (
 	"github.com/spiffe/go-spiffe/v2/workloadapi"
 
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/mtls"
 )
 
@@ -96,15 +97,18 @@ func RunInspect(ctx context.Context, o *InspectOptions) error {
 			return err
 		}
 	} else {
-		w := o.IO.Out
+		w := errwriter.New(o.IO.Out)
 		for i, c := range in.Chain {
 			role := "signer"
 			if i == 0 {
 				role = "leaf  "
 			}
-			fmt.Fprintf(w, "%s %d  %s  serial %s  CA=%v  URIs %v  DNS %v  not after %s\n", role, i+1, c.Subject, short(c.Serial), c.IsCA, c.URIs, c.DNSNames, c.NotAfter.UTC().Format(time.RFC3339))
+			w.Printf("%s %d  %s  serial %s  CA=%v  URIs %v  DNS %v  not after %s\n", role, i+1, c.Subject, short(c.Serial), c.IsCA, c.URIs, c.DNSNames, c.NotAfter.UTC().Format(time.RFC3339))
 		}
 		printVerdicts(w, in.Verdicts)
+		if err := w.Err(); err != nil {
+			return err
+		}
 	}
 	if !in.OK() {
 		return &cmdutil.GateError{Reason: fmt.Sprintf("%s is not a conforming X509-SVID", o.File)}

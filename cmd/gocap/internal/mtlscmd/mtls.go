@@ -125,14 +125,14 @@ func short(s string) string {
 }
 
 // workDir makes a private temp folder for the embedded issuer's socket when
-// no Workload API is given; cleanup removes it.
-func workDir(workloadAPI, name string) (string, func(), error) {
+// no Workload API is given; cleanup removes it and says when it could not.
+func workDir(workloadAPI, name string) (string, func() error, error) {
 	if workloadAPI != "" {
-		return "", func() {}, nil
+		return "", func() error { return nil }, nil
 	}
 	dir, err := os.MkdirTemp("", "gocap-mtls-"+name+"-")
 	if err != nil {
 		return "", nil, err
 	}
-	return dir, func() { os.RemoveAll(dir) }, nil
+	return dir, func() error { return os.RemoveAll(dir) }, nil
 }

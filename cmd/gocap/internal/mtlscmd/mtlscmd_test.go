@@ -72,7 +72,9 @@ func TestEntriesFileErrors(t *testing.T) {
 		"empty":    `{"entries":[]}`,
 	} {
 		p := filepath.Join(dir, name+".json")
-		os.WriteFile(p, []byte(body), 0o644)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		_, errOut, code := run(t, context.Background(), "serve", "--entries", p, "--socket", filepath.Join(dir, name, "api.sock"))
 		if code != cmdutil.ExitUsage || !strings.Contains(errOut, p) {
 			t.Errorf("%s: exit %d %q", name, code, errOut)
@@ -138,7 +140,11 @@ func TestServeThenEveryCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	t.Cleanup(func() {
+		if err := src.Close(); err != nil {
+			t.Errorf("close X.509 source: %v", err)
+		}
+	})
 	es, err := mtls.StartEchoServer(ctx, src, src, mtls.Authorize(spiffeid.RequireFromString("spiffe://example.org/client")))
 	if err != nil {
 		t.Fatal(err)
@@ -172,13 +178,17 @@ func TestInspectBadCertificates(t *testing.T) {
 	dir := t.TempDir()
 	// A DNS-only certificate (not an SVID): a valid PEM, failing rules, exit 1.
 	dns := filepath.Join(dir, "dns.pem")
-	os.WriteFile(dns, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: dnsCertDER(t)}), 0o644)
+	if err := os.WriteFile(dns, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: dnsCertDER(t)}), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, _, code := run(t, context.Background(), "inspect", dns)
 	if code != cmdutil.ExitGate || !strings.Contains(out, "only DNS SANs [web.example.org]") {
 		t.Errorf("DNS-only: exit %d\n%s", code, out)
 	}
 	bad := filepath.Join(dir, "bad.pem")
-	os.WriteFile(bad, []byte("-----BEGIN CERTIFICATE-----\nnot base64\n"), 0o644)
+	if err := os.WriteFile(bad, []byte("-----BEGIN CERTIFICATE-----\nnot base64\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, errOut, code := run(t, context.Background(), "inspect", bad)
 	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "not a PEM certificate chain") {
 		t.Errorf("malformed: exit %d %q", code, errOut)
@@ -202,7 +212,9 @@ func TestBenchShort(t *testing.T) {
 func TestServeFlags(t *testing.T) {
 	dir := t.TempDir()
 	entries := filepath.Join(dir, "entries.json")
-	os.WriteFile(entries, []byte(`{"entries":[{"spiffe_id":"spiffe://corp.test/web","selectors":["unix:uid:1000","unix:pid:42"],"hint":"internal"}]}`), 0o644)
+	if err := os.WriteFile(entries, []byte(`{"entries":[{"spiffe_id":"spiffe://corp.test/web","selectors":["unix:uid:1000","unix:pid:42"],"hint":"internal"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	ios, _, _, _ := iostreams.Test()
 	var got *ServeOptions
 	cmd := NewCmdServe(&Common{IO: ios}, func(_ context.Context, o *ServeOptions) error { got = o; return nil })

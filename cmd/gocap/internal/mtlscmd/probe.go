@@ -2,14 +2,13 @@ package mtlscmd
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"net"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/mtls"
 )
 
@@ -104,8 +103,12 @@ func RunProbe(ctx context.Context, o *ProbeOptions) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(o.IO.Out, "%s presents %s\n", res.Addr, orNone(res.ServerID))
-		printVerdicts(o.IO.Out, res.Verdicts)
+		w := errwriter.New(o.IO.Out)
+		w.Printf("%s presents %s\n", res.Addr, orNone(res.ServerID))
+		printVerdicts(w, res.Verdicts)
+		if err := w.Err(); err != nil {
+			return err
+		}
 	}
 	if !res.OK() {
 		return &cmdutil.GateError{Reason: "the service breaks SPIFFE mTLS rules"}
@@ -120,7 +123,8 @@ func orNone(s string) string {
 	return s
 }
 
-func printVerdicts(w io.Writer, vs []mtls.Verdict) {
+// printVerdicts lists the verdicts; a write error is kept in w.
+func printVerdicts(w *errwriter.Writer, vs []mtls.Verdict) {
 	pass, fail, skip := 0, 0, 0
 	for _, v := range vs {
 		mark := "PASS"
@@ -134,10 +138,10 @@ func printVerdicts(w io.Writer, vs []mtls.Verdict) {
 		default:
 			pass++
 		}
-		fmt.Fprintf(w, "  %s  %-26s %s\n", mark, v.Rule, v.Title)
+		w.Printf("  %s  %-26s %s\n", mark, v.Rule, v.Title)
 		if v.Evidence != "" {
-			fmt.Fprintf(w, "        %s\n", v.Evidence)
+			w.Printf("        %s\n", v.Evidence)
 		}
 	}
-	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", pass, fail, skip)
+	w.Printf("%d passed, %d failed, %d skipped\n", pass, fail, skip)
 }

@@ -2,7 +2,6 @@ package mtlscmd
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,10 +104,9 @@ func RunServe(ctx context.Context, o *ServeOptions) error {
 	if err != nil {
 		return cmdutil.Usagef("--ca-dir: %v", err)
 	}
-	errOut := o.IO.ErrOut
 	srv, err := mtls.Listen(mtls.ServerConfig{CA: ca, Entries: o.Entries, SVIDTTL: o.SVIDTTL, Socket: o.Socket,
 		OnRotate: func(id spiffeid.ID, serial string) {
-			fmt.Fprintf(errOut, "%s rotated %s -> serial %s\n", time.Now().UTC().Format(time.TimeOnly), id, short(serial))
+			o.IO.Statusf("%s rotated %s -> serial %s\n", time.Now().UTC().Format(time.TimeOnly), id, short(serial))
 		}})
 	if err != nil {
 		return cmdutil.Usagef("%v", err)
@@ -117,12 +115,12 @@ func RunServe(ctx context.Context, o *ServeOptions) error {
 	if created {
 		how = "created"
 	}
-	fmt.Fprintf(errOut, "gocap mtls serve: trust domain %s, CA %s in %s (root serial %s)\n", ca.TrustDomain(), how, o.CADir, short(ca.Root().SerialNumber.Text(16)))
+	o.IO.Statusf("gocap mtls serve: trust domain %s, CA %s in %s (root serial %s)\n", ca.TrustDomain(), how, o.CADir, short(ca.Root().SerialNumber.Text(16)))
 	for _, e := range o.Entries {
-		fmt.Fprintf(errOut, "  entry %s <- %s\n", e.ID(), strings.Join(e.Selectors, " "))
+		o.IO.Statusf("  entry %s <- %s\n", e.ID(), strings.Join(e.Selectors, " "))
 	}
-	fmt.Fprintf(errOut, "Workload API listening on %s (SVID TTL %s); Ctrl-C stops\n", srv.Addr(), o.SVIDTTL)
-	fmt.Fprintf(errOut, "  export SPIFFE_ENDPOINT_SOCKET=%s\n", srv.Addr())
+	o.IO.Statusf("Workload API listening on %s (SVID TTL %s); Ctrl-C stops\n", srv.Addr(), o.SVIDTTL)
+	o.IO.Statusf("  export SPIFFE_ENDPOINT_SOCKET=%s\n", srv.Addr())
 	if o.Ready != nil {
 		o.Ready(srv.Addr())
 	}

@@ -44,7 +44,11 @@ func TestEveryCommandWithSPIRE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	t.Cleanup(func() {
+		if err := src.Close(); err != nil {
+			t.Errorf("close X.509 source: %v", err)
+		}
+	})
 	es, err := mtls.StartEchoServer(ctx, src, src, mtls.Authorize(spiffeid.RequireFromString(client)))
 	if err != nil {
 		t.Fatal(err)

@@ -126,7 +126,7 @@ func Render(_ context.Context, o *RenderOptions) error {
 	}
 	paths, err := o.Output.WriteWith(o.IO, r, reports.RenderOptions{Color: o.IO.ColorEnabled(), Width: o.IO.Width(), Root: root, PathPrefix: o.PathPrefix})
 	for _, p := range paths {
-		fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", p)
+		o.IO.Statusf("wrote %s\n", p)
 	}
 	return err
 }
@@ -185,7 +185,7 @@ func Merge(_ context.Context, o *MergeOptions) error {
 	}
 	paths, err := o.Output.WriteWith(o.IO, m, reports.RenderOptions{Color: o.IO.ColorEnabled(), Width: o.IO.Width(), Root: moduleRoot(m)})
 	for _, p := range paths {
-		fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", p)
+		o.IO.Statusf("wrote %s\n", p)
 	}
 	return err
 }
@@ -288,7 +288,7 @@ func Diff(_ context.Context, o *DiffOptions) error {
 		if err := atomicfile.WriteFunc(o.Out, 0o644, write); err != nil {
 			return err
 		}
-		fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", o.Out)
+		o.IO.Statusf("wrote %s\n", o.Out)
 	} else if err := write(o.IO.Out); err != nil {
 		return err
 	}

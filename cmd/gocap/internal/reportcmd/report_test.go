@@ -73,7 +73,9 @@ func TestBadInput(t *testing.T) {
 	}
 	for name, content := range files {
 		p := filepath.Join(dir, name)
-		os.WriteFile(p, []byte(content), 0o644)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		for _, args := range [][]string{{"render", p}, {"merge", fixture, p}, {"diff", fixture, p}} {
 			code, out, _, err := run(t, args...)
 			if code != cmdutil.ExitUsage || err == nil || !strings.Contains(err.Error(), name) || strings.Contains(err.Error(), "\n") || out != "" {

@@ -61,13 +61,14 @@ func Main(args []string, ios *iostreams.IOStreams) int {
 		return cmdutil.ExitOK
 	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		fmt.Fprintln(ios.ErrOut, "gocap: interrupted")
+		// stderr is the last channel: if even it fails, the exit code still tells.
+		_, _ = fmt.Fprintln(ios.ErrOut, "gocap: interrupted")
 		return cmdutil.ExitInternal
 	}
 	if isCobraUsage(err) {
 		err = cmdutil.Usagef("%v (see gocap --help)", err)
 	}
-	fmt.Fprintln(ios.ErrOut, cmdutil.Message(err))
+	_, _ = fmt.Fprintln(ios.ErrOut, cmdutil.Message(err)) // last channel, as above
 	return cmdutil.ExitCode(err)
 }
 

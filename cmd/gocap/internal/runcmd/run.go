@@ -105,7 +105,10 @@ func RunLabs(ctx context.Context, ios *iostreams.IOStreams, only []string, rep *
 		prog.Update("lab "+l.ID, "running")
 		res := l.Run(ctx, labs.Options{WorkDir: dir, Progress: func(m string) { prog.Update("lab "+l.ID, m) }})
 		prog.Update("lab "+l.ID, "done")
-		os.RemoveAll(dir)
+		if err := os.RemoveAll(dir); err != nil {
+			// The lab's result stands; the user should still hear of the leftover.
+			ios.Statusf("gocap: lab %s: cannot remove its temp folder: %v\n", l.ID, err)
+		}
 		if res.ID == "" {
 			res.ID = l.ID
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
 	"github.com/gocap/gocap/wasmrun"
 )
@@ -301,8 +302,8 @@ func inspect(o *Options, bin []byte) error {
 		if err := enc.Encode(info); err != nil {
 			return err
 		}
-	} else {
-		printInfo(o.IO.Out, o.Module, info)
+	} else if err := printInfo(o.IO.Out, o.Module, info); err != nil {
+		return err
 	}
 	if !info.Allowed {
 		return &cmdutil.GateError{Reason: o.Module + " imports outside the allow-list: " + strings.Join(info.Disallowed, ", ")}
@@ -310,10 +311,13 @@ func inspect(o *Options, bin []byte) error {
 	return nil
 }
 
-func printInfo(w io.Writer, name string, info *wasmrun.Info) {
-	fmt.Fprintf(w, "%s: %s, %d bytes\nsha256 %s\n", name, info.Kind, info.Size, info.SHA256)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "\nimports (%d)\n", len(info.Imports))
+// printInfo prints the module's imports, exports, memories and verdict to out.
+func printInfo(out io.Writer, name string, info *wasmrun.Info) error {
+	w := errwriter.New(out)
+	w.Printf("%s: %s, %d bytes\nsha256 %s\n", name, info.Kind, info.Size, info.SHA256)
+	tabs := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	tw := errwriter.New(tabs) // tabwriter buffers: errors surface here or at Flush
+	tw.Printf("\nimports (%d)\n", len(info.Imports))
 	for _, im := range info.Imports {
 		mark := "ok"
 		for _, d := range info.Disallowed {
@@ -321,13 +325,13 @@ func printInfo(w io.Writer, name string, info *wasmrun.Info) {
 				mark = "REFUSED"
 			}
 		}
-		fmt.Fprintf(tw, "  %s.%s\t%s\t%s\t%s\n", im.Module, im.Name, im.Kind, im.Type, mark)
+		tw.Printf("  %s.%s\t%s\t%s\t%s\n", im.Module, im.Name, im.Kind, im.Type, mark)
 	}
-	fmt.Fprintf(tw, "\nexports (%d)\n", len(info.Exports))
+	tw.Printf("\nexports (%d)\n", len(info.Exports))
 	for _, e := range info.Exports {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", e.Name, e.Kind, e.Type)
+		tw.Printf("  %s\t%s\t%s\n", e.Name, e.Kind, e.Type)
 	}
-	fmt.Fprintf(tw, "\nmemories (%d)\n", len(info.Memories))
+	tw.Printf("\nmemories (%d)\n", len(info.Memories))
 	for i, m := range info.Memories {
 		max := "none"
 		if m.HasMax {
@@ -337,23 +341,28 @@ func printInfo(w io.Writer, name string, info *wasmrun.Info) {
 		if m.Imported {
 			imp = "imported"
 		}
-		fmt.Fprintf(tw, "  %d\tmin %d pages (%d KiB)\tmax %s\t%s\n", i, m.Min, m.Min*64, max, imp)
+		tw.Printf("  %d\tmin %d pages (%d KiB)\tmax %s\t%s\n", i, m.Min, m.Min*64, max, imp)
 	}
-	fmt.Fprintf(tw, "\ncustom sections (%d)\n", len(info.CustomSections))
+	tw.Printf("\ncustom sections (%d)\n", len(info.CustomSections))
 	for _, c := range info.CustomSections {
-		fmt.Fprintf(tw, "  %s\t%d bytes\n", c.Name, c.Size)
+		tw.Printf("  %s\t%d bytes\n", c.Name, c.Size)
 	}
-	tw.Flush()
+	if err := tw.Err(); err != nil {
+		return err
+	}
+	if err := tabs.Flush(); err != nil {
+		return err
+	}
 	if info.Allowed {
-		fmt.Fprintln(w, "\nverdict: allowed (every import is on the allow-list)")
+		w.Println("\nverdict: allowed (every import is on the allow-list)")
 	} else {
-		fmt.Fprintf(w, "\nverdict: REFUSED: %s\n", strings.Join(info.Disallowed, ", "))
+		w.Printf("\nverdict: REFUSED: %s\n", strings.Join(info.Disallowed, ", "))
 	}
+	return w.Err()
 }
 
-func plugin(ctx context.Context, o *Options, bin []byte) error {
+func plugin(ctx context.Context, o *Options, bin []byte) (err error) {
 	var in []byte
-	var err error
 	if o.Input == "-" {
 		in, err = io.ReadAll(o.IO.In)
 	} else {
@@ -366,7 +375,11 @@ func plugin(ctx context.Context, o *Options, bin []byte) error {
 	if err != nil {
 		return wrap(o.Module, err)
 	}
-	defer p.Close(context.WithoutCancel(ctx))
+	defer func() {
+		if cerr := p.Close(context.WithoutCancel(ctx)); cerr != nil {
+			err = errors.Join(err, wrap(o.Module, cerr))
+		}
+	}()
 	if !contains(p.Functions(), o.Call) {
 		return cmdutil.Usagef("--call %s: %s exports no such plugin function (it has: %s)", o.Call, o.Module, strings.Join(p.Functions(), ", "))
 	}
@@ -387,17 +400,17 @@ func plugin(ctx context.Context, o *Options, bin []byte) error {
 		return err
 	}
 	if err != nil {
-		fmt.Fprintln(o.IO.ErrOut, cmdutil.Message(err))
+		o.IO.Statusf("%s\n", cmdutil.Message(err))
 	}
-	fmt.Fprintf(o.IO.ErrOut, "gocap: watching %s (Ctrl-C to stop)\n", o.Module)
+	o.IO.Statusf("gocap: watching %s (Ctrl-C to stop)\n", o.Module)
 	werr := p.Watch(ctx, o.Module, 0, func(sum string, err error) {
 		if err != nil {
-			fmt.Fprintf(o.IO.ErrOut, "gocap: reload refused, keeping the old module: %v\n", err)
+			o.IO.Statusf("gocap: reload refused, keeping the old module: %v\n", err)
 			return
 		}
-		fmt.Fprintf(o.IO.ErrOut, "gocap: reloaded %s (sha256 %.12s)\n", o.Module, sum)
+		o.IO.Statusf("gocap: reloaded %s (sha256 %.12s)\n", o.Module, sum)
 		if err := call(); err != nil {
-			fmt.Fprintln(o.IO.ErrOut, cmdutil.Message(err))
+			o.IO.Statusf("%s\n", cmdutil.Message(err))
 		}
 	})
 	if werr != nil {

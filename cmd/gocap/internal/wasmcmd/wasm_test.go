@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -26,7 +27,10 @@ func TestMain(m *testing.M) {
 	}
 	cacheDir = d
 	code := m.Run()
-	os.RemoveAll(d)
+	if err := os.RemoveAll(d); err != nil {
+		fmt.Fprintln(os.Stderr, "wasmcmd tests leave their compilation cache behind:", err)
+		code = max(code, 1)
+	}
 	os.Exit(code)
 }
 
@@ -68,7 +72,9 @@ func TestRunPassesExitCodeAndStreams(t *testing.T) {
 
 func TestRunMountFlag(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "f.txt"), []byte("content"), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "f.txt"), []byte("content"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, _, err, _ := execute(t, "", "run", "--mount", dir+":/m:ro", samples+"fsprobe.wasm", "--", "read:/m/f.txt", "write:/m/g.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +158,9 @@ func TestPluginCallAndGuestError(t *testing.T) {
 		t.Errorf("err %v, want a gate error with the guest's message", err)
 	}
 	in := filepath.Join(t.TempDir(), "in.json")
-	os.WriteFile(in, []byte(`[1,2]`), 0o644)
+	if err := os.WriteFile(in, []byte(`[1,2]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, _, err, _ = execute(t, "", "plugin", "--call", "format", "--input", in, samples+"plugin.wasm")
 	if err != nil || out != "[\n  1,\n  2\n]\n" {
 		t.Errorf("--input file: out %q err %v", out, err)
