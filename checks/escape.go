@@ -57,7 +57,7 @@ func escapeFiles(ctx context.Context, env *Env, pkgs []*Package) (files []*compi
 	if err != nil {
 		return nil, "", err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { err = errors.Join(err, os.RemoveAll(dir)) }()
 	args := []string{"build", "-o", os.DevNull}
 	for _, p := range pkgs {
 		args = append(args, "-gcflags="+p.ImportPath+"=-json=0,file://"+dir)
@@ -74,12 +74,12 @@ func escapeFiles(ctx context.Context, env *Env, pkgs []*Package) (files []*compi
 	}
 	files, err = compilerjson.ReadDir(dir)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: reading compiler diagnostics: %v", ErrTool, err)
+		return nil, "", fmt.Errorf("%w: reading compiler diagnostics: %w", ErrTool, err)
 	}
 	var ee *exec.ExitError
 	if runErr != nil {
 		if !errors.As(runErr, &ee) {
-			return nil, "", fmt.Errorf("%w: go build: %v", ErrTool, runErr)
+			return nil, "", fmt.Errorf("%w: go build: %w", ErrTool, runErr)
 		}
 		buildErr = firstLine(stderr.String())
 		if len(files) == 0 && !strings.Contains(stderr.String(), ".go:") {

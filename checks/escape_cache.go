@@ -89,7 +89,7 @@ func escapeKeys(ctx context.Context, env *Env, pkgs []*Package) map[string]strin
 			continue
 		}
 		h := sha256.New()
-		io.WriteString(h, "gocap escape v1\x00"+p.ImportPath+"\x00"+e.Export+"\x00")
+		h.Write([]byte("gocap escape v1\x00" + p.ImportPath + "\x00" + e.Export + "\x00")) // hash writes never fail
 		deps := append([]string(nil), e.Deps...)
 		sort.Strings(deps)
 		ok := true
@@ -102,7 +102,7 @@ func escapeKeys(ctx context.Context, env *Env, pkgs []*Package) map[string]strin
 				ok = false
 				break
 			}
-			io.WriteString(h, d+"\x00"+de.Export+"\x00")
+			h.Write([]byte(d + "\x00" + de.Export + "\x00"))
 		}
 		if !ok {
 			continue
@@ -113,7 +113,7 @@ func escapeKeys(ctx context.Context, env *Env, pkgs []*Package) map[string]strin
 				ok = false
 				break
 			}
-			io.WriteString(h, f+"\x00")
+			h.Write([]byte(f + "\x00"))
 			h.Write(b)
 		}
 		if ok {
@@ -140,7 +140,7 @@ func escapeCacheGet(dir, key string) ([]*compilerjson.File, bool) {
 		return nil, false
 	}
 	now := time.Now()
-	os.Chtimes(p, now, now)
+	_ = os.Chtimes(p, now, now) // keeps a used entry young; failing only lets the trim drop it early
 	return files, true
 }
 
@@ -157,9 +157,10 @@ func escapeCachePut(dir, key string, files []*compilerjson.File) {
 		return
 	}
 	p := escapeCachePath(dir, key)
-	if os.MkdirAll(filepath.Dir(p), 0o755) == nil {
-		atomicfile.Write(p, b, 0o644)
+	if os.MkdirAll(filepath.Dir(p), 0o755) != nil {
+		return
 	}
+	_ = atomicfile.Write(p, b, 0o644) // a missing entry only costs a recompile next run
 }
 
 // escapeCacheTrim removes entries unused for escapeCacheTTL, at most once a day.
@@ -171,15 +172,19 @@ func escapeCacheTrim(dir string) {
 	if st, err := os.Stat(mark); err == nil && time.Since(st.ModTime()) < 24*time.Hour {
 		return
 	}
-	os.MkdirAll(dir, 0o755)
-	atomicfile.Write(mark, nil, 0o644)
+	if os.MkdirAll(dir, 0o755) != nil {
+		return // no cache folder: nothing to trim
+	}
+	// Without the mark the next run trims again: slower, not wrong.
+	_ = atomicfile.Write(mark, nil, 0o644)
 	old := time.Now().Add(-escapeCacheTTL)
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	// The walk function skips what it cannot read and returns nil: WalkDir cannot fail.
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(p) != ".json" {
 			return nil
 		}
 		if info, err := d.Info(); err == nil && info.ModTime().Before(old) {
-			os.Remove(p)
+			_ = os.Remove(p) // best effort: a stale entry left behind is still a valid entry
 		}
 		return nil
 	})

@@ -23,13 +23,10 @@ func escapeRun(t *testing.T, dir string) *Result {
 func TestEscapeCache(t *testing.T) {
 	t.Setenv("GOCAP_CACHE", t.TempDir())
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/esc\n\ngo 1.26\n"), 0o644)
-	os.MkdirAll(filepath.Join(dir, "a"), 0o755)
-	os.MkdirAll(filepath.Join(dir, "b"), 0o755)
-	os.WriteFile(filepath.Join(dir, "a/a.go"), []byte("package a\n\n// New escapes.\nfunc New() *int {\n\tx := 1\n\treturn &x\n}\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "b/b.go"), []byte("package b\n\nimport \"example.com/esc/a\"\n\n// Get calls a.\nfunc Get() int { return *a.New() }\n"), 0o644)
-	os.MkdirAll(filepath.Join(dir, "onlytests"), 0o755) // nothing to build, not an error
-	os.WriteFile(filepath.Join(dir, "onlytests/x_test.go"), []byte("package onlytests\n"), 0o644)
+	writeFixture(t, dir, "go.mod", "module example.com/esc\n\ngo 1.26\n")
+	writeFixture(t, dir, "a/a.go", "package a\n\n// New escapes.\nfunc New() *int {\n\tx := 1\n\treturn &x\n}\n")
+	writeFixture(t, dir, "b/b.go", "package b\n\nimport \"example.com/esc/a\"\n\n// Get calls a.\nfunc Get() int { return *a.New() }\n")
+	writeFixture(t, dir, "onlytests/x_test.go", "package onlytests\n") // nothing to build, not an error
 
 	first := escapeRun(t, dir)
 	if !strings.Contains(first.Summary, "(2 packages compiled)") || strings.Contains(first.Summary, "did not build") || len(first.Escapes) != 1 {
@@ -40,13 +37,13 @@ func TestEscapeCache(t *testing.T) {
 		t.Fatalf("second run: %s, escapes %+v", second.Summary, second.Escapes)
 	}
 	// A change in a recompiles a, and b, whose dependency's export data changed.
-	os.WriteFile(filepath.Join(dir, "a/a.go"), []byte("package a\n\n// New escapes.\nfunc New() *int {\n\tx := 1\n\treturn &x\n}\n\nvar sink any\n\n// Keep escapes.\nfunc Keep(s []int) { sink = s }\n"), 0o644)
+	writeFixture(t, dir, "a/a.go", "package a\n\n// New escapes.\nfunc New() *int {\n\tx := 1\n\treturn &x\n}\n\nvar sink any\n\n// Keep escapes.\nfunc Keep(s []int) { sink = s }\n")
 	third := escapeRun(t, dir)
 	if !strings.Contains(third.Summary, "(2 packages compiled)") || len(third.Escapes) != 3 {
 		t.Fatalf("after a change: %s, escapes %+v", third.Summary, third.Escapes)
 	}
 	// A change in b alone recompiles b only.
-	os.WriteFile(filepath.Join(dir, "b/b.go"), []byte("package b\n\nimport \"example.com/esc/a\"\n\n// Get calls a.\nfunc Get() int { return *a.New() + 1 }\n"), 0o644)
+	writeFixture(t, dir, "b/b.go", "package b\n\nimport \"example.com/esc/a\"\n\n// Get calls a.\nfunc Get() int { return *a.New() + 1 }\n")
 	if fourth := escapeRun(t, dir); !strings.Contains(fourth.Summary, "(1 packages compiled, 1 from gocap's cache)") || len(fourth.Escapes) != 3 {
 		t.Fatalf("after a change in b: %s", fourth.Summary)
 	}
@@ -61,7 +58,9 @@ func TestEscapeCacheTrim(t *testing.T) {
 	escapeCachePut(dir, "aaaa", nil)
 	escapeCachePut(dir, "bbbb", nil)
 	old := time.Now().Add(-escapeCacheTTL - time.Hour)
-	os.Chtimes(escapeCachePath(dir, "aaaa"), old, old)
+	if err := os.Chtimes(escapeCachePath(dir, "aaaa"), old, old); err != nil {
+		t.Fatal(err)
+	}
 	escapeCacheTrim(dir)
 	if _, err := os.Stat(escapeCachePath(dir, "aaaa")); !os.IsNotExist(err) {
 		t.Errorf("stale entry kept: %v", err)
@@ -78,9 +77,13 @@ func TestProfileRunDirKeepsLastRuns(t *testing.T) {
 	var old []string
 	for i := range 4 {
 		d := filepath.Join(root, "run-old"+strconv.Itoa(i))
-		os.MkdirAll(d, 0o755)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		at := time.Now().Add(-time.Duration(10-i) * time.Hour) // old3 is the newest
-		os.Chtimes(d, at, at)
+		if err := os.Chtimes(d, at, at); err != nil {
+			t.Fatal(err)
+		}
 		old = append(old, d)
 	}
 	dir, err := profileRunDir("example.com/m")

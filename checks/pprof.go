@@ -134,7 +134,7 @@ func runPprof(ctx context.Context, env *Env) (res *Result, err error) {
 		}
 		base = filepath.Join(outDir, "pprof")
 		if err := os.MkdirAll(base, 0o755); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 		}
 	} else {
 		// Kept after the run (the report lists the files) unless the run
@@ -144,7 +144,7 @@ func runPprof(ctx context.Context, env *Env) (res *Result, err error) {
 		}
 		defer func() {
 			if err != nil {
-				os.RemoveAll(base)
+				err = errors.Join(err, os.RemoveAll(base))
 			}
 		}()
 	}
@@ -185,7 +185,7 @@ func profileRunDir(module string) (string, error) {
 	sort.Slice(runs, func(i, j int) bool { return runs[i].mod.After(runs[j].mod) })
 	for i, r := range runs {
 		if i >= keepRuns && r.path != dir {
-			os.RemoveAll(r.path)
+			_ = os.RemoveAll(r.path) // pruning is best effort: a run left over is pruned next time
 		}
 	}
 	return dir, nil
@@ -263,7 +263,10 @@ type benchRun struct {
 func runBenchmarks(ctx context.Context, env *Env, p *Package, dir string) (*benchRun, error) {
 	r := &benchRun{cpu: filepath.Join(dir, "cpu.pprof"), mem: filepath.Join(dir, "mem.pprof"), binary: filepath.Join(dir, p.Name+".test")}
 	for _, f := range []string{r.cpu, r.mem, r.binary} {
-		os.Remove(f) // stale files from an earlier run must not be read as this run's
+		// Stale files from an earlier run must not be read as this run's.
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("remove the file of an earlier run: %w", err)
+		}
 	}
 	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem",
 		"-benchtime", env.BenchTime, "-count", fmt.Sprint(env.BenchCount),
@@ -280,7 +283,7 @@ func runBenchmarks(ctx context.Context, env *Env, p *Package, dir string) (*benc
 	if err != nil {
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) {
-			return nil, fmt.Errorf("%w: go test -bench: %v", ErrTool, err)
+			return nil, fmt.Errorf("%w: go test -bench: %w", ErrTool, err)
 		}
 		r.failed = true
 		if _, serr := os.Stat(r.binary); serr != nil {

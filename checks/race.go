@@ -69,7 +69,7 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	env.progress("race", "go test -race")
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%w: go test -race: %v", ErrTool, err)
+		return nil, fmt.Errorf("%w: go test -race: %w", ErrTool, err)
 	}
 	pkgs, err := env.Packages(ctx)
 	dirs := map[string]string{}
@@ -80,7 +80,7 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 	}
 	if err != nil || tests == 0 {
 		cancel()
-		cmd.Wait()
+		_ = cmd.Wait() // reaps the cancelled go test: its exit status is the kill, not a result
 		if err != nil {
 			return nil, err
 		}
@@ -92,7 +92,7 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 	}
 	stream, err := testjson.Read(&stdout)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrTool, err)
+		return nil, fmt.Errorf("%w: %w", ErrTool, err)
 	}
 	var ee *exec.ExitError
 	if runErr != nil && (!errors.As(runErr, &ee) || len(stream.Packages) == 0 && len(stream.Builds) == 0) {

@@ -34,9 +34,9 @@ func alive(pid int) bool {
 func TestRaceCancelKillsTestBinary(t *testing.T) {
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "pid")
-	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/hang\n\ngo 1.26\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "hang.go"), []byte("package hang\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "hang_test.go"), []byte(`package hang
+	writeFixture(t, dir, "go.mod", "module example.com/hang\n\ngo 1.26\n")
+	writeFixture(t, dir, "hang.go", "package hang\n")
+	writeFixture(t, dir, "hang_test.go", `package hang
 
 import (
 	"os"
@@ -49,7 +49,7 @@ func TestHang(t *testing.T) {
 	os.WriteFile(`+strconv.Quote(pidFile)+`, []byte(strconv.Itoa(os.Getpid())), 0o644)
 	time.Sleep(time.Hour)
 }
-`), 0o644)
+`)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pid := 0
@@ -74,7 +74,7 @@ func TestHang(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if alive(pid) {
-		syscall.Kill(pid, syscall.SIGKILL)
+		_ = syscall.Kill(pid, syscall.SIGKILL) // best effort: do not leave it hanging; the test fails either way
 		t.Fatalf("test binary %d still runs after cancel", pid)
 	}
 }

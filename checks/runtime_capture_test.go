@@ -9,6 +9,7 @@ import (
 
 	"github.com/gocap/gocap/checks/internal/compilerjson"
 	"github.com/gocap/gocap/checks/internal/testjson"
+	"github.com/gocap/gocap/internal/testclose"
 	"github.com/gocap/gocap/reports"
 )
 
@@ -42,7 +43,7 @@ func TestRaceResultCaptured(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer testclose.OK(t, "race.json", f)
 	stream, err := testjson.Read(f)
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +176,7 @@ func TestParseBenchmarksCaptured(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer testclose.OK(t, "bench.txt", f)
 	bs := parseBenchmarks("example.com/m/hot", f)
 	if len(bs) != 1 {
 		t.Fatalf("benchmarks = %+v", bs)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gocap/gocap/internal/testclose"
 	"github.com/gocap/gocap/reports"
 )
 
@@ -48,7 +49,10 @@ func rtWants(t *testing.T, root string, dirs ...string) []rtWant {
 					out = append(out, rtWant{file: filepath.ToSlash(rel), line: n, re: regexp.MustCompile(pat)})
 				}
 			}
-			fh.Close()
+			if err := sc.Err(); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			testclose.OK(t, f, fh)
 		}
 	}
 	return out
@@ -143,7 +147,9 @@ func TestRuntimeLegsOnDefects(t *testing.T) {
 		t.Errorf("go tool pprof: %v\n%s", err, out)
 	}
 	if len(rep.Artifacts) > 0 {
-		os.RemoveAll(filepath.Dir(filepath.Dir(rep.Artifacts[0].Path)))
+		if err := os.RemoveAll(filepath.Dir(filepath.Dir(rep.Artifacts[0].Path))); err != nil {
+			t.Errorf("remove the profile folder: %v", err)
+		}
 	}
 }
 
@@ -191,8 +197,8 @@ func TestRuntimeLegsOnClean(t *testing.T) {
 
 func TestRuntimeLegsSkipWithoutTestsOrBenchmarks(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/none\n\ngo 1.26\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "none.go"), []byte("package none\n\n// One is one.\nfunc One() int { return 1 }\n"), 0o644)
+	writeFixture(t, dir, "go.mod", "module example.com/none\n\ngo 1.26\n")
+	writeFixture(t, dir, "none.go", "package none\n\n// One is one.\nfunc One() int { return 1 }\n")
 	rep, err := Run(context.Background(), Options{Dir: dir, Only: []string{"race", "pprof"}, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -215,12 +221,7 @@ func TestRuntimeLegsSkipWithoutTestsOrBenchmarks(t *testing.T) {
 // is reported once and the healthy benchmark still is measured.
 func TestRuntimeLegsBrokenModule(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, src string) {
-		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(name, src string) { writeFixture(t, dir, name, src) }
 	write("go.mod", "module example.com/broken\n\ngo 1.26\n")
 	write("bench/bench.go", "package bench\n\n// Double doubles.\nfunc Double(x int) int { return 2 * x }\n")
 	write("bench/bench_test.go", `package bench
@@ -268,7 +269,9 @@ func BenchmarkGood(b *testing.B) {
 		t.Errorf("escape = %+v", c)
 	}
 	for _, a := range rep.Artifacts {
-		os.RemoveAll(filepath.Dir(filepath.Dir(a.Path)))
+		if err := os.RemoveAll(filepath.Dir(filepath.Dir(a.Path))); err != nil {
+			t.Errorf("remove the profile folder: %v", err)
+		}
 		break
 	}
 }

@@ -77,7 +77,9 @@ func TestEndToEndDefectsAndClean(t *testing.T) {
 			t.Errorf("leg data missing: %d races, %d benchmarks, %d profiles, %d escapes", len(rep.Races), len(rep.Benchmarks), len(rep.Profiles), len(rep.Escapes))
 		}
 		for _, a := range rep.Artifacts {
-			os.RemoveAll(filepath.Dir(filepath.Dir(a.Path))) // the temp profile folder
+			if err := os.RemoveAll(filepath.Dir(filepath.Dir(a.Path))); err != nil {
+				t.Errorf("remove the temp profile folder: %v", err)
+			}
 			break
 		}
 		// Without gates the same module exits 0.
@@ -105,7 +107,9 @@ func TestEndToEndDefectsAndClean(t *testing.T) {
 			}
 		}
 		for _, a := range rep.Artifacts {
-			os.RemoveAll(filepath.Dir(filepath.Dir(a.Path)))
+			if err := os.RemoveAll(filepath.Dir(filepath.Dir(a.Path))); err != nil {
+				t.Errorf("remove the profile folder: %v", err)
+			}
 			break
 		}
 	})

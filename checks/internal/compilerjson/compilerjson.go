@@ -111,7 +111,7 @@ func ReadDir(dir string) ([]*File, error) {
 		if err != nil {
 			return err
 		}
-		defer fh.Close()
+		defer func() { _ = fh.Close() }() // read-only: a close error cannot lose data
 		f, err := Decode(fh)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)

@@ -19,7 +19,7 @@ func Load(path string) (*profile.Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	p, err := profile.Parse(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

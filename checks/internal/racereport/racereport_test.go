@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gocap/gocap/checks/internal/testjson"
+	"github.com/gocap/gocap/internal/testclose"
 )
 
 func captured(t *testing.T, pkg string) *testjson.Package {
@@ -14,7 +15,7 @@ func captured(t *testing.T, pkg string) *testjson.Package {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer testclose.OK(t, "race.json", f)
 	r, err := testjson.Read(f)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/gocap/gocap/internal/testclose"
 )
 
 // race.json is a real go test -race -json stream recorded by
@@ -14,7 +16,7 @@ func readCaptured(t *testing.T) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer testclose.OK(t, "race.json", f)
 	r, err := Read(f)
 	if err != nil {
 		t.Fatal(err)
