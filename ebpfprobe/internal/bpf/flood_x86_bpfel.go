@@ -26,6 +26,7 @@ const (
 	FloodMapFloodEvents      = "flood_events"
 	FloodMapFloodStats       = "flood_stats"
 	FloodProgFlood           = "flood"
+	FloodVarBurst            = "burst"
 	FloodVarTargetTgid       = "target_tgid"
 	FloodVarUnusedFloodEvent = "unused_flood_event"
 )
@@ -87,6 +88,7 @@ type FloodMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type FloodVariableSpecs struct {
+	Burst            *ebpf.VariableSpec `ebpf:"burst"`
 	TargetTgid       *ebpf.VariableSpec `ebpf:"target_tgid"`
 	UnusedFloodEvent *ebpf.VariableSpec `ebpf:"unused_flood_event"`
 }
@@ -126,6 +128,7 @@ func (m *FloodMaps) Close() error {
 //
 // It can be passed to LoadFloodObjects or ebpf.CollectionSpec.LoadAndAssign.
 type FloodVariables struct {
+	Burst            *ebpf.Variable `ebpf:"burst"`
 	TargetTgid       *ebpf.Variable `ebpf:"target_tgid"`
 	UnusedFloodEvent *ebpf.Variable `ebpf:"unused_flood_event"`
 }
