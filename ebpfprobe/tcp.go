@@ -108,6 +108,7 @@ func TraceTCP(ctx context.Context, opts TCPOptions, emit func(Conn)) (st TCPStat
 	// ktime (CLOCK_MONOTONIC) to wall clock.
 	offset := time.Now().UnixNano() - int64(monoNow())
 	var rec ringbuf.Record
+	comms := make(commCache)
 	for {
 		rd.SetDeadline(time.Now().Add(tcpPoll))
 		if err := rd.ReadInto(&rec); err != nil {
@@ -127,7 +128,7 @@ func TraceTCP(ctx context.Context, opts TCPOptions, emit func(Conn)) (st TCPStat
 		}
 		ev := (*bpf.TcpEvent)(unsafe.Pointer(&rec.RawSample[0]))
 		st.Events++
-		c := decodeConn(ev, offset)
+		c := decodeConn(ev, offset, comms)
 		if opts.PID != 0 && int(c.PID) != opts.PID {
 			continue
 		}
@@ -147,11 +148,11 @@ func TraceTCP(ctx context.Context, opts TCPOptions, emit func(Conn)) (st TCPStat
 	return st, nil
 }
 
-func decodeConn(ev *bpf.TcpEvent, offset int64) Conn {
+func decodeConn(ev *bpf.TcpEvent, offset int64, comms commCache) Conn {
 	c := Conn{
 		Time:     time.Unix(0, int64(ev.TsNs)+offset),
 		PID:      ev.Pid,
-		Comm:     cString(ev.Comm[:]),
+		Comm:     comms.get(&ev.Comm),
 		Active:   ev.Active == 1,
 		Refused:  ev.Refused == 1,
 		Latency:  time.Duration(ev.LatencyNs),
@@ -174,13 +175,33 @@ func decodeConn(ev *bpf.TcpEvent, offset int64) Conn {
 	return c
 }
 
-func cString(b []int8) string {
-	out := make([]byte, 0, len(b))
-	for _, c := range b {
-		if c == 0 {
-			break
-		}
-		out = append(out, byte(c))
+// commCache maps the comm arrays of events to strings, so decoding
+// allocates once per distinct process name, not once per event.
+type commCache map[[16]int8]string
+
+// commCacheMax bounds the cache (emptied when full).
+const commCacheMax = 4096
+
+func (cc commCache) get(b *[16]int8) string {
+	if s, ok := cc[*b]; ok {
+		return s
 	}
-	return string(out)
+	if len(cc) >= commCacheMax {
+		clear(cc)
+	}
+	s := cString(b[:])
+	cc[*b] = s
+	return s
+}
+
+// cString converts a NUL-terminated C char array to a string.
+func cString(b []int8) string {
+	n := 0
+	for n < len(b) && b[n] != 0 {
+		n++
+	}
+	if n == 0 {
+		return ""
+	}
+	return string(unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), n))
 }
