@@ -2,7 +2,7 @@
 # field before their unit. Medians over -count runs; min/max over runs too.
 function med(arr, n,    i, j, t) {
 	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (arr[j] < arr[i]) { t = arr[i]; arr[i] = arr[j]; arr[j] = t }
-	return n ? (arr[int((n + 1) / 2)] + arr[int(n / 2) + 1 - (n % 2)]) / 2 : 0
+	return n ? (arr[int((n + 1) / 2)] + arr[int(n / 2) + 1]) / 2 : 0
 }
 /^Benchmark/ {
 	name = $1; sub(/-[0-9]+$/, "", name)
@@ -37,6 +37,8 @@ END {
 	printf "  throughput ratio on/off (median of round medians)  %12.3f     >= 0.95\n", m(t, "on/off-ratio")
 	printf "    spread: run medians %.3f..%.3f, single rounds %.3f..%.3f (%d runs)\n", lo(t, "on/off-ratio"), hi(t, "on/off-ratio"), lo(t, "ratio-min"), hi(t, "ratio-max"), n[t "|on/off-ratio"]
 	printf "  tcp program cost (bpf stats)                       %9.0f ns/run, %.1f runs/connection\n", m(t, "prog-ns/run"), m(t, "runs/conn")
+	pc = m(t, "prog-ns/conn"); co = m(t, "conns/s-off")
+	if (co > 0) printf "  ratio the program's own time allows (no noise)     %12.3f     (%.0f ns of bpf per %.0f ns connection)\n", 1 / (1 + pc * co / 1e9), pc, 1e9 / co
 	printf "  ringbuf consumer, draining a full ring             %12.0f ev/s  >= 1000000\n", m(r, "events/s-drain")
 	printf "  ringbuf consumer, live, producer paced, 0 lost     %12.0f ev/s  >= 1000000\n", m(r, "events/s-live")
 	printf "    live rate range %.0f..%.0f ev/s; producer alone %.0f ev/s; producer waits %d\n", lo(r, "events/s-live"), hi(r, "events/s-live"), m(r, "events/s-producer"), sum(r, "producer-waits")
