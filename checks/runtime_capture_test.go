@@ -124,19 +124,24 @@ func TestRaceResultCaptured(t *testing.T) {
 	}
 }
 
-func TestEscapeResultCaptured(t *testing.T) {
+// capturedEscapes is the escape leg's result over the captured compiler
+// diagnostics. The recorded sources live in testdata/captured/src; the
+// headers are pointed there so the enclosing functions can be parsed.
+func capturedEscapes(t *testing.T) *Result {
+	t.Helper()
 	files, err := compilerjson.ReadDir("testdata/captured/compiler")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The recorded sources live in testdata/captured/src; point the headers
-	// there so the enclosing functions can be parsed.
 	src, _ := filepath.Abs("testdata/captured/src")
 	for _, f := range files {
 		f.Header.File = strings.Replace(f.Header.File, capRoot, src, 1)
 	}
-	env := &Env{Dir: src, Module: "example.com/m"}
-	res := escapeResult(env, files)
+	return escapeResult(&Env{Dir: src, Module: "example.com/m"}, files)
+}
+
+func TestEscapeResultCaptured(t *testing.T) {
+	res := capturedEscapes(t)
 	want := map[string]string{ // file:line rule -> function
 		"esc/esc.go:11 leak-param":    "example.com/m/esc.(*T).Name",
 		"esc/esc.go:15 moved-to-heap": "example.com/m/esc.Store",
@@ -194,15 +199,7 @@ func TestEscapeResultCaptured(t *testing.T) {
 // captured profiles: hot.Parse's &Point{} runs in nearly every sample but
 // flows to Parse's result, so it is a returned escape, not a hot one.
 func TestJoinReturnedCaptured(t *testing.T) {
-	files, err := compilerjson.ReadDir("testdata/captured/compiler")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, _ := filepath.Abs("testdata/captured/src")
-	for _, f := range files {
-		f.Header.File = strings.Replace(f.Header.File, capRoot, src, 1)
-	}
-	esc := escapeResult(&Env{Dir: src, Module: "example.com/m"}, files)
+	esc := capturedEscapes(t)
 	bench, _ := os.ReadFile("testdata/captured/bench.txt")
 	p := &Package{ImportPath: "example.com/m/hot", Dir: filepath.Join(capRoot, "hot"), Name: "hot"}
 	decls := []benchDecl{{Name: "BenchmarkSum", File: filepath.Join(capRoot, "hot/hot_test.go"), Line: 11}}
