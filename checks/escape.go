@@ -30,7 +30,12 @@ analysis ones: heap escapes (rule "heap-escape"), variables moved to the heap
 ("leak-param"), each with the compiler's flow explanation and the enclosing
 function named as pprof names it. They are info findings; an escape in a
 function that shows up in a benchmark's CPU or allocation profile becomes a
-"hot-" warning (see JoinHotEscapes). Test files are not compiled, so their
+"hot-" warning (see JoinHotEscapes), unless the compiler's flow shows the
+value escapes only because the function returns it (the explanation ends at
+a result, reached by a return statement or a named result): keeping that
+value on the stack needs an API change (the caller passes the destination,
+or the function returns by value), so in a hot path it stays info with rule
+"returned-escape" and is left out of the memory headline. Test files are not compiled, so their
 escapes are not reported. Packages that do not compile are skipped (the race
 leg reports the build errors). Diagnostics are cached per package (keyed by
 the export data go list -export reports, see EscapeCacheDir), so a warm run
@@ -163,8 +168,9 @@ func escapeResult(env *Env, files []*compilerjson.File) *Result {
 		rel := env.Rel(f.Header.File)
 		for _, e := range compilerjson.Escapes(f) {
 			fn, start := names.Enclosing(f.Header.Package, e.File, e.Line, e.Col)
+			returned := e.Returned(names.Results(e.File, e.Line, e.Col))
 			res.Escapes = append(res.Escapes, reports.Escape{File: rel, Line: e.Line, Col: e.Col, Code: e.Code,
-				Message: e.Message, Function: fn, FuncLine: start, Flow: e.Flow})
+				Message: e.Message, Function: fn, FuncLine: start, Flow: e.Flow, Returned: returned})
 			counts[e.Kind]++
 			msg := e.Message
 			if fn != "" {

@@ -255,7 +255,11 @@ const HotThreshold = 0.01
 // of a hot function that never ran stays info. Its heat is the line's share
 // (else the function's). Leaking parameters allocate nothing by themselves
 // and are never hot, nor are values that escape only as panic arguments.
-// Call it after every check ran.
+// A returned escape (Escape.Returned: the compiler's flow ends at a result
+// of the function) in a hot path is not hot either: it keeps its heat, its
+// finding stays info with rule ReturnedEscapeRule and a hint to change the
+// API, and it is left out of the memory headline. Call it after every
+// check ran.
 func JoinHotEscapes(r *reports.Report) {
 	type key struct {
 		file string
@@ -284,7 +288,7 @@ func JoinHotEscapes(r *reports.Report) {
 			lineHeat[k] = max(lineHeat[k], float64(l.Cum)/float64(p.Total))
 		}
 	}
-	hot := map[key]float64{}
+	var marked []*reports.Escape // hot or returned from a hot path
 	for i := range r.Escapes {
 		e := &r.Escapes[i]
 		if e.Function == "" || e.Code == "leak" || panicOnly(e.Flow) {
@@ -302,27 +306,50 @@ func JoinHotEscapes(r *reports.Report) {
 				continue
 			}
 		}
-		e.Hot = true
+		e.Hot = !e.Returned
 		e.Heat = h
-		hot[key{e.File, e.Line}] = max(hot[key{e.File, e.Line}], h)
+		marked = append(marked, e)
 	}
-	sort.SliceStable(r.Escapes, func(i, j int) bool { return r.Escapes[i].Heat > r.Escapes[j].Heat })
 	c := r.Check("escape")
-	if c == nil {
-		return
-	}
-	for i := range c.Findings {
-		f := &c.Findings[i]
-		if f.Rule == "leak-param" {
-			continue
+	if c != nil {
+		for i := range c.Findings {
+			f := &c.Findings[i]
+			if f.Rule == "leak-param" {
+				continue
+			}
+			for _, e := range marked {
+				if e.File != f.File || e.Line != f.Line || e.Col != f.Col || !strings.HasPrefix(f.Message, e.Message) {
+					continue
+				}
+				if e.Returned {
+					f.Rule = ReturnedEscapeRule
+					f.Hint = returnedHint
+					f.Message = fmt.Sprintf("%s (returned; %.1f%% of a benchmark profile runs this line)", f.Message, e.Heat*100)
+				} else {
+					f.Severity = reports.SevWarning
+					f.Rule = "hot-" + strings.TrimPrefix(f.Rule, "hot-")
+					f.Message = fmt.Sprintf("%s (hot: %.1f%% of a benchmark profile runs this line)", f.Message, e.Heat*100)
+				}
+				break
+			}
 		}
-		if h, ok := hot[key{f.File, f.Line}]; ok {
-			f.Severity = reports.SevWarning
-			f.Rule = "hot-" + strings.TrimPrefix(f.Rule, "hot-")
-			f.Message = fmt.Sprintf("%s (hot: %.1f%% of a benchmark profile runs this line)", f.Message, h*100)
-		}
 	}
+	// Hot escapes first, hottest first; returned ones from hot paths next.
+	sort.SliceStable(r.Escapes, func(i, j int) bool {
+		a, b := r.Escapes[i], r.Escapes[j]
+		if a.Hot != b.Hot {
+			return a.Hot
+		}
+		return a.Heat > b.Heat
+	})
 }
+
+// ReturnedEscapeRule is the rule of an info finding for a value that
+// allocates in a profiled hot path but escapes only because its function
+// returns it: keeping it on the stack needs an API change, not a local fix.
+const ReturnedEscapeRule = "returned-escape"
+
+const returnedHint = "the value outlives the call because it is returned; to avoid the allocation, let the caller pass a buffer/destination (append-style API) or return by value"
 
 // panicOnly reports whether an escape's flow ends in a call of panic: the
 // value escapes only on the way to a panic, never on a path that returns.

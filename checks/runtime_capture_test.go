@@ -124,19 +124,24 @@ func TestRaceResultCaptured(t *testing.T) {
 	}
 }
 
-func TestEscapeResultCaptured(t *testing.T) {
+// capturedEscapes is the escape leg's result over the captured compiler
+// diagnostics. The recorded sources live in testdata/captured/src; the
+// headers are pointed there so the enclosing functions can be parsed.
+func capturedEscapes(t *testing.T) *Result {
+	t.Helper()
 	files, err := compilerjson.ReadDir("testdata/captured/compiler")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The recorded sources live in testdata/captured/src; point the headers
-	// there so the enclosing functions can be parsed.
 	src, _ := filepath.Abs("testdata/captured/src")
 	for _, f := range files {
 		f.Header.File = strings.Replace(f.Header.File, capRoot, src, 1)
 	}
-	env := &Env{Dir: src, Module: "example.com/m"}
-	res := escapeResult(env, files)
+	return escapeResult(&Env{Dir: src, Module: "example.com/m"}, files)
+}
+
+func TestEscapeResultCaptured(t *testing.T) {
+	res := capturedEscapes(t)
 	want := map[string]string{ // file:line rule -> function
 		"esc/esc.go:11 leak-param":    "example.com/m/esc.(*T).Name",
 		"esc/esc.go:15 moved-to-heap": "example.com/m/esc.Store",
@@ -159,15 +164,72 @@ func TestEscapeResultCaptured(t *testing.T) {
 			t.Errorf("%s: function %q, want %q", k, got[k], fn)
 		}
 	}
+	returned := map[string]bool{}
 	for _, e := range res.Escapes {
 		if e.File == "hot/hot.go" {
 			if e.FuncLine != 11 || len(e.Flow) == 0 || e.Code != "escape" {
 				t.Errorf("hot escape %+v", e)
 			}
 		}
+		if e.Returned {
+			returned[e.File+":"+strconv.Itoa(e.Line)+" "+e.Message] = true
+		}
 	}
-	if len(res.Escapes) != len(res.Findings) || len(res.Escapes) != 12 {
-		t.Errorf("%d escapes, %d findings, want 12 each", len(res.Escapes), len(res.Findings))
+	// The compiler's flows, with Collect's named result found in the source.
+	wantRet := []string{"esc/esc.go:15 y escapes to heap", "esc/esc.go:26 func literal escapes to heap",
+		"hot/hot.go:12 &Point{} escapes to heap", "ret/ret.go:17 make([]string, 0, len(items)) escapes to heap",
+		"ret/ret.go:19 append(out, it.Name) escapes to heap", "ret/ret.go:26 &Item{...} escapes to heap",
+		"ret/ret.go:32 append(items, &Item{}) escapes to heap", "ret/ret.go:40 &errors.errorString{...} escapes to heap",
+		"ret/ret.go:81 func literal escapes to heap"}
+	for _, k := range wantRet {
+		if !returned[k] {
+			t.Errorf("%s: not a returned escape", k)
+		}
+	}
+	if len(returned) != len(wantRet) {
+		t.Errorf("returned escapes = %v, want %v", returned, wantRet)
+	}
+	// esc 11, hot 1, ret 21 (sync/atomic's type.go is not the module's).
+	if len(res.Escapes) != len(res.Findings) || len(res.Escapes) != 33 {
+		t.Errorf("%d escapes, %d findings, want 33 each", len(res.Escapes), len(res.Findings))
+	}
+}
+
+// TestJoinReturnedCaptured joins the captured compiler output with the
+// captured profiles: hot.Parse's &Point{} runs in nearly every sample but
+// flows to Parse's result, so it is a returned escape, not a hot one.
+func TestJoinReturnedCaptured(t *testing.T) {
+	esc := capturedEscapes(t)
+	bench, _ := os.ReadFile("testdata/captured/bench.txt")
+	p := &Package{ImportPath: "example.com/m/hot", Dir: filepath.Join(capRoot, "hot"), Name: "hot"}
+	decls := []benchDecl{{Name: "BenchmarkSum", File: filepath.Join(capRoot, "hot/hot_test.go"), Line: 11}}
+	pp := benchResult(capEnv(), p, decls, &benchRun{stdout: bench, cpu: "testdata/captured/cpu.pprof", mem: "testdata/captured/mem.pprof"})
+	rep := &reports.Report{Profiles: pp.Profiles, Escapes: esc.Escapes,
+		Checks: []reports.Check{{ID: "escape", Status: reports.StatusPass, Measures: []string{"memory"}, Findings: esc.Findings},
+			{ID: "pprof", Status: reports.StatusPass, Measures: []string{"performance"}, Findings: pp.Findings}}}
+	JoinHotEscapes(rep)
+	reports.Score(rep, nil)
+	MemoryHeadline(rep)
+	e := rep.Escapes[0]
+	if e.File != "hot/hot.go" || e.Line != 12 || e.Hot || !e.Returned || e.Heat < 0.9 {
+		t.Errorf("first escape = %+v, want hot.go:12 returned, not hot, heat ≥ 0.9", e)
+	}
+	for _, e := range rep.Escapes {
+		if e.Hot {
+			t.Errorf("escape %s:%d is hot", e.File, e.Line)
+		}
+	}
+	f := rtFindingAt(rep.Check("escape").Findings, ReturnedEscapeRule, "hot/hot.go", 12)
+	if f == nil || f.Severity != reports.SevInfo || f.Hint != returnedHint || !strings.Contains(f.Message, "&Point{} escapes to heap in hot.Parse (returned; ") {
+		t.Fatalf("returned-escape finding missing or wrong:\n%s", rtDump(rep.Check("escape").Findings))
+	}
+	for _, f := range rep.Check("escape").Findings {
+		if f.Severity != reports.SevInfo {
+			t.Errorf("%s %s at %s:%d", f.Severity, f.Rule, f.File, f.Line)
+		}
+	}
+	if d := rep.Dimension("memory"); d == nil || !strings.HasPrefix(d.Summary, "no escape in a profiled hot path") {
+		t.Errorf("memory dimension = %+v", d)
 	}
 }
 

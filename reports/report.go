@@ -266,6 +266,10 @@ type Escape struct {
 	Hot      bool     `json:"hot"`
 	Heat     float64  `json:"heat,omitempty"` // share of cpu+alloc profile in the function, 0..1
 	Flow     []string `json:"flow,omitempty"`
+	// Returned: the compiler's flow ends at a result of the function, so
+	// the value outlives the call only because it is returned (never Hot;
+	// its Heat is still recorded when it runs in a profiled hot path).
+	Returned bool `json:"returned,omitempty"`
 }
 
 // Lab is a hands-on lab run by gocap run (ebpf, wasm, zerotrust...).

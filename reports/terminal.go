@@ -205,10 +205,15 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 	}
 	if hot > 0 {
 		fmt.Fprintf(&b, "%s\n%s\n", rule, st.Bold.Render("Hot escapes (escapes in functions that show up in profiles)"))
-		es := append([]Escape(nil), r.Escapes...)
+		var es []Escape // returned escapes carry heat too but are not hot
+		for _, e := range r.Escapes {
+			if e.Hot {
+				es = append(es, e)
+			}
+		}
 		sort.SliceStable(es, func(i, j int) bool { return es[i].Heat > es[j].Heat })
 		for i, e := range es {
-			if !e.Hot || i >= 10 {
+			if i >= 10 {
 				break
 			}
 			fmt.Fprintf(&b, "  %5.1f%% %s:%d %s %s\n", e.Heat*100, e.File, e.Line, e.Function, st.Dim.Render(e.Message))

@@ -221,3 +221,54 @@ func isIdent(s string) bool {
 	}
 	return true
 }
+
+// FlowRoot returns where the compiler's explanation of an escape ends: the
+// location whose lifetime forced the value onto the heap ("{heap}", a
+// result such as "~r0" or a named result, a variable that itself escapes
+// such as "{storage for func literal}", or a variable declared outside the
+// allocating loop), and whether the last step into it is a return
+// statement. The compiler explains one path per escape, from the value to
+// that root ("flow: dst ← src:" lines, each followed by "from ... (note)"
+// lines); it walks the heap and the locations that escape before the
+// results, so a path that ends at a result means nothing else forced the
+// value onto the heap first. FlowRoot returns "" when flow has no flow line.
+func FlowRoot(flow []string) (root string, byReturn bool) {
+	for _, l := range flow {
+		if rest, ok := strings.CutPrefix(l, "flow: "); ok {
+			dst, _, _ := strings.Cut(rest, " ← ")
+			root, byReturn = dst, false
+		} else if strings.HasPrefix(l, "from ") && strings.HasSuffix(l, " (return)") {
+			byReturn = true
+		}
+	}
+	return root, byReturn
+}
+
+// Returned reports whether the value of a heap escape or a variable moved
+// to the heap outlives its function only because the function returns it:
+// the compiler's explanation ends at a result of the enclosing function,
+// reached by a return statement (a return inlined from a callee is an
+// assignment, not a return) or assigned to a named result (results lists
+// the enclosing function's named results; an escape in inlined code never
+// matches by name, as the callee's results are locals of the caller).
+// Leaking parameters are never returned escapes.
+func (e Escape) Returned(results []string) bool {
+	if e.Kind != HeapEscape && e.Kind != MovedToHeap {
+		return false
+	}
+	root, byReturn := FlowRoot(e.Flow)
+	switch {
+	case root == "":
+		return false
+	case byReturn:
+		return true
+	case len(e.Inlined) > 0:
+		return false
+	}
+	for _, r := range results {
+		if r == root && r != "_" {
+			return true
+		}
+	}
+	return false
+}

@@ -63,17 +63,10 @@ func (r *Resolver) Enclosing(pkg, path string, line, col int) (string, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fi := r.parse(path)
-	if fi.file == nil || fi.tf == nil || line < 1 || line > fi.tf.LineCount() {
+	p, ok := fi.pos(line, col)
+	if !ok {
 		return "", 0
 	}
-	off := int(fi.tf.LineStart(line)) - fi.tf.Base() + col - 1
-	if col < 1 {
-		off = int(fi.tf.LineStart(line)) - fi.tf.Base()
-	}
-	if off < 0 || off > fi.tf.Size() {
-		return "", 0
-	}
-	p := fi.tf.Pos(off)
 	for _, d := range fi.file.Decls {
 		fd, ok := d.(*ast.FuncDecl)
 		if !ok || p < fd.Pos() || p > fd.End() {
@@ -97,6 +90,59 @@ func (r *Resolver) Enclosing(pkg, path string, line, col int) (string, int) {
 		}
 	}
 	return "", 0
+}
+
+// Results returns the names of the named results of the innermost function
+// (declaration or func literal) that contains line:col of the file at path,
+// so a compiler flow that ends at a result ("flow: items ← ...") can be told
+// from one that ends at a local. It returns nil when the results are unnamed,
+// the file does not parse or the position is outside any function.
+func (r *Resolver) Results(path string, line, col int) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fi := r.parse(path)
+	p, ok := fi.pos(line, col)
+	if !ok {
+		return nil
+	}
+	for _, d := range fi.file.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || p < fd.Pos() || p > fd.End() {
+			continue
+		}
+		ft := fd.Type
+		if fd.Body != nil {
+			if _, lit := closurePath(fd.Body, p); lit != nil {
+				ft = lit.Type
+			}
+		}
+		if ft.Results == nil {
+			return nil
+		}
+		var names []string
+		for _, f := range ft.Results.List {
+			for _, n := range f.Names {
+				names = append(names, n.Name)
+			}
+		}
+		return names
+	}
+	return nil
+}
+
+// pos is the position of line:col (1-based; a column < 1 is the line's start).
+func (fi *fileInfo) pos(line, col int) (token.Pos, bool) {
+	if fi.file == nil || fi.tf == nil || line < 1 || line > fi.tf.LineCount() {
+		return token.NoPos, false
+	}
+	off := int(fi.tf.LineStart(line)) - fi.tf.Base() + col - 1
+	if col < 1 {
+		off = int(fi.tf.LineStart(line)) - fi.tf.Base()
+	}
+	if off < 0 || off > fi.tf.Size() {
+		return token.NoPos, false
+	}
+	return fi.tf.Pos(off), true
 }
 
 // declName is Func, (*T).M or T.M, with [...] for generics as pprof prints.

@@ -66,3 +66,25 @@ func TestStartLine(t *testing.T) {
 		t.Errorf("missing file gave %q", name)
 	}
 }
+
+func TestResults(t *testing.T) {
+	r := New()
+	path, _ := filepath.Abs("../../testdata/captured/src/ret/ret.go")
+	for _, c := range []struct {
+		line, col int
+		want      string
+	}{
+		{32, 11, "items"}, // Collect(n int) (items []*Item)
+		{17, 2, ""},       // Names: unnamed result
+		{81, 25, "n"},     // the func literal's (n int), inside Counter
+		{80, 2, ""},       // Counter itself: unnamed
+		{11, 1, ""},       // a type declaration
+	} {
+		if got := strings.Join(r.Results(path, c.line, c.col), ","); got != c.want {
+			t.Errorf("line %d:%d: Results = %q, want %q", c.line, c.col, got, c.want)
+		}
+	}
+	if got := r.Results("testdata/missing.go", 1, 1); got != nil {
+		t.Errorf("missing file gave %q", got)
+	}
+}

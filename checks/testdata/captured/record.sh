@@ -11,7 +11,7 @@ go test -race -json -timeout 3s ./... > "$here/race.json" || true
 # compiler diagnostics (LSP JSON), only for the packages that compile. The
 # output folder must be new: with the same flags the build cache skips the compiler.
 out=$(mktemp -d /tmp/cap/json.XXXXXX)
-go build -gcflags="example.com/m/esc=-json=0,file://$out" -gcflags="example.com/m/hot=-json=0,file://$out" ./esc ./hot
+go build -gcflags="example.com/m/esc=-json=0,file://$out" -gcflags="example.com/m/hot=-json=0,file://$out" -gcflags="example.com/m/ret=-json=0,file://$out" ./esc ./hot ./ret
 rm -rf "$here/compiler" && cp -r "$out" "$here/compiler"
 # benchmark output and profiles of package hot.
 go test -run '^$' -bench . -benchmem -benchtime 200ms -count 3 \
