@@ -14,8 +14,9 @@ build:
 run: build
 	./$(BIN) run
 
-# Every test. eBPF, netns and SPIRE tests need root (CI runs as root).
-test:
+# Every test. eBPF, netns and SPIRE tests need root (CI runs as root). SPIRE is
+# built once per machine for the interop tests (cached outside the clone).
+test: spire
 	$(GO) test -count=1 -timeout 30m ./...
 
 -include mk/*.mk
