@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/gocap/gocap/internal/termtext"
 )
 
 func TestReadRoundTripAndBadInput(t *testing.T) {
@@ -63,6 +65,32 @@ func TestTerminalPlainHasNoEscapes(t *testing.T) {
 	for _, l := range strings.Split(plain.String(), "\n") {
 		if n := len([]rune(l)); n > 80 {
 			t.Errorf("line wider than 80 (%d): %q", n, l)
+		}
+	}
+}
+
+// TestTerminalFitsWidth: at 80 and 120 columns, coloured or not, no line of
+// the fixture report is wider than the terminal (the terminal would wrap it
+// mid-word), and long messages and summaries are wrapped, not lost.
+func TestTerminalFitsWidth(t *testing.T) {
+	r := fixtureReport()
+	r.Checks[0].Summary = "a summary long enough to need two lines at eighty columns: " + strings.Repeat("word ", 20)
+	for _, width := range []int{80, 120} {
+		for _, color := range []bool{false, true} {
+			var buf bytes.Buffer
+			if err := RenderTerminal(&buf, r, TerminalOptions{Width: width, Color: color}); err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range strings.Split(buf.String(), "\n") {
+				if n := termtext.Width(l); n > width {
+					t.Errorf("width %d, color %v: line of %d cells: %q", width, color, n, l)
+				}
+			}
+			if !color {
+				if got := strings.Count(buf.String(), "word"); got != 20 {
+					t.Errorf("width %d: the long check summary shows %d of its 20 words:\n%s", width, got, buf.String())
+				}
+			}
 		}
 	}
 }
