@@ -80,18 +80,23 @@ type Progress struct {
 	lastLen int
 }
 
-// NewProgress returns a progress printer; it is silent unless ErrOut is a terminal.
+// NewProgress returns a progress printer. It draws only when both Out and
+// ErrOut are terminals: with the output piped (gocap check | less) or
+// redirected, a line redrawn with \r would only garble it.
 func NewProgress(io *iostreams.IOStreams) *Progress {
-	return &Progress{w: io.ErrOut, on: io.IsStderrTTY(), start: time.Now(), state: map[string]string{}}
+	return &Progress{w: io.ErrOut, on: io.IsStdoutTTY() && io.IsStderrTTY(), start: time.Now(), state: map[string]string{}}
 }
 
 // Update records a status for a named task and redraws the line.
 func (p *Progress) Update(task, msg string) {
-	if p == nil || !p.on {
+	if p == nil {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.on {
+		return
+	}
 	if _, ok := p.state[task]; !ok {
 		p.order = append(p.order, task)
 	}
@@ -114,13 +119,18 @@ func (p *Progress) Update(task, msg string) {
 	_, _ = fmt.Fprintf(p.w, "\r%s%s", line, pad)
 }
 
-// Done clears the progress line.
+// Done clears the progress line; later updates (a leg that ends after an
+// interrupt) draw nothing.
 func (p *Progress) Done() {
-	if p == nil || !p.on {
+	if p == nil {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.on {
+		return
+	}
+	p.on = false
 	_, _ = fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.lastLen)) // decoration, as in Update
 }
 

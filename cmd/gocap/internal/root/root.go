@@ -46,7 +46,34 @@ Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 a tool or gocap failed.
 	for _, f := range extra {
 		cmd.AddCommand(f(ios))
 	}
+	guardGroups(cmd)
 	return cmd
+}
+
+// guardGroups makes every command that only groups others (gocap, gocap
+// ebpf, …) refuse an unknown subcommand with exit 2. Left alone, cobra prints
+// the group's help and exits 0 for `gocap ebpf doctr`, so a typo in a CI
+// script would pass. Without arguments a group still prints its help.
+func guardGroups(c *cobra.Command) {
+	if c.HasSubCommands() && !c.Runnable() {
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return c.Help()
+			}
+			hint := ""
+			if c.SuggestionsMinimumDistance <= 0 {
+				c.SuggestionsMinimumDistance = 2 // cobra's default, set only on its own path
+			}
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				hint = ": did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return cmdutil.Usagef("unknown command %q for %q%s (see %s --help)", args[0], c.CommandPath(), hint, c.CommandPath())
+		}
+	}
+	for _, sub := range c.Commands() {
+		guardGroups(sub)
+	}
 }
 
 // Main runs gocap with args and returns the exit code. SIGINT and SIGTERM
@@ -56,7 +83,7 @@ func Main(args []string, ios *iostreams.IOStreams) int {
 	defer stop()
 	cmd := NewCmd(ios)
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
+	sub, err := cmd.ExecuteContextC(ctx)
 	if err == nil {
 		return cmdutil.ExitOK
 	}
@@ -65,8 +92,9 @@ func Main(args []string, ios *iostreams.IOStreams) int {
 		_, _ = fmt.Fprintln(ios.ErrOut, "gocap: interrupted")
 		return cmdutil.ExitInternal
 	}
-	if isCobraUsage(err) {
-		err = cmdutil.Usagef("%v (see gocap --help)", err)
+	if isCobraUsage(err) && sub != nil {
+		// cobra's argument-count errors name neither the command nor its arguments.
+		err = cmdutil.Usagef("%s: %v (usage: %s; see --help)", strings.TrimPrefix(sub.CommandPath(), "gocap "), err, sub.UseLine())
 	}
 	_, _ = fmt.Fprintln(ios.ErrOut, cmdutil.Message(err)) // last channel, as above
 	return cmdutil.ExitCode(err)

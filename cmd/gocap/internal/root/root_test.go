@@ -25,6 +25,10 @@ func TestExitCodesForBadInput(t *testing.T) {
 		want string
 	}{
 		{"unknown command", []string{"bogus"}, "unknown command"},
+		{"typo of a command", []string{"chek"}, `unknown command "chek" for "gocap": did you mean check?`},
+		// cobra alone prints the group's help and exits 0 here.
+		{"typo of a subcommand", []string{"ebpf", "doctr"}, `unknown command "doctr" for "gocap ebpf": did you mean doctor?`},
+		{"missing argument", []string{"report", "render"}, "report render: accepts 1 arg(s), received 0 (usage: gocap report render REPORT.json"},
 		{"unknown flag", []string{"check", "--nope"}, "unknown flag"},
 		{"not a module", []string{"check", "-C", "/"}, "not inside a Go module"},
 		{"pattern matches nothing", []string{"check", "-C", clean, "./nothing/..."}, "./nothing/..."},
@@ -85,5 +89,14 @@ func TestCheckWritesJSONAtomicallyAndGates(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "style/style.go:4") || !strings.Contains(stdout, "go.mod:5") {
 		t.Fatalf("terminal report lacks findings:\n%s", stdout)
+	}
+}
+
+// TestGroupWithoutSubcommandPrintsHelp: `gocap ebpf` alone shows the
+// group's help (its subcommands) and exits 0.
+func TestGroupWithoutSubcommandPrintsHelp(t *testing.T) {
+	code, out, errOut := run(t, "ebpf")
+	if code != 0 || !strings.Contains(out, "doctor") || errOut != "" {
+		t.Fatalf("gocap ebpf: exit %d, stdout %q, stderr %q; want its help and exit 0", code, out, errOut)
 	}
 }

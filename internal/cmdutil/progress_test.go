@@ -1,0 +1,41 @@
+package cmdutil
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gocap/gocap/internal/iostreams"
+)
+
+// TestProgressOnlyOnTerminals: the progress line is drawn only when stdout
+// and stderr are both terminals, is cleared by Done, and stays silent after.
+func TestProgressOnlyOnTerminals(t *testing.T) {
+	for _, tc := range []struct {
+		out, err bool
+		draws    bool
+	}{
+		{true, true, true},
+		{false, true, false}, // gocap check | less
+		{true, false, false}, // gocap check 2>log
+		{false, false, false},
+	} {
+		ios, _, _, errOut := iostreams.Test()
+		ios.SetStdoutTTY(tc.out)
+		ios.SetStderrTTY(tc.err)
+		p := NewProgress(ios)
+		p.Update("vet", "running")
+		p.Update("vet", "done")
+		if got := strings.Contains(errOut.String(), "running:"); got != tc.draws {
+			t.Errorf("stdout tty %v, stderr tty %v: drew %v, want %v (%q)", tc.out, tc.err, got, tc.draws, errOut.String())
+		}
+		p.Done()
+		n := errOut.Len()
+		p.Update("race", "running")
+		if errOut.Len() != n {
+			t.Errorf("stdout tty %v, stderr tty %v: Update after Done drew %q", tc.out, tc.err, errOut.String()[n:])
+		}
+		if tc.draws && !strings.HasSuffix(errOut.String(), "\r") {
+			t.Errorf("Done did not clear the line: %q", errOut.String())
+		}
+	}
+}
