@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 
@@ -92,5 +93,18 @@ func TestTerminalFitsWidth(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestReadFileMissing: a missing report is an ErrBadReport whose one line
+// names the path and says it cannot be opened, not that the content is bad.
+func TestReadFileMissing(t *testing.T) {
+	_, err := ReadFile("/nonexistent/r.json")
+	if !errors.Is(err, ErrBadReport) || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("err = %v, want ErrBadReport and fs.ErrNotExist", err)
+	}
+	want := "/nonexistent/r.json: cannot open (no such file or directory): pass a report written by gocap --format json"
+	if err.Error() != want {
+		t.Errorf("message = %q, want %q", err.Error(), want)
 	}
 }

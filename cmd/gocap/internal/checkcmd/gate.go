@@ -102,7 +102,7 @@ func (o *Options) Prepare(ctx context.Context) error {
 func Process(ctx context.Context, o *Options, rep *reports.Report) error {
 	p := o.prepared
 	suppress.Filter(rep, p.root, p.cfg)
-	files, err := goFiles(ctx, p.root, o.Patterns, o.Shard, o.Shards)
+	files, err := goFiles(ctx, p.root, checks.RootPatterns(p.root, o.Dir, o.Patterns), o.Shard, o.Shards)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,7 @@ func TestExitCodesForBadInput(t *testing.T) {
 		{"unknown flag", []string{"check", "--nope"}, "unknown flag"},
 		{"not a module", []string{"check", "-C", "/"}, "not inside a Go module"},
 		{"pattern matches nothing", []string{"check", "-C", clean, "./nothing/..."}, "./nothing/..."},
+		{"folder pattern without ./", []string{"check", "-C", clean, "calc"}, "for a folder write ./calc"},
 		{"unknown check", []string{"check", "-C", clean, "--checks", "foo"}, `unknown check "foo"`},
 		{"bad format", []string{"check", "-C", clean, "--format", "pdf"}, `unknown format "pdf"`},
 		{"bad fail-on", []string{"check", "-C", clean, "--fail-on", "info"}, "--fail-on"},
