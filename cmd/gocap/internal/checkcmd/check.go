@@ -109,7 +109,7 @@ func AddFlags(f *pflag.FlagSet, opts *Options, format *string) {
 	f.BoolVar(&opts.NoConfig, "no-config", false, "ignore .gocap.yaml files")
 	f.StringVar(&opts.BaselinePath, "baseline", "", "compare with an earlier report (gocap JSON): findings become new, unchanged or fixed")
 	f.BoolVar(&opts.FailOnNew, "fail-on-new", false, "exit 1 when a finding is new since --baseline (with --fail-on: only new ones that severe)")
-	f.Float64Var(&opts.MaxScoreDrop, "max-score-drop", -1, "exit 1 when the score fell more than N points below --baseline's")
+	f.Float64Var(&opts.MaxScoreDrop, "max-score-drop", -1, "exit 1 when the score fell more than N points below --baseline's (-1: no limit)")
 	f.StringVar(&opts.NewFromRev, "new-from-rev", "", "keep only findings on lines changed since this git revision (working tree included)")
 	f.StringVar(&opts.ShardSpec, "shard", "", "check only shard I of N of the packages (I/N, e.g. 2/4); join the reports with gocap report merge")
 }
