@@ -187,8 +187,8 @@ func escapeResult(env *Env, files []*compilerjson.File) *Result {
 		}
 		return a.Col < b.Col
 	})
-	res.Summary = fmt.Sprintf("%d heap escapes, %d moved to heap, %d leaking params in %d files",
-		counts[compilerjson.HeapEscape], counts[compilerjson.MovedToHeap], counts[compilerjson.LeakParam], len(files))
+	res.Summary = fmt.Sprintf("%s, %d moved to heap, %s in %s", count(counts[compilerjson.HeapEscape], "heap escape", "heap escapes"),
+		counts[compilerjson.MovedToHeap], count(counts[compilerjson.LeakParam], "leaking param", "leaking params"), count(len(files), "file", "files"))
 	return res
 }
 

@@ -232,7 +232,12 @@ func benchAll(ctx context.Context, env *Env, base, outDir string, targets []benc
 			hot++
 		}
 	}
-	res.Summary = fmt.Sprintf("%d benchmarks in %d packages, %d allocate in a hot path; profiles in %s", len(res.Benchmarks), len(targets), hot, base)
+	verb := "allocate"
+	if hot == 1 {
+		verb = "allocates"
+	}
+	res.Summary = fmt.Sprintf("%s in %s, %d %s in a hot path; profiles in %s", count(len(res.Benchmarks), "benchmark", "benchmarks"),
+		count(len(targets), "package", "packages"), hot, verb, base)
 	if failedBuilds > 0 {
 		res.Summary += fmt.Sprintf("; %d packages did not build", failedBuilds)
 	}

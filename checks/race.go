@@ -171,7 +171,8 @@ func raceResult(env *Env, stream *testjson.Result, dirs map[string]string) *Resu
 			res.Findings = append(res.Findings, f)
 		}
 	}
-	res.Summary = fmt.Sprintf("%d data races, %d failing tests, %d packages did not build (%d packages tested)", len(res.Races), failedTests, len(builds), ranPkgs)
+	res.Summary = fmt.Sprintf("%s, %s, %s did not build (%s tested)", count(len(res.Races), "data race", "data races"),
+		count(failedTests, "failing test", "failing tests"), count(len(builds), "package", "packages"), count(ranPkgs, "package", "packages"))
 	return res
 }
 
