@@ -32,6 +32,8 @@ gocap uses (tracepoint, raw tracepoint, uprobe, TCX, cgroup_skb). kprobe and
 fentry are tested too and shown unsupported with the reason when missing.
 
 Exit 1 when a hook gocap needs does not work.`,
+		Example: `  sudo gocap ebpf doctor
+  sudo gocap ebpf doctor --json | jq '.items[] | select(.status != "ok")'`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {

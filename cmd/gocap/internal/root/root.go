@@ -32,6 +32,12 @@ error handling, logging), runs hands-on labs (eBPF, WebAssembly, SPIFFE mTLS)
 and scores it all into one report.
 
 Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 a tool or gocap failed.`,
+		Example: `  gocap check                                  # the module in this folder
+  gocap check ./internal/... --checks vet,race
+  gocap check --format json --out gocap.json --min-score 80 --fail-on error
+  gocap run --labs wasm,mtls                   # the check plus hands-on labs
+  gocap report render gocap.json --format md
+  sudo gocap ebpf doctor`,
 		Version:       checks.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
