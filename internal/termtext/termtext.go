@@ -46,9 +46,12 @@ func Wrap(width int, prefix, text string, indent int) string {
 	var b strings.Builder
 	b.WriteString(prefix)
 	used := 0
-	for _, w := range strings.Split(text, " ") {
+	for i, w := range strings.Split(text, " ") {
 		ww := Width(w)
-		if used > 0 && used+1+ww > room {
+		// A first word too long for what the prefix leaves starts the next
+		// line when it fits there.
+		first := i == 0 && prefix != "" && ww > room && ww <= width-indent
+		if first || used > 0 && used+1+ww > room {
 			b.WriteString("\n" + strings.Repeat(" ", indent))
 			used, room = 0, max(width-indent, minText)
 		} else if used > 0 {
@@ -58,5 +61,9 @@ func Wrap(width int, prefix, text string, indent int) string {
 		b.WriteString(w)
 		used += ww
 	}
-	return strings.TrimRight(b.String(), " ")
+	lines := strings.Split(b.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
 }

@@ -73,6 +73,11 @@ func TestWrap(t *testing.T) {
 	if w := strings.Fields(strings.Join(joined, " ")); strings.Join(w, " ") != "PASS pprof 3.4s "+text {
 		t.Errorf("wrapped text lost words:\n%s", got)
 	}
+	// A first word that does not fit after the prefix starts the next line.
+	got = Wrap(70, "     error   a.go:12:16 [build-failed] ", "example.com/defects/lint/vetbugs_test: go test failed", 13)
+	if want := "     error   a.go:12:16 [build-failed]\n             example.com/defects/lint/vetbugs_test: go test failed"; got != want {
+		t.Errorf("Wrap with a long first word =\n%s\nwant\n%s", got, want)
+	}
 	if got := Wrap(80, "> ", "fits", 2); got != "> fits" {
 		t.Errorf("Wrap of a short text = %q", got)
 	}
