@@ -156,10 +156,11 @@ func runPprof(ctx context.Context, env *Env) (res *Result, err error) {
 const keepRuns = 3
 
 // profileRunDir makes a folder for this run's profiles under gocap's cache
-// (CacheDir()/pprof/<module>/run-*, else the temp folder) and removes the
-// module's older runs beyond keepRuns, so test binaries do not pile up.
+// (CacheDir()/pprof/<module>/run-*, else $TMPDIR/gocap-pprof/<module>/run-*)
+// and removes the module's older runs beyond keepRuns, so test binaries do
+// not pile up.
 func profileRunDir(module string) (string, error) {
-	root := os.TempDir()
+	root := filepath.Join(os.TempDir(), "gocap-pprof")
 	if c := CacheDir(); c != "" {
 		root = filepath.Join(c, "pprof")
 	}

@@ -69,15 +69,17 @@ func Message(err error) string {
 	return "gocap: " + msg
 }
 
+// eraseLine is the ANSI "erase to the end of the line" (EL) sequence.
+const eraseLine = "\x1b[K"
+
 // Progress prints a one-line status on a terminal's stderr and nothing otherwise.
 type Progress struct {
-	mu      sync.Mutex
-	w       io.Writer
-	on      bool
-	start   time.Time
-	state   map[string]string
-	order   []string
-	lastLen int
+	mu    sync.Mutex
+	w     io.Writer
+	on    bool
+	start time.Time
+	state map[string]string
+	order []string
 }
 
 // NewProgress returns a progress printer. It draws only when both Out and
@@ -110,13 +112,10 @@ func (p *Progress) Update(task, msg string) {
 		}
 	}
 	line := fmt.Sprintf("⏳ %4.1fs  running: %s  done: %d/%d", time.Since(p.start).Seconds(), strings.Join(running, ","), len(done), len(p.order))
-	pad := ""
-	if n := p.lastLen - len(line); n > 0 {
-		pad = strings.Repeat(" ", n)
-	}
-	p.lastLen = len(line)
-	// The progress line is decoration on a terminal: a failed write must not fail the run.
-	_, _ = fmt.Fprintf(p.w, "\r%s%s", line, pad)
+	// The progress line is decoration on a terminal: a failed write must not
+	// fail the run. \x1b[K erases the rest of the line: what an earlier,
+	// longer line left and the ^C the terminal echoed.
+	_, _ = fmt.Fprintf(p.w, "\r%s%s", line, eraseLine)
 }
 
 // Done clears the progress line; later updates (a leg that ends after an
@@ -131,7 +130,7 @@ func (p *Progress) Done() {
 		return
 	}
 	p.on = false
-	_, _ = fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.lastLen)) // decoration, as in Update
+	_, _ = fmt.Fprint(p.w, "\r"+eraseLine) // decoration, as in Update
 }
 
 // Exists reports whether a path exists.

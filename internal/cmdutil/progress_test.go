@@ -34,7 +34,7 @@ func TestProgressOnlyOnTerminals(t *testing.T) {
 		if errOut.Len() != n {
 			t.Errorf("stdout tty %v, stderr tty %v: Update after Done drew %q", tc.out, tc.err, errOut.String()[n:])
 		}
-		if tc.draws && !strings.HasSuffix(errOut.String(), "\r") {
+		if tc.draws && !strings.HasSuffix(errOut.String(), "\r\x1b[K") {
 			t.Errorf("Done did not clear the line: %q", errOut.String())
 		}
 	}
