@@ -65,7 +65,7 @@ func escapeFiles(ctx context.Context, env *Env, pkgs []*Package) (files []*compi
 	for _, p := range pkgs {
 		args = append(args, p.ImportPath)
 	}
-	cmd := goCommand(ctx, env.Dir, args...)
+	cmd := env.goCommand(ctx, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	runErr := cmd.Run()

@@ -278,7 +278,7 @@ func runBenchmarks(ctx context.Context, env *Env, p *Package, dir string) (*benc
 		"-benchtime", env.BenchTime, "-count", fmt.Sprint(env.BenchCount),
 		"-cpuprofile", r.cpu, "-memprofile", r.mem, "-o", r.binary,
 		"-timeout", env.Timeout.String(), p.ImportPath}
-	cmd := goCommand(ctx, env.Dir, args...)
+	cmd := env.goCommand(ctx, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -63,8 +63,8 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 	// goroutine dump) instead of the whole check being cancelled.
 	args := []string{"test", "-race", "-json", "-timeout", max(time.Second, (env.Timeout * 9 / 10).Round(time.Second)).String()}
 	args = append(args, env.Patterns...)
-	cmd := goCommand(runCtx, env.Dir, args...)
-	cmd.Env = append(os.Environ(), "GORACE="+goraceFlags(os.Getenv("GORACE")))
+	cmd := env.goCommand(runCtx, args...)
+	cmd.Env = append(cmd.Env, "GORACE="+goraceFlags(os.Getenv("GORACE")))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	env.progress("race", "go test -race")

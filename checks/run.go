@@ -184,7 +184,7 @@ func firstLine(s string) string {
 }
 
 // Run runs the selected checks on the module and returns a scored report.
-func Run(ctx context.Context, o Options) (*reports.Report, error) {
+func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 	start := time.Now()
 	if o.Dir == "" {
 		o.Dir = "."
@@ -237,11 +237,23 @@ func Run(ctx context.Context, o Options) (*reports.Report, error) {
 	if env.Timeout == 0 {
 		env.Timeout = 10 * time.Minute
 	}
+	// The go commands' work folders live in one folder of gocap's, removed
+	// once every leg is done (RunAll waits for them), interrupted or not.
+	goTmp, err := os.MkdirTemp(os.Getenv("GOTMPDIR"), "gocap-go-")
+	if err != nil {
+		return nil, fmt.Errorf("%w: temp folder for the go command: %w", ErrTool, err)
+	}
+	env.GoTmp = goTmp
+	defer func() {
+		if rerr := os.RemoveAll(goTmp); rerr != nil && err == nil {
+			rep, err = nil, fmt.Errorf("%w: removing the go command's temp folder: %w", ErrTool, rerr)
+		}
+	}()
 	rcs, data := RunAll(ctx, env, cs)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep := &reports.Report{
+	rep = &reports.Report{
 		SchemaVersion: reports.SchemaVersion,
 		Tool:          reports.Tool{Name: "gocap", Version: Version},
 		Module:        mod,
