@@ -86,6 +86,9 @@ func TestTerminalFitsWidth(t *testing.T) {
 				if n := termtext.Width(l); n > width {
 					t.Errorf("width %d, color %v: line of %d cells: %q", width, color, n, l)
 				}
+				if !color && strings.HasSuffix(l, " ") {
+					t.Errorf("width %d: trailing spaces: %q", width, l)
+				}
 			}
 			if !color {
 				if got := strings.Count(buf.String(), "word"); got != 20 {

@@ -106,8 +106,8 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 	if r.Score != nil {
 		score = fmt.Sprintf("%.1f", *r.Score)
 	}
-	fmt.Fprintf(&b, "%s %s  %s %s  %s\n", st.Title.Render("gocap"), st.Dim.Render(r.Tool.Version),
-		st.Bold.Render(r.Module), st.Dim.Render(fmt.Sprintf("(%.1fs)", float64(r.DurationMS)/1000)), "")
+	fmt.Fprintf(&b, "%s %s  %s %s\n", st.Title.Render("gocap"), st.Dim.Render(r.Tool.Version),
+		st.Bold.Render(r.Module), st.Dim.Render(fmt.Sprintf("(%.1fs)", float64(r.DurationMS)/1000)))
 	fmt.Fprintf(&b, "Score %s  Grade %s\n", st.score(r.Score), st.Bold.Render(r.Grade))
 	if bl := r.Baseline; bl != nil {
 		fmt.Fprintf(&b, "Baseline %s (score %s): %s, %d fixed, %d unchanged\n", bl.Path, scoreText(bl.Score),
