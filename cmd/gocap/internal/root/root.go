@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/cmd/gocap/internal/checkcmd"
@@ -45,7 +47,7 @@ Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 a tool or gocap failed.
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return cmdutil.Usagef("%v (see %s --help)", err, c.CommandPath())
+		return cmdutil.Usagef("%v%s (see %s --help)", err, flagHint(c, err), c.CommandPath())
 	})
 	cmd.AddCommand(checkcmd.NewCmd(ios, nil))
 	cmd.AddCommand(runcmd.NewCmd(ios, nil))
@@ -105,6 +107,33 @@ func Main(args []string, ios *iostreams.IOStreams) int {
 	}
 	_, _ = fmt.Fprintln(ios.ErrOut, cmdutil.Message(err)) // last channel, as above
 	return cmdutil.ExitCode(err)
+}
+
+// flagHint suggests the flags of c that an unknown --flag was likely meant
+// to be: one name a prefix of the other (--lab, --labs) or the same letters
+// in another order (--chekcs, --checks).
+func flagHint(c *cobra.Command, err error) string {
+	typed, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok || typed == "" {
+		return ""
+	}
+	var near []string
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden && (strings.HasPrefix(f.Name, typed) || strings.HasPrefix(typed, f.Name) || sameLetters(f.Name, typed)) {
+			near = append(near, "--"+f.Name)
+		}
+	})
+	if len(near) == 0 || len(near) > 3 {
+		return ""
+	}
+	return ": did you mean " + strings.Join(near, " or ") + "?"
+}
+
+func sameLetters(a, b string) bool {
+	x, y := []byte(a), []byte(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return string(x) == string(y)
 }
 
 func isCobraUsage(err error) bool {

@@ -30,6 +30,8 @@ func TestExitCodesForBadInput(t *testing.T) {
 		{"typo of a subcommand", []string{"ebpf", "doctr"}, `unknown command "doctr" for "gocap ebpf": did you mean doctor?`},
 		{"missing argument", []string{"report", "render"}, "report render: accepts 1 arg(s), received 0 (usage: gocap report render REPORT.json"},
 		{"unknown flag", []string{"check", "--nope"}, "unknown flag"},
+		{"typo of a flag", []string{"check", "--chekcs", "vet"}, "unknown flag: --chekcs: did you mean --checks?"},
+		{"flag cut short", []string{"run", "--lab", "wasm"}, "unknown flag: --lab: did you mean --labs?"},
 		{"not a module", []string{"check", "-C", "/"}, "not inside a Go module"},
 		{"pattern matches nothing", []string{"check", "-C", clean, "./nothing/..."}, "./nothing/..."},
 		{"folder pattern without ./", []string{"check", "-C", clean, "calc"}, "for a folder write ./calc"},
