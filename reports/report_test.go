@@ -111,3 +111,34 @@ func TestReadFileMissing(t *testing.T) {
 		t.Errorf("message = %q, want %q", err.Error(), want)
 	}
 }
+
+// TestDiffTerminalFitsWidth: the benchmark table of gocap report diff keeps
+// within 80 columns with a long benchmark name, every metric shown.
+func TestDiffTerminalFitsWidth(t *testing.T) {
+	mk := func(ns float64) *Report {
+		b := Benchmark{Package: "example.com/some/long/module/path/pkg", Name: "BenchmarkParseEverythingQuickly", Runs: 5}
+		for range 5 {
+			b.Samples = append(b.Samples, BenchRun{NsPerOp: ns, BytesPerOp: 96, AllocsPerOp: 4})
+		}
+		return &Report{SchemaVersion: SchemaVersion, Tool: Tool{Name: "gocap"}, Module: "m", Benchmarks: []Benchmark{b}}
+	}
+	d := Diff("old.json", mk(100), "new.json", mk(200), DiffOptions{})
+	var buf bytes.Buffer
+	if err := RenderDiff(&buf, d, "terminal", RenderOptions{Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, l := range strings.Split(out, "\n") {
+		if n := termtext.Width(l); n > 80 {
+			t.Errorf("line of %d cells: %q", n, l)
+		}
+	}
+	if strings.Count(out, "example.com/some/long/module/path/pkg.BenchmarkParseEverythingQuickly") != 1 {
+		t.Errorf("the benchmark should head its rows once:\n%s", out)
+	}
+	for _, m := range []string{MetricTime, MetricBytes, MetricAllocs} {
+		if !strings.Contains(out, "    "+m) {
+			t.Errorf("no %s row:\n%s", m, out)
+		}
+	}
+}
