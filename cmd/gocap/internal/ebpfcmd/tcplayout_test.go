@@ -44,3 +44,13 @@ func TestTCPLayoutFitsTheTerminal(t *testing.T) {
 		}
 	}
 }
+
+// fitsWidth fails the test for every line of out wider than width cells.
+func fitsWidth(t *testing.T, what, out string, width int) {
+	t.Helper()
+	for _, l := range strings.Split(out, "\n") {
+		if n := termtext.Width(l); n > width {
+			t.Errorf("%s: line of %d cells, wider than %d: %q", what, n, width, l)
+		}
+	}
+}
