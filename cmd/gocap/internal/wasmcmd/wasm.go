@@ -141,7 +141,7 @@ and symlinks pointing outside are refused, and :ro refuses writes.
 
 Exit codes: the module's own; 2 when the module is refused or malformed;
 3 when it times out, traps, overflows its stack or exceeds the memory cap.`,
-		Example: `  gocap wasm run hello.wasm -- world
+		Example: `  echo hi | gocap wasm run hello.wasm -- world
   gocap wasm run --env GREETING=hi --mount ./data:/data:ro tool.wasm -- /data/in.txt
   gocap wasm run --timeout 2s --memory-limit 64MiB untrusted.wasm`,
 		Args: cobra.MinimumNArgs(1),
@@ -288,6 +288,10 @@ func run(ctx context.Context, o *Options, bin []byte) error {
 		Name: o.Module, Args: o.Args, Env: o.Env, Mounts: o.Mounts,
 		Stdin: o.IO.In, Stdout: o.IO.Out, Stderr: o.IO.ErrOut,
 	})
+	if errors.Is(err, wasmrun.ErrTimeout) && o.IO.IsStdinTTY() {
+		// The module's stdin is the terminal: it may have sat waiting for input.
+		err = fmt.Errorf("%w (stdin is this terminal: if the module reads it, pipe input in or add </dev/null)", err)
+	}
 	return wrap(o.Module, err)
 }
 

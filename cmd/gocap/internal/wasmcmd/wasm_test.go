@@ -197,3 +197,22 @@ func (c cancelOn) Write(b []byte) (int, error) {
 	}
 	return c.w.Write(b)
 }
+
+// TestRunTimeoutHintsAtTerminalStdin: a run that times out while its stdin
+// is the terminal says the module may be waiting for input; piped, it does not.
+func TestRunTimeoutHintsAtTerminalStdin(t *testing.T) {
+	for _, tty := range []bool{true, false} {
+		ios, _, _, _ := iostreams.Test()
+		ios.SetStdinTTY(tty)
+		cmd := NewCmd(ios, nil)
+		cmd.SetArgs([]string{"run", "--cache-dir", cacheDir, "--timeout", "200ms", samples + "loop.wasm"})
+		cmd.SilenceErrors, cmd.SilenceUsage = true, true
+		err := cmd.ExecuteContext(context.Background())
+		if cmdutil.ExitCode(err) != cmdutil.ExitInternal {
+			t.Fatalf("tty %v: err %v, want a timeout (exit 3)", tty, err)
+		}
+		if hint := strings.Contains(err.Error(), "</dev/null"); hint != tty {
+			t.Errorf("stdin tty %v: message %q; want the stdin hint only on a terminal", tty, err)
+		}
+	}
+}
