@@ -20,8 +20,8 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	inTTY, outTTY, errTTY bool
-	noColor        bool
-	width          int
+	noColor               bool
+	width                 int
 }
 
 // System returns the process's streams.
