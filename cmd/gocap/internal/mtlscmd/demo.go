@@ -80,6 +80,12 @@ func nonEmpty(s string) []string {
 	return []string{s}
 }
 
+// field prints a labelled line of the mtls commands ("Latency       …"),
+// wrapping its text under the text column.
+func field(w *errwriter.Writer, width int, label, text string) {
+	w.Printf("%s\n", termtext.Wrap(width, fmt.Sprintf("%-13s ", label), text, 14))
+}
+
 // RunDemo runs the demo and prints it.
 func RunDemo(ctx context.Context, o *DemoOptions) (err error) {
 	dir, cleanup, err := workDir(o.Demo.WorkloadAPI, "demo")
@@ -108,8 +114,7 @@ func RunDemo(ctx context.Context, o *DemoOptions) (err error) {
 			name string
 			v    mtls.SVIDInfo
 		}{{"Server SVID", res.Server}, {"Client SVID", res.Client}} {
-			line := fmt.Sprintf("%s  serial %s  not after %s", s.v.ID, s.v.Serial, s.v.NotAfter.UTC().Format(time.RFC3339))
-			w.Printf("%s\n", termtext.Wrap(width, fmt.Sprintf("%-13s ", s.name), line, 14))
+			field(w, width, s.name, fmt.Sprintf("%s  serial %s  not after %s", s.v.ID, s.v.Serial, s.v.NotAfter.UTC().Format(time.RFC3339)))
 		}
 		h := res.Handshake
 		w.Printf("Handshake     %s  %s  peer %s\n", h.Version, h.CipherSuite, h.PeerID)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/errwriter"
+	"github.com/gocap/gocap/internal/termtext"
 	"github.com/gocap/gocap/mtls"
 )
 
@@ -103,9 +104,9 @@ func RunInspect(ctx context.Context, o *InspectOptions) error {
 			if i == 0 {
 				role = "leaf  "
 			}
-			w.Printf("%s %d  %s  serial %s  CA=%v  URIs %v  DNS %v  not after %s\n", role, i+1, c.Subject, short(c.Serial), c.IsCA, c.URIs, c.DNSNames, c.NotAfter.UTC().Format(time.RFC3339))
+			w.Printf("%s\n", termtext.Wrap(o.IO.Width(), fmt.Sprintf("%s %d  ", role, i+1), fmt.Sprintf("%s  serial %s  CA=%v  URIs %v  DNS %v  not after %s", c.Subject, short(c.Serial), c.IsCA, c.URIs, c.DNSNames, c.NotAfter.UTC().Format(time.RFC3339)), 10))
 		}
-		printVerdicts(w, in.Verdicts)
+		printVerdicts(w, o.IO.Width(), in.Verdicts)
 		if err := w.Err(); err != nil {
 			return err
 		}
