@@ -35,6 +35,7 @@ func TestExitCodesForBadInput(t *testing.T) {
 		{"not a module", []string{"check", "-C", "/"}, "not inside a Go module"},
 		{"pattern matches nothing", []string{"check", "-C", clean, "./nothing/..."}, "./nothing/..."},
 		{"folder pattern without ./", []string{"check", "-C", clean, "calc"}, "for a folder write ./calc"},
+		{"missing config", []string{"check", "-C", clean, "--config", "/nonexistent/gocap.yaml"}, "--config /nonexistent/gocap.yaml: cannot read it (no such file or directory)"},
 		{"unknown check", []string{"check", "-C", clean, "--checks", "foo"}, `unknown check "foo"`},
 		{"bad format", []string{"check", "-C", clean, "--format", "pdf"}, `unknown format "pdf"`},
 		{"bad fail-on", []string{"check", "-C", clean, "--fail-on", "info"}, "--fail-on"},
