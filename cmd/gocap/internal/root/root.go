@@ -98,7 +98,12 @@ func Main(args []string, ios *iostreams.IOStreams) int {
 	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		// stderr is the last channel: if even it fails, the exit code still tells.
-		_, _ = fmt.Fprintln(ios.ErrOut, "gocap: interrupted")
+		// On a terminal the line starts clean, over the ^C it echoed.
+		clear := ""
+		if ios.IsStderrTTY() {
+			clear = "\r\x1b[K"
+		}
+		_, _ = fmt.Fprintln(ios.ErrOut, clear+"gocap: interrupted")
 		return cmdutil.ExitInternal
 	}
 	if isCobraUsage(err) && sub != nil {
