@@ -142,3 +142,27 @@ func TestDiffTerminalFitsWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestTerminalHintOncePerRule: a rule's hint is shown once per check, in
+// full (wrapped), under its first finding, not cut under every finding.
+func TestTerminalHintOncePerRule(t *testing.T) {
+	hint := "why it matters and how to fix it, a sentence long enough to need a second line at eighty columns: END"
+	var fs []Finding
+	for i := range 3 {
+		fs = append(fs, Finding{Rule: "errcheck", Severity: SevError, File: "a.go", Line: i + 1, Message: "error not checked", Hint: hint})
+	}
+	r := &Report{Tool: Tool{Name: "gocap"}, Module: "m", Checks: []Check{{ID: "errors", Status: StatusFail, Findings: fs}}}
+	var buf bytes.Buffer
+	if err := RenderTerminal(&buf, r, TerminalOptions{Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Count(out, "↳ why it matters") != 1 || strings.Count(out, "END") != 1 {
+		t.Errorf("want the hint once and whole:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if termtext.Width(l) > 80 {
+			t.Errorf("line wider than 80: %q", l)
+		}
+	}
+}

@@ -138,6 +138,9 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 		fmt.Fprintln(&b, termtext.Wrap(width, prefix, c.Summary, 5))
 		fs := append([]Finding(nil), c.Findings...)
 		sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity.Rank() > fs[j].Severity.Rank() })
+		// A rule's hint (why it matters, how to fix) is shown in full once,
+		// under its first finding, rather than cut short under every one.
+		hinted := map[string]bool{}
 		for i, f := range fs {
 			if i == maxF {
 				fmt.Fprintf(&b, "     %s\n", st.Dim.Render(fmt.Sprintf("… %d more findings (see --format json)", len(fs)-maxF)))
@@ -156,8 +159,9 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 			}
 			prefix := fmt.Sprintf("     %s %s%s %s ", st.sev(f.Severity), mark, loc, st.Dim.Render("["+f.Rule+"]"))
 			fmt.Fprintln(&b, termtext.Wrap(width, prefix, firstLine(f.Message), 13))
-			if f.Hint != "" {
-				fmt.Fprintf(&b, "             %s\n", st.Dim.Render("↳ "+truncate(f.Hint, width-15)))
+			if f.Hint != "" && !hinted[f.Rule] {
+				hinted[f.Rule] = true
+				fmt.Fprintln(&b, termtext.Wrap(width, "             ", st.Dim.Render("↳ "+firstLine(f.Hint)), 15))
 			}
 		}
 	}
