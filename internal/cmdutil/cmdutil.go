@@ -14,6 +14,7 @@ import (
 
 	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/internal/iostreams"
+	"github.com/gocap/gocap/internal/termtext"
 )
 
 // Exit codes, documented in the README.
@@ -77,6 +78,7 @@ type Progress struct {
 	mu    sync.Mutex
 	w     io.Writer
 	on    bool
+	width int // a line that wrapped could not be redrawn in place
 	start time.Time
 	state map[string]string
 	order []string
@@ -86,7 +88,7 @@ type Progress struct {
 // ErrOut are terminals: with the output piped (gocap check | less) or
 // redirected, a line redrawn with \r would only garble it.
 func NewProgress(io *iostreams.IOStreams) *Progress {
-	return &Progress{w: io.ErrOut, on: io.IsStdoutTTY() && io.IsStderrTTY(), start: time.Now(), state: map[string]string{}}
+	return &Progress{w: io.ErrOut, on: io.IsStdoutTTY() && io.IsStderrTTY(), width: io.Width(), start: time.Now(), state: map[string]string{}}
 }
 
 // Update records a status for a named task and redraws the line.
@@ -115,7 +117,7 @@ func (p *Progress) Update(task, msg string) {
 	// The progress line is decoration on a terminal: a failed write must not
 	// fail the run. \x1b[K erases the rest of the line: what an earlier,
 	// longer line left and the ^C the terminal echoed.
-	_, _ = fmt.Fprintf(p.w, "\r%s%s", line, eraseLine)
+	_, _ = fmt.Fprintf(p.w, "\r%s%s", termtext.Truncate(line, p.width-1), eraseLine)
 }
 
 // Done clears the progress line; later updates (a leg that ends after an

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gocap/gocap/internal/iostreams"
+	"github.com/gocap/gocap/internal/termtext"
 )
 
 // TestProgressOnlyOnTerminals: the progress line is drawn only when stdout
@@ -37,5 +38,21 @@ func TestProgressOnlyOnTerminals(t *testing.T) {
 		if tc.draws && !strings.HasSuffix(errOut.String(), "\r\x1b[K") {
 			t.Errorf("Done did not clear the line: %q", errOut.String())
 		}
+	}
+}
+
+// TestProgressFitsTheTerminal: the line is cut to the terminal (80 columns
+// for test streams), since a wrapped line cannot be redrawn in place.
+func TestProgressFitsTheTerminal(t *testing.T) {
+	ios, _, _, errOut := iostreams.Test()
+	ios.SetStdoutTTY(true)
+	ios.SetStderrTTY(true)
+	p := NewProgress(ios)
+	for _, leg := range []string{"vet", "fmt", "tidy", "race", "escape", "pprof", "errors", "logging", "lab ebpf", "lab wasm", "lab mtls"} {
+		p.Update(leg, "running")
+	}
+	last := errOut.String()[strings.LastIndex(errOut.String(), "\r")+1:]
+	if n := termtext.Width(strings.TrimSuffix(last, "\x1b[K")); n >= 80 || !strings.Contains(last, "…") {
+		t.Errorf("progress line of %d cells at 80 columns: %q", n, last)
 	}
 }
