@@ -55,7 +55,24 @@ Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 a tool or gocap failed.
 		cmd.AddCommand(f(ios))
 	}
 	guardGroups(cmd)
+	cmd.SetHelpCommand(newHelpCmd())
 	return cmd
+}
+
+// newHelpCmd is `gocap help [command]`. cobra's own prints "Unknown help
+// topic" and the usage for a typo, and exits 0.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || len(rest) > 0 {
+				return cmdutil.Usagef("help %s: no such command (see gocap --help)", strings.Join(args, " "))
+			}
+			return target.Help()
+		},
+	}
 }
 
 // guardGroups makes every command that only groups others (gocap, gocap

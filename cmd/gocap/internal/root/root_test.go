@@ -28,6 +28,8 @@ func TestExitCodesForBadInput(t *testing.T) {
 		{"typo of a command", []string{"chek"}, `unknown command "chek" for "gocap": did you mean check?`},
 		// cobra alone prints the group's help and exits 0 here.
 		{"typo of a subcommand", []string{"ebpf", "doctr"}, `unknown command "doctr" for "gocap ebpf": did you mean doctor?`},
+		{"help for a typo", []string{"help", "chek"}, "help chek: no such command"},
+		{"help for a subcommand typo", []string{"help", "ebpf", "doctr"}, "help ebpf doctr: no such command"},
 		{"missing argument", []string{"report", "render"}, "report render: accepts 1 arg(s), received 0 (usage: gocap report render REPORT.json"},
 		{"unknown flag", []string{"check", "--nope"}, "unknown flag"},
 		{"typo of a flag", []string{"check", "--chekcs", "vet"}, "unknown flag: --chekcs: did you mean --checks?"},
