@@ -310,7 +310,8 @@ func inspect(o *Options, bin []byte) error {
 		return err
 	}
 	if !info.Allowed {
-		return &cmdutil.GateError{Reason: o.Module + " imports outside the allow-list: " + strings.Join(info.Disallowed, ", ")}
+		// The verdict above (or the JSON) names them; one short line here.
+		return &cmdutil.GateError{Reason: fmt.Sprintf("%s has %d imports outside the allow-list (see the verdict)", o.Module, len(info.Disallowed))}
 	}
 	return nil
 }
