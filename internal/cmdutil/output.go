@@ -195,3 +195,31 @@ func (o OutputSpec) WriteWith(ios *iostreams.IOStreams, r *reports.Report, ro re
 	}
 	return written, nil
 }
+
+// ReadInput reads the file a command was given; its errors are usage
+// errors saying what is wrong with path (missing, a folder, unreadable) and
+// what to give instead (want, e.g. "a .wasm module").
+func ReadInput(path, want string) ([]byte, error) {
+	if err := CheckInput(path, want); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Usagef("%s: cannot read it (%v): give %s", path, cause(err), want)
+	}
+	return b, nil
+}
+
+// CheckInput is ReadInput without the reading: path must be a file.
+func CheckInput(path, want string) error {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return Usagef("%s: no such file: give %s", path, want)
+	case err != nil:
+		return Usagef("%s: cannot read it (%v): give %s", path, cause(err), want)
+	case st.IsDir():
+		return Usagef("%s is a folder: give %s", path, want)
+	}
+	return nil
+}

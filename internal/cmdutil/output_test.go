@@ -40,3 +40,23 @@ func TestOutputValidateMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestReadInputMessages(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "m.wasm")
+	if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := ReadInput(f, "a .wasm module"); err != nil || string(b) != "x" {
+		t.Fatalf("ReadInput(file) = %q, %v", b, err)
+	}
+	for path, want := range map[string]string{
+		filepath.Join(dir, "nope.wasm"): "nope.wasm: no such file: give a .wasm module",
+		dir:                             dir + " is a folder: give a .wasm module",
+	} {
+		_, err := ReadInput(path, "a .wasm module")
+		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), want) {
+			t.Errorf("ReadInput(%s) = %v, want a usage error containing %q", path, err, want)
+		}
+	}
+}

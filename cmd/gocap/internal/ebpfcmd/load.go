@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -49,8 +48,8 @@ amd64: the boundary where Go and the kernel must agree byte for byte.`,
 		},
 		RunE: func(c *cobra.Command, args []string) error {
 			o.File = args[0]
-			if st, err := os.Stat(o.File); err != nil || st.IsDir() {
-				return cmdutil.Usagef("%s: no such file (give a compiled eBPF object, e.g. clang -target bpf -c prog.c -o prog.o)", o.File)
+			if err := cmdutil.CheckInput(o.File, "a compiled eBPF object (clang -target bpf -c prog.c -o prog.o)"); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(c.Context(), o)

@@ -3,7 +3,6 @@ package mtlscmd
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -59,9 +58,9 @@ bundle of --workload-api). Exit 1 when a rule fails, 2 for a malformed file.`,
 
 // RunInspect inspects the file and prints the verdicts.
 func RunInspect(ctx context.Context, o *InspectOptions) error {
-	b, err := os.ReadFile(o.File)
+	b, err := cmdutil.ReadInput(o.File, "a PEM certificate or chain, leaf first")
 	if err != nil {
-		return cmdutil.Usagef("%s: %v", o.File, err)
+		return err
 	}
 	certs, err := mtls.ParsePEMChain(b)
 	if err != nil {

@@ -248,9 +248,9 @@ bad flags, 3 the call timed out or trapped.`,
 
 // Run performs the action.
 func Run(ctx context.Context, o *Options) error {
-	bin, err := os.ReadFile(o.Module)
+	bin, err := cmdutil.ReadInput(o.Module, "a WebAssembly module (.wasm)")
 	if err != nil {
-		return cmdutil.Usagef("module %s: %v", o.Module, err)
+		return err
 	}
 	switch o.Action {
 	case ActionInspect:
@@ -270,6 +270,8 @@ func wrap(module string, err error) error {
 		return err
 	case errors.Is(err, context.Canceled):
 		return err
+	case errors.Is(err, wasmrun.ErrMalformed) && strings.HasSuffix(module, ".wat"):
+		return cmdutil.Usagef("%s: %v; .wat is the text format: compile it first (wat2wasm %s)", module, err, module)
 	case errors.Is(err, wasmrun.ErrMalformed), errors.Is(err, wasmrun.ErrRefused):
 		return cmdutil.Usagef("%s: %v", module, err)
 	case errors.Is(err, wasmrun.ErrMemoryLimit) && strings.Contains(err.Error(), "at start"):
