@@ -409,6 +409,9 @@ func (e *openError) Unwrap() []error { return []error{ErrBadReport, e.err} }
 // ReadFile reads a report from a file; every error is an ErrBadReport
 // naming the file.
 func ReadFile(path string) (*Report, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s is a folder: %w; pass a report written by gocap --format json", path, ErrBadReport)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &openError{path: path, err: err}

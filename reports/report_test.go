@@ -110,6 +110,10 @@ func TestReadFileMissing(t *testing.T) {
 	if err.Error() != want {
 		t.Errorf("message = %q, want %q", err.Error(), want)
 	}
+	dir := t.TempDir()
+	if _, err := ReadFile(dir); !errors.Is(err, ErrBadReport) || !strings.HasPrefix(err.Error(), dir+" is a folder") {
+		t.Errorf("a folder: err = %v", err)
+	}
 }
 
 // TestDiffTerminalFitsWidth: the benchmark table of gocap report diff keeps
