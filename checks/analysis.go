@@ -29,7 +29,7 @@ func (e *Env) analysis(ctx context.Context, check string) (*analysisRun, error) 
 		for _, r := range rules {
 			byName[r.Analyzer.Name] = r
 		}
-		res, err := lint.Run(ctx, lint.Config{Dir: e.Dir, Patterns: e.Patterns, CacheDir: lint.DefaultCacheDir(),
+		res, err := lint.Run(ctx, lint.Config{Dir: e.Dir, Patterns: e.Patterns, CacheDir: lint.DefaultCacheDir(), GoTmp: e.GoTmp,
 			Progress: func(msg string) { e.progress(check, msg) }}, rules)
 		if err != nil {
 			var ve *lint.VersionError

@@ -70,6 +70,11 @@ type Env struct {
 	// Progress, when set, receives short status lines.
 	Progress func(check, msg string)
 
+	// GoTmp, when set, is the go command's GOTMPDIR: Run makes it and
+	// removes it after every leg, so the work folders of a go command killed
+	// on Ctrl-C or a timeout (which it cannot remove itself) go too.
+	GoTmp string
+
 	mu    sync.Mutex
 	memo  map[string]*memoEntry
 	hotMu sync.Mutex

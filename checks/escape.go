@@ -70,7 +70,7 @@ func escapeFiles(ctx context.Context, env *Env, pkgs []*Package) (files []*compi
 	for _, p := range pkgs {
 		args = append(args, p.ImportPath)
 	}
-	cmd := goCommand(ctx, env.Dir, args...)
+	cmd := env.goCommand(ctx, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	runErr := cmd.Run()
@@ -193,8 +193,8 @@ func escapeResult(env *Env, files []*compilerjson.File) *Result {
 		}
 		return a.Col < b.Col
 	})
-	res.Summary = fmt.Sprintf("%d heap escapes, %d moved to heap, %d leaking params in %d files",
-		counts[compilerjson.HeapEscape], counts[compilerjson.MovedToHeap], counts[compilerjson.LeakParam], len(files))
+	res.Summary = fmt.Sprintf("%s, %d moved to heap, %s in %s", count(counts[compilerjson.HeapEscape], "heap escape", "heap escapes"),
+		counts[compilerjson.MovedToHeap], count(counts[compilerjson.LeakParam], "leaking param", "leaking params"), count(len(files), "file", "files"))
 	return res
 }
 

@@ -66,7 +66,7 @@ type exportPkg struct {
 // list could produce; the others are left out (they are compiled).
 func escapeKeys(ctx context.Context, env *Env, pkgs []*Package) map[string]string {
 	args := append([]string{"list", "-e", "-export", "-deps", "-json=ImportPath,Export,Deps,Error"}, env.Patterns...)
-	cmd := goCommand(ctx, env.Dir, args...)
+	cmd := env.goCommand(ctx, args...)
 	out, err := cmd.Output()
 	if err != nil {
 		return nil

@@ -108,3 +108,18 @@ func TestProfileRunDirKeepsLastRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileRunDirWithoutCache: with GOCAP_CACHE=off the kept profiles go
+// under $TMPDIR/gocap-pprof, a folder that says whose it is.
+func TestProfileRunDirWithoutCache(t *testing.T) {
+	t.Setenv("GOCAP_CACHE", "off")
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	dir, err := profileRunDir("example.com/m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(tmp, "gocap-pprof", "example.com_m"); filepath.Dir(dir) != want {
+		t.Fatalf("run dir %s, want it under %s", dir, want)
+	}
+}

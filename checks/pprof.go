@@ -156,10 +156,11 @@ func runPprof(ctx context.Context, env *Env) (res *Result, err error) {
 const keepRuns = 3
 
 // profileRunDir makes a folder for this run's profiles under gocap's cache
-// (CacheDir()/pprof/<module>/run-*, else the temp folder) and removes the
-// module's older runs beyond keepRuns, so test binaries do not pile up.
+// (CacheDir()/pprof/<module>/run-*, else $TMPDIR/gocap-pprof/<module>/run-*)
+// and removes the module's older runs beyond keepRuns, so test binaries do
+// not pile up.
 func profileRunDir(module string) (string, error) {
-	root := os.TempDir()
+	root := filepath.Join(os.TempDir(), "gocap-pprof")
 	if c := CacheDir(); c != "" {
 		root = filepath.Join(c, "pprof")
 	}
@@ -232,7 +233,12 @@ func benchAll(ctx context.Context, env *Env, base, outDir string, targets []benc
 			hot++
 		}
 	}
-	res.Summary = fmt.Sprintf("%d benchmarks in %d packages, %d allocate in a hot path; profiles in %s", len(res.Benchmarks), len(targets), hot, base)
+	verb := "allocate"
+	if hot == 1 {
+		verb = "allocates"
+	}
+	res.Summary = fmt.Sprintf("%s in %s, %d %s in a hot path; profiles in %s", count(len(res.Benchmarks), "benchmark", "benchmarks"),
+		count(len(targets), "package", "packages"), hot, verb, base)
 	if failedBuilds > 0 {
 		res.Summary += fmt.Sprintf("; %d packages did not build", failedBuilds)
 	}
@@ -272,7 +278,7 @@ func runBenchmarks(ctx context.Context, env *Env, p *Package, dir string) (*benc
 		"-benchtime", env.BenchTime, "-count", fmt.Sprint(env.BenchCount),
 		"-cpuprofile", r.cpu, "-memprofile", r.mem, "-o", r.binary,
 		"-timeout", env.Timeout.String(), p.ImportPath}
-	cmd := goCommand(ctx, env.Dir, args...)
+	cmd := env.goCommand(ctx, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -63,8 +63,8 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 	// goroutine dump) instead of the whole check being cancelled.
 	args := []string{"test", "-race", "-json", "-timeout", max(time.Second, (env.Timeout * 9 / 10).Round(time.Second)).String()}
 	args = append(args, env.Patterns...)
-	cmd := goCommand(runCtx, env.Dir, args...)
-	cmd.Env = append(os.Environ(), "GORACE="+goraceFlags(os.Getenv("GORACE")))
+	cmd := env.goCommand(runCtx, args...)
+	cmd.Env = append(cmd.Env, "GORACE="+goraceFlags(os.Getenv("GORACE")))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	env.progress("race", "go test -race")
@@ -171,7 +171,8 @@ func raceResult(env *Env, stream *testjson.Result, dirs map[string]string) *Resu
 			res.Findings = append(res.Findings, f)
 		}
 	}
-	res.Summary = fmt.Sprintf("%d data races, %d failing tests, %d packages did not build (%d packages tested)", len(res.Races), failedTests, len(builds), ranPkgs)
+	res.Summary = fmt.Sprintf("%s, %s, %s did not build (%s tested)", count(len(res.Races), "data race", "data races"),
+		count(failedTests, "failing test", "failing tests"), count(len(builds), "package", "packages"), count(ranPkgs, "package", "packages"))
 	return res
 }
 

@@ -88,6 +88,34 @@ func FindModule(dir string) (root, path, goVersion string, err error) {
 	}
 }
 
+// RootPatterns rewrites the relative package patterns among patterns (".",
+// "./...", "../x") from dir to root, the module root where gocap runs the go
+// command, so that `gocap check ./...` in a subfolder checks that subfolder as
+// go vet would. Other patterns (import paths) are kept.
+func RootPatterns(root, dir string, patterns []string) []string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return patterns
+	}
+	out := make([]string, len(patterns))
+	for i, p := range patterns {
+		out[i] = p
+		if p != "." && p != ".." && !strings.HasPrefix(p, "./") && !strings.HasPrefix(p, "../") {
+			continue
+		}
+		rel, err := filepath.Rel(root, filepath.Join(abs, p))
+		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			out[i] = filepath.Join(abs, p) // outside the module: go list names the folder
+			continue
+		}
+		out[i] = "./" + filepath.ToSlash(rel)
+		if rel == "." {
+			out[i] = "."
+		}
+	}
+	return out
+}
+
 // GoEnv checks the go toolchain and returns its version (go1.26.8).
 func GoEnv(ctx context.Context) (string, error) {
 	if _, err := exec.LookPath("go"); err != nil {
@@ -120,7 +148,12 @@ func ListPackages(ctx context.Context, root string, patterns []string) ([]string
 		}
 		ip, perr, _ := strings.Cut(l, "\t")
 		if perr != "" && patternError(perr) {
-			return nil, fmt.Errorf("%w: pattern %q: %s", ErrUsage, ip, firstLine(perr))
+			hint := ""
+			if strings.Contains(perr, "is not in std") {
+				// checks/testdata/x: the go command reads it as an import path.
+				hint = fmt.Sprintf("; for a folder write ./%s, or -C %s if it is a module of its own", ip, ip)
+			}
+			return nil, fmt.Errorf("%w: pattern %q: %s%s", ErrUsage, ip, firstLine(perr), hint)
 		}
 		pkgs = append(pkgs, ip)
 	}
@@ -151,7 +184,7 @@ func firstLine(s string) string {
 }
 
 // Run runs the selected checks on the module and returns a scored report.
-func Run(ctx context.Context, o Options) (*reports.Report, error) {
+func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 	start := time.Now()
 	if o.Dir == "" {
 		o.Dir = "."
@@ -176,6 +209,7 @@ func Run(ctx context.Context, o Options) (*reports.Report, error) {
 	if modGo != "" && semver.Compare("v"+strings.TrimPrefix(runtime.Version(), "go"), "v"+modGo) < 0 && !strings.HasPrefix(runtime.Version(), "devel") {
 		return nil, fmt.Errorf("%w: %s needs go %s but this gocap was built with %s: rebuild gocap with go %s or newer (go install ...@latest)", ErrUsage, root, modGo, runtime.Version(), modGo)
 	}
+	o.Patterns = RootPatterns(root, o.Dir, o.Patterns)
 	pkgs, err := ListPackages(ctx, root, o.Patterns)
 	if err != nil {
 		return nil, err
@@ -203,11 +237,23 @@ func Run(ctx context.Context, o Options) (*reports.Report, error) {
 	if env.Timeout == 0 {
 		env.Timeout = 10 * time.Minute
 	}
+	// The go commands' work folders live in one folder of gocap's, removed
+	// once every leg is done (RunAll waits for them), interrupted or not.
+	goTmp, err := os.MkdirTemp(os.Getenv("GOTMPDIR"), "gocap-go-")
+	if err != nil {
+		return nil, fmt.Errorf("%w: temp folder for the go command: %w", ErrTool, err)
+	}
+	env.GoTmp = goTmp
+	defer func() {
+		if rerr := os.RemoveAll(goTmp); rerr != nil && err == nil {
+			rep, err = nil, fmt.Errorf("%w: removing the go command's temp folder: %w", ErrTool, rerr)
+		}
+	}()
 	rcs, data := RunAll(ctx, env, cs)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep := &reports.Report{
+	rep = &reports.Report{
 		SchemaVersion: reports.SchemaVersion,
 		Tool:          reports.Tool{Name: "gocap", Version: Version},
 		Module:        mod,

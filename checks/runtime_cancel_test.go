@@ -30,9 +30,13 @@ func alive(pid int) bool {
 }
 
 // TestRaceCancelKillsTestBinary cancels a check while a test hangs and
-// checks that the test binary (a grandchild of gocap) is gone too.
+// checks that the test binary (a grandchild of gocap) is gone too, and that
+// that no work folder of the go command (which cannot remove it when killed)
+// is left in GOTMPDIR.
 func TestRaceCancelKillsTestBinary(t *testing.T) {
 	dir := t.TempDir()
+	gotmp := t.TempDir()
+	t.Setenv("GOTMPDIR", gotmp)
 	pidFile := filepath.Join(dir, "pid")
 	writeFixture(t, dir, "go.mod", "module example.com/hang\n\ngo 1.26\n")
 	writeFixture(t, dir, "hang.go", "package hang\n")
@@ -76,5 +80,8 @@ func TestHang(t *testing.T) {
 	if alive(pid) {
 		_ = syscall.Kill(pid, syscall.SIGKILL) // best effort: do not leave it hanging; the test fails either way
 		t.Fatalf("test binary %d still runs after cancel", pid)
+	}
+	if left, _ := os.ReadDir(gotmp); len(left) > 0 {
+		t.Errorf("%d folders left in GOTMPDIR after cancel, e.g. %s", len(left), left[0].Name())
 	}
 }

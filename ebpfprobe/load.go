@@ -1,8 +1,11 @@
 package ebpfprobe
 
 import (
+	"debug/elf"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -86,6 +89,21 @@ var (
 	progErrRe = regexp.MustCompile(`program ([A-Za-z0-9_]+):`)
 )
 
+// isELF reports whether the file at path starts with the ELF magic (a file
+// shorter than the magic is not ELF); the error is for a file it cannot read.
+func isELF(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer func() { _ = f.Close() }() // read-only: a close error loses nothing
+	magic := make([]byte, len(elf.ELFMAG))
+	if _, err := io.ReadFull(f, magic); err != nil {
+		return false, nil
+	}
+	return string(magic) == elf.ELFMAG, nil
+}
+
 // Inspect parses an eBPF ELF object, loads it (the verifier runs), reports
 // each program and map, then unloads everything. structChecks are
 // NAME=FILE.go:Type: NAME is MAP.key, MAP.value or a BTF struct name.
@@ -94,6 +112,10 @@ var (
 func Inspect(path string, structChecks []string) (*ObjectReport, error) {
 	spec, err := ebpf.LoadCollectionSpec(path)
 	if err != nil {
+		if elf, err := isELF(path); err == nil && !elf {
+			// The ELF reader's "bad magic number" says little to a person.
+			return nil, fmt.Errorf("%s: %w: not an ELF file (compile the C program with clang -target bpf -c prog.c -o prog.o)", path, ErrBadObject)
+		}
 		return nil, fmt.Errorf("%s: %w: %w", path, ErrBadObject, err)
 	}
 	rep := &ObjectReport{File: path}

@@ -2,6 +2,7 @@ package ebpfprobe
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,6 +82,10 @@ func TestInspectTruncated(t *testing.T) {
 		_, err := Inspect(f, nil)
 		if !errors.Is(err, ErrBadObject) {
 			t.Errorf("%s: err %v, want ErrBadObject", f, err)
+		}
+		// Only the C source is readable and not ELF: it is told so, with the fix.
+		if notELF := strings.Contains(fmt.Sprint(err), "not an ELF file (compile"); notELF != (f == "testdata/reject.c") {
+			t.Errorf("%s: err %v: 'not an ELF file' only for the C source", f, err)
 		}
 	}
 }

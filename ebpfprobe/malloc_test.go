@@ -3,6 +3,7 @@ package ebpfprobe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,17 @@ var (
 	allocProgPath string
 	allocProgErr  error
 )
+
+// removeAllocProg removes the folder buildAllocProg made (TestMain calls it
+// after the tests, so no gocap-allocprog-* folder stays behind in /tmp).
+func removeAllocProg() {
+	if allocProgPath == "" {
+		return
+	}
+	if err := os.RemoveAll(filepath.Dir(allocProgPath)); err != nil {
+		fmt.Fprintln(os.Stderr, "removing the allocprog build:", err)
+	}
+}
 
 // buildAllocProg builds testdata/allocprog once per test binary.
 func buildAllocProg(t testing.TB) string {

@@ -57,6 +57,7 @@ func TestMain(m *testing.M) {
 	unlock := lockEBPFTests()
 	code := m.Run()
 	unlock()
+	removeAllocProg()
 	os.Exit(code)
 }
 

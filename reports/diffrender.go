@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/gocap/gocap/internal/termtext"
 )
 
 // DiffFormats are the formats RenderDiff writes.
@@ -42,13 +44,24 @@ func scoreDelta(a, b *float64) string {
 
 func renderDiffTerminal(w io.Writer, d *DiffResult, o RenderOptions) error {
 	st := NewStyles(o.Color)
+	width := o.Width
+	if width <= 0 {
+		width = 80
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s → %s\n", st.Title.Render("gocap diff"), d.Old, d.New)
 	fmt.Fprintf(&b, "Score %s\n", scoreDelta(d.OldScore, d.NewScore))
 	if len(d.Benchmarks) > 0 {
 		fmt.Fprintf(&b, "\n%s (Mann–Whitney U, alpha %g; ~ = no significant change)\n", st.Bold.Render("Benchmarks"), d.Options.Alpha)
-		fmt.Fprintf(&b, "  %-44s %-10s %12s %12s %9s  %s\n", "benchmark", "metric", "old", "new", "delta", "p")
+		// One heading line per benchmark, its metrics below: a full name
+		// and the numbers do not fit one line of 80 columns.
+		fmt.Fprintf(&b, "    %-10s %10s %10s %9s  %s\n", "metric", "old", "new", "delta", "p")
+		last := ""
 		for _, bd := range d.Benchmarks {
+			if name := bd.Package + "." + bd.Name; name != last {
+				fmt.Fprintf(&b, "  %s\n", name)
+				last = name
+			}
 			delta := deltaText(bd)
 			switch {
 			case bd.Over:
@@ -58,8 +71,11 @@ func renderDiffTerminal(w io.Writer, d *DiffResult, o RenderOptions) error {
 			default:
 				delta = fmt.Sprintf("%9s", delta)
 			}
-			fmt.Fprintf(&b, "  %-44s %-10s %12s %12s %s  p=%.3f n=%d+%d %s\n", truncate(bd.Package+"."+bd.Name, 44), bd.Metric,
-				fmtNum(bd.Old), fmtNum(bd.New), delta, bd.P, bd.N1, bd.N2, st.Dim.Render(bd.Note))
+			row := fmt.Sprintf("    %-10s %10s %10s %s  p=%.3f n=%d+%d", bd.Metric, fmtNum(bd.Old), fmtNum(bd.New), delta, bd.P, bd.N1, bd.N2)
+			if room := width - termtext.Width(row) - 1; bd.Note != "" && room >= 8 {
+				row += " " + st.Dim.Render(termtext.Truncate(bd.Note, room)) // else the note is left out
+			}
+			fmt.Fprintln(&b, row)
 		}
 	}
 	for _, n := range d.OnlyNew {
@@ -71,15 +87,15 @@ func renderDiffTerminal(w io.Writer, d *DiffResult, o RenderOptions) error {
 	if len(d.Grown) > 0 {
 		fmt.Fprintf(&b, "\n%s\n", st.Bold.Render("Functions whose profile share grew"))
 		for _, g := range d.Grown {
-			fmt.Fprintf(&b, "  %-13s %5.1f%% → %5.1f%%  %s\n", g.Kind, g.OldShare*100, g.NewShare*100, g.Func)
+			fmt.Fprintln(&b, termtext.Line(width, fmt.Sprintf("  %-13s %5.1f%% → %5.1f%%  ", g.Kind, g.OldShare*100, g.NewShare*100), g.Func))
 		}
 	}
 	fmt.Fprintf(&b, "\n%s: %d new, %d fixed\n", st.Bold.Render("Findings"), len(d.NewFindings), len(d.FixedFindings))
 	for _, f := range d.NewFindings {
-		fmt.Fprintf(&b, "  + %s %s [%s/%s] %s\n", st.sev(f.Severity), location(f), f.Check, f.Rule, truncate(f.Message, 100))
+		fmt.Fprintln(&b, termtext.Line(width, fmt.Sprintf("  + %s %s [%s/%s] ", st.sev(f.Severity), location(f), f.Check, f.Rule), firstLine(f.Message)))
 	}
 	for _, f := range d.FixedFindings {
-		fmt.Fprintf(&b, "  - %s %s [%s/%s] %s\n", st.Dim.Render("fixed  "), location(f), f.Check, f.Rule, truncate(f.Message, 100))
+		fmt.Fprintln(&b, termtext.Line(width, fmt.Sprintf("  - %s %s [%s/%s] ", st.Dim.Render("fixed  "), location(f), f.Check, f.Rule), firstLine(f.Message)))
 	}
 	if len(d.Failures) > 0 {
 		fmt.Fprintf(&b, "\n%s\n", st.Bad.Render("Regressions beyond the thresholds:"))

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"time"
@@ -390,11 +391,34 @@ func Read(r io.Reader, name string) (*Report, error) {
 	return &rep, nil
 }
 
-// ReadFile reads a report from a file.
+// openError is a report file that cannot be opened. It is an ErrBadReport,
+// but its message says what is wrong (missing, unreadable) rather than
+// blaming the file's content.
+type openError struct {
+	path string
+	err  error
+}
+
+func (e *openError) Error() string {
+	cause := e.err
+	var pe *fs.PathError
+	if errors.As(cause, &pe) {
+		cause = pe.Err // the path is already named
+	}
+	return fmt.Sprintf("%s: cannot open (%v): pass a report written by gocap --format json", e.path, cause)
+}
+
+func (e *openError) Unwrap() []error { return []error{ErrBadReport, e.err} }
+
+// ReadFile reads a report from a file; every error is an ErrBadReport
+// naming the file.
 func ReadFile(path string) (*Report, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s is a folder: %w; pass a report written by gocap --format json", path, ErrBadReport)
+	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: cannot open report: %w", path, ErrBadReport, err)
+		return nil, &openError{path: path, err: err}
 	}
 	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	return Read(f, path)

@@ -3,8 +3,11 @@ package reports
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"strings"
 	"testing"
+
+	"github.com/gocap/gocap/internal/termtext"
 )
 
 func TestReadRoundTripAndBadInput(t *testing.T) {
@@ -63,6 +66,107 @@ func TestTerminalPlainHasNoEscapes(t *testing.T) {
 	for _, l := range strings.Split(plain.String(), "\n") {
 		if n := len([]rune(l)); n > 80 {
 			t.Errorf("line wider than 80 (%d): %q", n, l)
+		}
+	}
+}
+
+// TestTerminalFitsWidth: at 80 and 120 columns, coloured or not, no line of
+// the fixture report is wider than the terminal (the terminal would wrap it
+// mid-word), and long messages and summaries are wrapped, not lost.
+func TestTerminalFitsWidth(t *testing.T) {
+	r := fixtureReport()
+	r.Checks[0].Summary = "a summary long enough to need two lines at eighty columns: " + strings.Repeat("word ", 20)
+	for _, width := range []int{80, 120} {
+		for _, color := range []bool{false, true} {
+			var buf bytes.Buffer
+			if err := RenderTerminal(&buf, r, TerminalOptions{Width: width, Color: color}); err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range strings.Split(buf.String(), "\n") {
+				if n := termtext.Width(l); n > width {
+					t.Errorf("width %d, color %v: line of %d cells: %q", width, color, n, l)
+				}
+				if !color && strings.HasSuffix(l, " ") {
+					t.Errorf("width %d: trailing spaces: %q", width, l)
+				}
+			}
+			if !color {
+				if got := strings.Count(buf.String(), "word"); got != 20 {
+					t.Errorf("width %d: the long check summary shows %d of its 20 words:\n%s", width, got, buf.String())
+				}
+			}
+		}
+	}
+}
+
+// TestReadFileMissing: a missing report is an ErrBadReport whose one line
+// names the path and says it cannot be opened, not that the content is bad.
+func TestReadFileMissing(t *testing.T) {
+	_, err := ReadFile("/nonexistent/r.json")
+	if !errors.Is(err, ErrBadReport) || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("err = %v, want ErrBadReport and fs.ErrNotExist", err)
+	}
+	want := "/nonexistent/r.json: cannot open (no such file or directory): pass a report written by gocap --format json"
+	if err.Error() != want {
+		t.Errorf("message = %q, want %q", err.Error(), want)
+	}
+	dir := t.TempDir()
+	if _, err := ReadFile(dir); !errors.Is(err, ErrBadReport) || !strings.HasPrefix(err.Error(), dir+" is a folder") {
+		t.Errorf("a folder: err = %v", err)
+	}
+}
+
+// TestDiffTerminalFitsWidth: the benchmark table of gocap report diff keeps
+// within 80 columns with a long benchmark name, every metric shown.
+func TestDiffTerminalFitsWidth(t *testing.T) {
+	mk := func(ns float64) *Report {
+		b := Benchmark{Package: "example.com/some/long/module/path/pkg", Name: "BenchmarkParseEverythingQuickly", Runs: 5}
+		for range 5 {
+			b.Samples = append(b.Samples, BenchRun{NsPerOp: ns, BytesPerOp: 96, AllocsPerOp: 4})
+		}
+		return &Report{SchemaVersion: SchemaVersion, Tool: Tool{Name: "gocap"}, Module: "m", Benchmarks: []Benchmark{b}}
+	}
+	d := Diff("old.json", mk(100), "new.json", mk(200), DiffOptions{})
+	var buf bytes.Buffer
+	if err := RenderDiff(&buf, d, "terminal", RenderOptions{Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, l := range strings.Split(out, "\n") {
+		if n := termtext.Width(l); n > 80 {
+			t.Errorf("line of %d cells: %q", n, l)
+		}
+	}
+	if strings.Count(out, "example.com/some/long/module/path/pkg.BenchmarkParseEverythingQuickly") != 1 {
+		t.Errorf("the benchmark should head its rows once:\n%s", out)
+	}
+	for _, m := range []string{MetricTime, MetricBytes, MetricAllocs} {
+		if !strings.Contains(out, "    "+m) {
+			t.Errorf("no %s row:\n%s", m, out)
+		}
+	}
+}
+
+// TestTerminalHintOncePerRule: a rule's hint is shown once per check, in
+// full (wrapped), under its first finding, not cut under every finding.
+func TestTerminalHintOncePerRule(t *testing.T) {
+	hint := "why it matters and how to fix it, a sentence long enough to need a second line at eighty columns: END"
+	var fs []Finding
+	for i := range 3 {
+		fs = append(fs, Finding{Rule: "errcheck", Severity: SevError, File: "a.go", Line: i + 1, Message: "error not checked", Hint: hint})
+	}
+	r := &Report{Tool: Tool{Name: "gocap"}, Module: "m", Checks: []Check{{ID: "errors", Status: StatusFail, Findings: fs}}}
+	var buf bytes.Buffer
+	if err := RenderTerminal(&buf, r, TerminalOptions{Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Count(out, "↳ why it matters") != 1 || strings.Count(out, "END") != 1 {
+		t.Errorf("want the hint once and whole:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if termtext.Width(l) > 80 {
+			t.Errorf("line wider than 80: %q", l)
 		}
 	}
 }

@@ -209,6 +209,9 @@ func Score(r *Report, weights map[string]float64) {
 			d.Summary = "no findings"
 		} else {
 			d.Summary = fmt.Sprintf("%d findings cost %.1f points", n, round1(total))
+			if n == 1 {
+				d.Summary = fmt.Sprintf("1 finding costs %.1f points", round1(total))
+			}
 		}
 		r.Dimensions = append(r.Dimensions, d)
 		if w > 0 {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+
+	"github.com/gocap/gocap/internal/termtext"
 )
 
 // TerminalOptions control the terminal renderer.
@@ -104,8 +106,8 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 	if r.Score != nil {
 		score = fmt.Sprintf("%.1f", *r.Score)
 	}
-	fmt.Fprintf(&b, "%s %s  %s %s  %s\n", st.Title.Render("gocap"), st.Dim.Render(r.Tool.Version),
-		st.Bold.Render(r.Module), st.Dim.Render(fmt.Sprintf("(%.1fs)", float64(r.DurationMS)/1000)), "")
+	fmt.Fprintf(&b, "%s %s  %s %s\n", st.Title.Render("gocap"), st.Dim.Render(r.Tool.Version),
+		st.Bold.Render(r.Module), st.Dim.Render(fmt.Sprintf("(%.1fs)", float64(r.DurationMS)/1000)))
 	fmt.Fprintf(&b, "Score %s  Grade %s\n", st.score(r.Score), st.Bold.Render(r.Grade))
 	if bl := r.Baseline; bl != nil {
 		fmt.Fprintf(&b, "Baseline %s (score %s): %s, %d fixed, %d unchanged\n", bl.Path, scoreText(bl.Score),
@@ -119,26 +121,26 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 		barW = 10
 	}
 	for _, d := range r.Dimensions {
-		name := fmt.Sprintf("%-18s", d.Name)
-		sum := d.Summary
-		room := width - 18 - 7 - barW - 4
-		if room > 0 && len(sum) > room {
-			sum = sum[:room-1] + "…"
-		}
-		fmt.Fprintf(&b, "%s %s %s  %s\n", name, st.score(d.Score), st.Dim.Render(bar(d.Score, barW)), st.Dim.Render(sum))
+		prefix := fmt.Sprintf("%-18s %s %s  ", d.Name, st.score(d.Score), st.Dim.Render(bar(d.Score, barW)))
+		fmt.Fprintln(&b, termtext.Line(width, prefix, st.Dim.Render(d.Summary)))
 		for i, dd := range d.Deductions {
 			if i == 3 {
 				fmt.Fprintf(&b, "%s\n", st.Dim.Render(fmt.Sprintf("    … %d more rules", len(d.Deductions)-3)))
 				break
 			}
-			fmt.Fprintf(&b, "    %s %s ×%d  %s\n", st.Bad.Render(fmt.Sprintf("-%.1f", dd.Points)), dd.Rule, dd.Findings, st.Dim.Render(truncate(dd.Hint, width-len(dd.Rule)-16)))
+			prefix := fmt.Sprintf("    %s %s ×%d  ", st.Bad.Render(fmt.Sprintf("-%.1f", dd.Points)), dd.Rule, dd.Findings)
+			fmt.Fprintf(&b, "%s%s\n", prefix, st.Dim.Render(truncate(dd.Hint, width-termtext.Width(prefix))))
 		}
 	}
 	fmt.Fprintln(&b, rule)
 	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "%s %-10s %s %s\n", st.status(c.Status), c.ID, st.Dim.Render(fmt.Sprintf("%6.1fs", float64(c.DurationMS)/1000)), c.Summary)
+		prefix := fmt.Sprintf("%s %-10s %s ", st.status(c.Status), c.ID, st.Dim.Render(fmt.Sprintf("%6.1fs", float64(c.DurationMS)/1000)))
+		fmt.Fprintln(&b, termtext.Wrap(width, prefix, c.Summary, 5))
 		fs := append([]Finding(nil), c.Findings...)
 		sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity.Rank() > fs[j].Severity.Rank() })
+		// A rule's hint (why it matters, how to fix) is shown in full once,
+		// under its first finding, rather than cut short under every one.
+		hinted := map[string]bool{}
 		for i, f := range fs {
 			if i == maxF {
 				fmt.Fprintf(&b, "     %s\n", st.Dim.Render(fmt.Sprintf("… %d more findings (see --format json)", len(fs)-maxF)))
@@ -155,26 +157,29 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 			if f.Baseline == BaselineNew {
 				mark = st.Warn.Render("new ")
 			}
-			fmt.Fprintf(&b, "     %s %s%s %s %s\n", st.sev(f.Severity), mark, loc, st.Dim.Render("["+f.Rule+"]"), truncate(f.Message, width))
-			if f.Hint != "" {
-				fmt.Fprintf(&b, "             %s\n", st.Dim.Render("↳ "+truncate(f.Hint, width-15)))
+			prefix := fmt.Sprintf("     %s %s%s %s ", st.sev(f.Severity), mark, loc, st.Dim.Render("["+f.Rule+"]"))
+			fmt.Fprintln(&b, termtext.Wrap(width, prefix, firstLine(f.Message), 13))
+			if f.Hint != "" && !hinted[f.Rule] {
+				hinted[f.Rule] = true
+				fmt.Fprintln(&b, termtext.Wrap(width, "             ", st.Dim.Render("↳ "+firstLine(f.Hint)), 15))
 			}
 		}
 	}
 	for _, l := range r.Labs {
-		fmt.Fprintf(&b, "%s lab %-6s %s %s\n", st.status(l.Status), l.ID, st.Dim.Render(fmt.Sprintf("%6.1fs", float64(l.DurationMS)/1000)), l.Summary)
+		prefix := fmt.Sprintf("%s lab %-6s %s ", st.status(l.Status), l.ID, st.Dim.Render(fmt.Sprintf("%6.1fs", float64(l.DurationMS)/1000)))
+		fmt.Fprintln(&b, termtext.Wrap(width, prefix, l.Summary, 5))
 		for _, s := range l.Steps {
-			line := fmt.Sprintf("     %s %s %s", st.status(s.Status), s.Name, s.Summary)
+			text := s.Name + " " + s.Summary
 			if s.Reason != "" {
-				line += st.Dim.Render(" (" + s.Reason + ")")
+				text += st.Dim.Render(" (" + s.Reason + ")")
 			}
-			fmt.Fprintln(&b, line)
+			fmt.Fprintln(&b, termtext.Wrap(width, fmt.Sprintf("     %s ", st.status(s.Status)), text, 10))
 			if len(s.Metrics) > 0 {
 				var ms []string
 				for _, m := range s.Metrics {
 					ms = append(ms, fmt.Sprintf("%s=%s%s", m.Name, fmtNum(m.Value), m.Unit))
 				}
-				fmt.Fprintf(&b, "          %s\n", st.Dim.Render(truncate(strings.Join(ms, "  "), width-10)))
+				fmt.Fprintln(&b, termtext.Wrap(width, "          ", st.Dim.Render(strings.Join(ms, "  ")), 10))
 			}
 		}
 	}
@@ -187,14 +192,16 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 				if a.Location != nil {
 					loc = fmt.Sprintf("%s:%d %s", a.Location.File, a.Location.Line, a.Location.Func)
 				}
-				fmt.Fprintf(&b, "    %-6s goroutine %-3d %s\n", a.Kind, a.Goroutine, loc)
+				fmt.Fprintln(&b, termtext.Wrap(width, fmt.Sprintf("    %-14s goroutine %-3d ", a.Kind, a.Goroutine), loc, 8))
 			}
 		}
 	}
 	if len(r.Benchmarks) > 0 {
 		fmt.Fprintf(&b, "%s\n%s\n", rule, st.Bold.Render("Benchmarks"))
+		// The numbers take 52 cells; the name gets the rest, 20 to 40.
+		nameW := min(max(width-54, 20), 40)
 		for _, bm := range r.Benchmarks {
-			fmt.Fprintf(&b, "  %-40s %12s ns/op %10s B/op %8s allocs/op\n", truncate(bm.Name, 40), fmtNum(bm.NsPerOp), fmtNum(bm.BytesPerOp), fmtNum(bm.AllocsPerOp))
+			fmt.Fprintf(&b, "  %-*s %10s ns/op %8s B/op %6s allocs/op\n", nameW, truncate(bm.Name, nameW), fmtNum(bm.NsPerOp), fmtNum(bm.BytesPerOp), fmtNum(bm.AllocsPerOp))
 		}
 	}
 	hot := 0
@@ -216,23 +223,19 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 			if i >= 10 {
 				break
 			}
-			fmt.Fprintf(&b, "  %5.1f%% %s:%d %s %s\n", e.Heat*100, e.File, e.Line, e.Function, st.Dim.Render(e.Message))
+			fmt.Fprintln(&b, termtext.Line(width, fmt.Sprintf("  %5.1f%% %s:%d %s ", e.Heat*100, e.File, e.Line, e.Function), st.Dim.Render(e.Message)))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func truncate(s string, n int) string {
+// truncate keeps the first line of s, cut to n cells (at least 10).
+func truncate(s string, n int) string { return termtext.Truncate(s, max(n, 10)) }
+
+func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if n < 10 {
-		n = 10
-	}
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n-1]) + "…"
+		return s[:i]
 	}
 	return s
 }

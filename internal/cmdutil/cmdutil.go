@@ -14,6 +14,7 @@ import (
 
 	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/internal/iostreams"
+	"github.com/gocap/gocap/internal/termtext"
 )
 
 // Exit codes, documented in the README.
@@ -69,29 +70,37 @@ func Message(err error) string {
 	return "gocap: " + msg
 }
 
+// eraseLine is the ANSI "erase to the end of the line" (EL) sequence.
+const eraseLine = "\x1b[K"
+
 // Progress prints a one-line status on a terminal's stderr and nothing otherwise.
 type Progress struct {
-	mu      sync.Mutex
-	w       io.Writer
-	on      bool
-	start   time.Time
-	state   map[string]string
-	order   []string
-	lastLen int
+	mu    sync.Mutex
+	w     io.Writer
+	on    bool
+	width int // a line that wrapped could not be redrawn in place
+	start time.Time
+	state map[string]string
+	order []string
 }
 
-// NewProgress returns a progress printer; it is silent unless ErrOut is a terminal.
+// NewProgress returns a progress printer. It draws only when both Out and
+// ErrOut are terminals: with the output piped (gocap check | less) or
+// redirected, a line redrawn with \r would only garble it.
 func NewProgress(io *iostreams.IOStreams) *Progress {
-	return &Progress{w: io.ErrOut, on: io.IsStderrTTY(), start: time.Now(), state: map[string]string{}}
+	return &Progress{w: io.ErrOut, on: io.IsStdoutTTY() && io.IsStderrTTY(), width: io.Width(), start: time.Now(), state: map[string]string{}}
 }
 
 // Update records a status for a named task and redraws the line.
 func (p *Progress) Update(task, msg string) {
-	if p == nil || !p.on {
+	if p == nil {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.on {
+		return
+	}
 	if _, ok := p.state[task]; !ok {
 		p.order = append(p.order, task)
 	}
@@ -105,23 +114,25 @@ func (p *Progress) Update(task, msg string) {
 		}
 	}
 	line := fmt.Sprintf("⏳ %4.1fs  running: %s  done: %d/%d", time.Since(p.start).Seconds(), strings.Join(running, ","), len(done), len(p.order))
-	pad := ""
-	if n := p.lastLen - len(line); n > 0 {
-		pad = strings.Repeat(" ", n)
-	}
-	p.lastLen = len(line)
-	// The progress line is decoration on a terminal: a failed write must not fail the run.
-	_, _ = fmt.Fprintf(p.w, "\r%s%s", line, pad)
+	// The progress line is decoration on a terminal: a failed write must not
+	// fail the run. \x1b[K erases the rest of the line: what an earlier,
+	// longer line left and the ^C the terminal echoed.
+	_, _ = fmt.Fprintf(p.w, "\r%s%s", termtext.Truncate(line, p.width-1), eraseLine)
 }
 
-// Done clears the progress line.
+// Done clears the progress line; later updates (a leg that ends after an
+// interrupt) draw nothing.
 func (p *Progress) Done() {
-	if p == nil || !p.on {
+	if p == nil {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	_, _ = fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.lastLen)) // decoration, as in Update
+	if !p.on {
+		return
+	}
+	p.on = false
+	_, _ = fmt.Fprint(p.w, "\r"+eraseLine) // decoration, as in Update
 }
 
 // Exists reports whether a path exists.

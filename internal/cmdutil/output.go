@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -97,13 +98,16 @@ func (o *OutputSpec) Validate() error {
 		return nil
 	}
 	if st, err := os.Stat(o.Out); err == nil && st.IsDir() {
-		return checkWritable(o.Out)
+		return checkWritable(o.Out, o.Out)
 	}
 	if len(o.Formats) > 1 || strings.HasSuffix(o.Out, "/") {
-		if err := os.MkdirAll(o.Out, 0o755); err != nil {
-			return Usagef("--out %s: cannot create the folder: %v", o.Out, err)
+		if st, err := os.Stat(o.Out); err == nil && !st.IsDir() {
+			return Usagef("--out %s is a file, but %d formats need a folder: give a folder or FORMAT=PATH pairs (json=r.json,md=r.md)", o.Out, len(o.Formats))
 		}
-		return checkWritable(o.Out)
+		if err := os.MkdirAll(o.Out, 0o755); err != nil {
+			return Usagef("--out %s: cannot create the folder (%v): choose another path", o.Out, cause(err))
+		}
+		return checkWritable(o.Out, o.Out)
 	}
 	return checkFilePath(o.Out)
 }
@@ -116,18 +120,28 @@ func checkFilePath(p string) error {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return Usagef("--out %s: folder %s does not exist: create it or choose another path", p, dir)
 	}
-	return checkWritable(dir)
+	return checkWritable(p, dir)
 }
 
-func checkWritable(dir string) error {
+// checkWritable tries a file in dir, the folder out (the --out value) writes to.
+func checkWritable(out, dir string) error {
 	f, err := os.CreateTemp(dir, ".gocap-write-test-*")
 	if err != nil {
-		return Usagef("--out: folder %s is not writable: %v", dir, err)
+		return Usagef("--out %s: cannot write in folder %s (%v): choose another path", out, dir, cause(err))
 	}
 	if err := errors.Join(f.Close(), os.Remove(f.Name())); err != nil {
-		return Usagef("--out: folder %s is not writable: %v", dir, err)
+		return Usagef("--out %s: cannot write in folder %s (%v): choose another path", out, dir, err)
 	}
 	return nil
+}
+
+// cause drops the path from a *fs.PathError, which the message already names.
+func cause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // Dir returns the output folder when Out names one (artifacts such as raw
@@ -180,4 +194,32 @@ func (o OutputSpec) WriteWith(ios *iostreams.IOStreams, r *reports.Report, ro re
 		written = append(written, path)
 	}
 	return written, nil
+}
+
+// ReadInput reads the file a command was given; its errors are usage
+// errors saying what is wrong with path (missing, a folder, unreadable) and
+// what to give instead (want, e.g. "a .wasm module").
+func ReadInput(path, want string) ([]byte, error) {
+	if err := CheckInput(path, want); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Usagef("%s: cannot read it (%v): give %s", path, cause(err), want)
+	}
+	return b, nil
+}
+
+// CheckInput is ReadInput without the reading: path must be a file.
+func CheckInput(path, want string) error {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return Usagef("%s: no such file: give %s", path, want)
+	case err != nil:
+		return Usagef("%s: cannot read it (%v): give %s", path, cause(err), want)
+	case st.IsDir():
+		return Usagef("%s is a folder: give %s", path, want)
+	}
+	return nil
 }

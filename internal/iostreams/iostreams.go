@@ -19,14 +19,15 @@ type IOStreams struct {
 	Out    io.Writer
 	ErrOut io.Writer
 
-	outTTY, errTTY bool
-	noColor        bool
-	width          int
+	inTTY, outTTY, errTTY bool
+	noColor               bool
+	width                 int
 }
 
 // System returns the process's streams.
 func System() *IOStreams {
 	s := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	s.inTTY = term.IsTerminal(int(os.Stdin.Fd()))
 	s.outTTY = term.IsTerminal(int(os.Stdout.Fd()))
 	s.errTTY = term.IsTerminal(int(os.Stderr.Fd()))
 	_, s.noColor = os.LookupEnv("NO_COLOR")
@@ -51,6 +52,13 @@ func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
 	return &IOStreams{In: in, Out: out, ErrOut: errOut, noColor: true}, in, out, errOut
 }
+
+// IsStdinTTY reports whether In is a terminal: a read waits for the person
+// at the keyboard.
+func (s *IOStreams) IsStdinTTY() bool { return s.inTTY }
+
+// SetStdinTTY sets whether In counts as a terminal (tests).
+func (s *IOStreams) SetStdinTTY(v bool) { s.inTTY = v }
 
 // IsStdoutTTY reports whether Out is a terminal.
 func (s *IOStreams) IsStdoutTTY() bool { return s.outTTY }

@@ -38,6 +38,9 @@ type Config struct {
 	// CacheDir, when set, stores results keyed by the module's content (see
 	// Key); empty disables the cache.
 	CacheDir string
+	// GoTmp, when set, is the GOTMPDIR of the go list the load runs (its
+	// work folder stays behind when it is killed; the caller removes GoTmp).
+	GoTmp string
 }
 
 // Diagnostic is one analyzer finding, positioned in the module.
@@ -128,6 +131,9 @@ func run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
 	}
 	progress("loading packages")
 	pcfg := &packages.Config{Context: ctx, Dir: cfg.Dir, Mode: LoadMode, Tests: true, Fset: token.NewFileSet()}
+	if cfg.GoTmp != "" {
+		pcfg.Env = append(os.Environ(), "GOTMPDIR="+cfg.GoTmp)
+	}
 	if trimDeps {
 		dirs := depDirs(ctx, cfg.Dir)
 		pre := &prefetcher{fset: pcfg.Fset, parse: parseFileFor(dirs), files: map[string]*parsed{}}

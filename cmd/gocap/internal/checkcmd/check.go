@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -98,7 +99,7 @@ func AddFlags(f *pflag.FlagSet, opts *Options, format *string) {
 	f.StringVarP(&opts.Dir, "dir", "C", ".", "run in this folder (inside the module)")
 	f.StringSliceVar(&opts.Only, "checks", nil, "run only these checks (comma list): vet,fmt,tidy,race,escape,pprof,errors,logging")
 	f.StringSliceVar(&opts.Skip, "skip", nil, "skip these checks (comma list)")
-	f.StringVar(format, "format", "terminal", "output formats, comma list: "+fmt.Sprint(reports.FormatNames()))
+	f.StringVar(format, "format", "terminal", "output formats, comma list: "+strings.Join(reports.FormatNames(), ","))
 	f.StringVarP(&opts.Output.Out, "out", "o", "", "write to this file (one format) or folder (report.EXT per format) instead of stdout")
 	f.Float64Var(&opts.MinScore, "min-score", 0, "exit 1 when the overall score is below N (0-100)")
 	f.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding of this severity or worse exists: error|warning")
@@ -109,7 +110,7 @@ func AddFlags(f *pflag.FlagSet, opts *Options, format *string) {
 	f.BoolVar(&opts.NoConfig, "no-config", false, "ignore .gocap.yaml files")
 	f.StringVar(&opts.BaselinePath, "baseline", "", "compare with an earlier report (gocap JSON): findings become new, unchanged or fixed")
 	f.BoolVar(&opts.FailOnNew, "fail-on-new", false, "exit 1 when a finding is new since --baseline (with --fail-on: only new ones that severe)")
-	f.Float64Var(&opts.MaxScoreDrop, "max-score-drop", -1, "exit 1 when the score fell more than N points below --baseline's")
+	f.Float64Var(&opts.MaxScoreDrop, "max-score-drop", -1, "exit 1 when the score fell more than N points below --baseline's (-1: no limit)")
 	f.StringVar(&opts.NewFromRev, "new-from-rev", "", "keep only findings on lines changed since this git revision (working tree included)")
 	f.StringVar(&opts.ShardSpec, "shard", "", "check only shard I of N of the packages (I/N, e.g. 2/4); join the reports with gocap report merge")
 }

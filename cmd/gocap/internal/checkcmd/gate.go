@@ -3,6 +3,8 @@ package checkcmd
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -45,6 +47,15 @@ func (o *Options) Prepare(ctx context.Context) error {
 	if path == "" && !o.NoConfig {
 		if path, err = config.Find(o.Dir, root); err != nil {
 			return cmdutil.Usagef("finding .gocap.yaml: %v", err)
+		}
+	}
+	if o.ConfigPath != "" {
+		if _, err := os.Stat(o.ConfigPath); err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is named already
+			}
+			return cmdutil.Usagef("--config %s: cannot read it (%v): give the path of a gocap config file (.gocap.yaml)", o.ConfigPath, err)
 		}
 	}
 	if path != "" {
@@ -102,7 +113,7 @@ func (o *Options) Prepare(ctx context.Context) error {
 func Process(ctx context.Context, o *Options, rep *reports.Report) error {
 	p := o.prepared
 	suppress.Filter(rep, p.root, p.cfg)
-	files, err := goFiles(ctx, p.root, o.Patterns, o.Shard, o.Shards)
+	files, err := goFiles(ctx, p.root, checks.RootPatterns(p.root, o.Dir, o.Patterns), o.Shard, o.Shards)
 	if err != nil {
 		return err
 	}

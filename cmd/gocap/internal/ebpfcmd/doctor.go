@@ -2,6 +2,8 @@ package ebpfcmd
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
+	"github.com/gocap/gocap/internal/termtext"
 )
 
 // DoctorOptions of gocap ebpf doctor.
@@ -29,6 +32,8 @@ gocap uses (tracepoint, raw tracepoint, uprobe, TCX, cgroup_skb). kprobe and
 fentry are tested too and shown unsupported with the reason when missing.
 
 Exit 1 when a hook gocap needs does not work.`,
+		Example: `  sudo gocap ebpf doctor
+  sudo gocap ebpf doctor --json | jq '.items[] | select(.status != "ok")'`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -57,13 +62,19 @@ func RunDoctor(ctx context.Context, o *DoctorOptions) error {
 				out.Printf("%s\n", area)
 			}
 			mark := map[ebpfprobe.Status]string{ebpfprobe.StatusOK: "ok  ", ebpfprobe.StatusWarn: "warn", ebpfprobe.StatusFail: "FAIL", ebpfprobe.StatusUnsupported: "n/a "}[it.Status]
-			out.Printf("  %s %-38s %s\n", mark, it.Name, it.Detail)
+			// Details wrap under their column, not at the terminal's edge;
+			// on a narrow terminal under the name, leaving them more room.
+			w, indent := o.IO.Width(), 46
+			if w < 100 {
+				indent = 7
+			}
+			out.Printf("%s\n", termtext.Wrap(w, fmt.Sprintf("  %s %-38s ", mark, it.Name), it.Detail, indent))
 			if it.Fix != "" && it.Status != ebpfprobe.StatusOK {
-				label := "fix:"
+				label := "fix: "
 				if it.Status == ebpfprobe.StatusUnsupported {
-					label = "note:"
+					label = "note: "
 				}
-				out.Printf("       %-38s %s %s\n", "", label, it.Fix)
+				out.Printf("%s\n", termtext.Wrap(w, strings.Repeat(" ", indent)+label, it.Fix, indent+len(label)))
 			}
 		}
 		if err := out.Err(); err != nil {

@@ -198,6 +198,7 @@ func TestLoadCommand(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "inet_sock_set_state") || !strings.Contains(out, "unloaded") {
 			t.Errorf("tcp object: exit %d\n%s\n%s", code, out, errOut)
 		}
+		fitsWidth(t, "load", out, 80) // the test streams are 80 columns wide
 		dir := t.TempDir()
 		data, err := os.ReadFile("../../../../ebpfprobe/internal/bpf/tcp_x86_bpfel.o")
 		if err != nil {
@@ -223,6 +224,7 @@ func TestPolicyDemoCommand(t *testing.T) {
 		if strings.Count(out, "as expected") != 4 || !strings.Contains(out, "removed gocap-a-") {
 			t.Errorf("demo output:\n%s", out)
 		}
+		fitsWidth(t, "policy --demo", out, 80)
 	})
 }
 

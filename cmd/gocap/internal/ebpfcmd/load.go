@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +12,7 @@ import (
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
+	"github.com/gocap/gocap/internal/termtext"
 )
 
 // LoadOptions of gocap ebpf load.
@@ -47,8 +48,8 @@ amd64: the boundary where Go and the kernel must agree byte for byte.`,
 		},
 		RunE: func(c *cobra.Command, args []string) error {
 			o.File = args[0]
-			if st, err := os.Stat(o.File); err != nil || st.IsDir() {
-				return cmdutil.Usagef("%s: no such file (give a compiled eBPF object, e.g. clang -target bpf -c prog.c -o prog.o)", o.File)
+			if err := cmdutil.CheckInput(o.File, "a compiled eBPF object (clang -target bpf -c prog.c -o prog.o)"); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(c.Context(), o)
@@ -82,9 +83,24 @@ func RunLoad(_ context.Context, o *LoadOptions) error {
 	}
 	out := errwriter.New(o.IO.Out)
 	out.Printf("%s\n\nprograms:\n", rep.File)
-	out.Printf("  %-28s %-16s %-32s %7s %10s %7s %7s\n", "NAME", "TYPE", "SECTION", "INSNS", "PROCESSED", "STATES", "PEAK")
+	// Columns as wide as their longest entry; the section goes on a line of
+	// its own when the row would not fit the terminal.
+	nameW, typeW, secW := len("NAME"), len("TYPE"), len("SECTION")
 	for _, p := range rep.Programs {
-		out.Printf("  %-28s %-16s %-32s %7d %10d %7d %7d\n", p.Name, p.Type, p.Section, p.Instructions, p.Processed, p.TotalStates, p.PeakStates)
+		nameW, typeW, secW = max(nameW, len(p.Name)), max(typeW, len(p.Type)), max(secW, len(p.Section))
+	}
+	ownLine := 2+nameW+1+typeW+1+secW+35 > o.IO.Width()
+	if ownLine {
+		out.Printf("  %-*s %-*s %7s %10s %7s %7s\n", nameW, "NAME", typeW, "TYPE", "INSNS", "PROCESSED", "STATES", "PEAK")
+	} else {
+		out.Printf("  %-*s %-*s %-*s %7s %10s %7s %7s\n", nameW, "NAME", typeW, "TYPE", secW, "SECTION", "INSNS", "PROCESSED", "STATES", "PEAK")
+	}
+	for _, p := range rep.Programs {
+		if ownLine {
+			out.Printf("  %-*s %-*s %7d %10d %7d %7d\n    section %s\n", nameW, p.Name, typeW, p.Type, p.Instructions, p.Processed, p.TotalStates, p.PeakStates, p.Section)
+			continue
+		}
+		out.Printf("  %-*s %-*s %-*s %7d %10d %7d %7d\n", nameW, p.Name, typeW, p.Type, secW, p.Section, p.Instructions, p.Processed, p.TotalStates, p.PeakStates)
 	}
 	out.Printf("\nmaps:\n  %-20s %-14s %5s %6s %8s  %s\n", "NAME", "TYPE", "KEY", "VALUE", "ENTRIES", "BTF")
 	for _, m := range rep.Maps {
@@ -92,7 +108,12 @@ func RunLoad(_ context.Context, o *LoadOptions) error {
 		if m.ValueBTF != "" {
 			btfs += " → " + m.ValueBTF
 		}
-		out.Printf("  %-20s %-14s %5d %6d %8d  %s\n", m.Name, m.Type, m.KeySize, m.ValueSize, m.MaxEntries, btfs)
+		btfs = strings.TrimSpace(btfs)
+		row := fmt.Sprintf("  %-20s %-14s %5d %6d %8d  ", m.Name, m.Type, m.KeySize, m.ValueSize, m.MaxEntries)
+		if termtext.Width(row+btfs) > o.IO.Width() {
+			row = strings.TrimRight(row, " ") + "\n      " // the BTF types on a line of their own
+		}
+		out.Printf("%s\n", strings.TrimRight(row+btfs, " "))
 		if m.Mismatch != "" {
 			out.Printf("  %-20s MISMATCH: %s\n", "", m.Mismatch)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
+	"github.com/gocap/gocap/internal/termtext"
 )
 
 // MallocOptions of gocap ebpf malloc.
@@ -117,8 +118,8 @@ func RunMalloc(ctx context.Context, o *MallocOptions) error {
 	}
 	out := errwriter.New(o.IO.Out)
 	out.Printf("%s (%s, pid %d) for %v\n", res.Exe, res.GoVersion, res.PID, res.Duration.Round(time.Millisecond))
-	out.Printf("%d allocations, %s, %.0f allocs/s, %d stack samples (1 per %s), %d lost\n\n",
-		res.Count, humanBytes(res.Bytes), res.PerSecond, res.Samples, humanBytes(res.SampleBytes), res.Lost)
+	out.Printf("%s\n\n", termtext.Wrap(o.IO.Width(), "", fmt.Sprintf("%d allocations, %s, %.0f allocs/s, %d stack samples (1 per %s), %d lost",
+		res.Count, humanBytes(res.Bytes), res.PerSecond, res.Samples, humanBytes(res.SampleBytes), res.Lost), 0))
 	// Kernel slots: 0 = size 0, i = [2^(i-1), 2^i); bcc's: floor(log2).
 	slots := make([]uint64, 64)
 	for i, c := range res.SizeHist {

@@ -3,6 +3,7 @@ package ebpfcmd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
+	"github.com/gocap/gocap/internal/termtext"
 )
 
 // PolicyOptions of gocap ebpf policy.
@@ -195,7 +197,7 @@ func runDemo(ctx context.Context, o *PolicyOptions) error {
 		}
 	} else {
 		out := errwriter.New(o.IO.Out)
-		out.Printf("namespaces %s (client) and %s (server), policy on tcx egress of %s:\n", res.Namespaces[0], res.Namespaces[1], res.Interface)
+		out.Printf("%s\n", termtext.Wrap(o.IO.Width(), "", fmt.Sprintf("namespaces %s (client) and %s (server), policy on tcx egress of %s:", res.Namespaces[0], res.Namespaces[1], res.Interface), 2))
 		for _, r := range res.Rules {
 			out.Printf("  %s\n", r)
 		}
@@ -209,7 +211,8 @@ func runDemo(ctx context.Context, o *PolicyOptions) error {
 			if a.Allowed != a.Want {
 				ok = "UNEXPECTED"
 			}
-			out.Printf("  connect %-22s %-60s %s\n", a.Target, verdict, ok)
+			// The verdict (with the dial error) last, wrapped to the width.
+			out.Printf("%s\n", termtext.Wrap(o.IO.Width(), fmt.Sprintf("  connect %-22s %-11s ", a.Target, ok), verdict, 10))
 		}
 		out.Println()
 		if out.Err() == nil {

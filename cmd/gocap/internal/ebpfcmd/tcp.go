@@ -78,6 +78,7 @@ func RunTCP(ctx context.Context, o *TCPOptions) error {
 	enc := json.NewEncoder(out)
 	var encErr error // the first failed JSON line, reported after the trace
 	header := false
+	layout := newTCPLayout(o.IO.Width(), o.IO.IsStdoutTTY())
 	st, err := ebpfprobe.TraceTCP(ctx, ebpfprobe.TCPOptions{PID: o.PID, Port: o.Port, Ready: func() {
 		o.IO.Statusf("tracing TCP connections (sock:inet_sock_set_state)... Ctrl-C to stop\n")
 		if o.Ready != nil {
@@ -102,17 +103,10 @@ func RunTCP(ctx context.Context, o *TCPOptions) error {
 			return
 		}
 		if !header {
-			out.Printf("%-12s %-7s %-15s %-39s %-39s %9s %10s %8s %8s\n", "TIME", "PID", "COMM", "LOCAL", "REMOTE", "LAT(ms)", "LIFE(ms)", "RX_B", "TX_B")
+			out.Printf("%s", layout.header())
 			header = true
 		}
-		latS := fmt.Sprintf("%.3f", float64(c.Latency)/1e6)
-		if !c.Active {
-			latS = "-"
-		}
-		if c.Refused {
-			latS += " REFUSED"
-		}
-		out.Printf("%-12s %-7d %-15s %-39s %-39s %9s %10.3f %8d %8d\n", c.Time.Format("15:04:05.000"), c.PID, c.Comm, c.Local, c.Remote, latS, float64(c.Lifespan)/1e6, c.RxBytes, c.TxBytes)
+		out.Printf("%s", layout.row(c))
 	})
 	if err != nil {
 		return mapErr("tcp", err)
@@ -132,4 +126,54 @@ func RunTCP(ctx context.Context, o *TCPOptions) error {
 		printHeatmap(out, "usecs", pts, o.IO.Width())
 	}
 	return out.Err()
+}
+
+// tcpLayout formats the connection table. Piped, a row is one line with
+// columns wide enough for any IPv6 endpoint (for grep and awk). On a
+// terminal the address columns shrink to the width; when even an IPv4
+// endpoint would not fit, the endpoints go on a second, indented line.
+type tcpLayout struct {
+	addrW   int  // width of LOCAL and REMOTE
+	twoLine bool // endpoints on their own line
+}
+
+const (
+	tcpFixedW = 77 // every column but the two endpoints, with separators
+	addrMaxW  = 39 // [ffff:…:ffff]:65535 with a zone-less IPv6 address
+	addrMinW  = 21 // 255.255.255.255:65535
+)
+
+func newTCPLayout(width int, tty bool) tcpLayout {
+	if !tty {
+		return tcpLayout{addrW: addrMaxW}
+	}
+	a := min((width-tcpFixedW)/2, addrMaxW)
+	if a < addrMinW {
+		return tcpLayout{twoLine: true}
+	}
+	return tcpLayout{addrW: a}
+}
+
+func (l tcpLayout) header() string {
+	if l.twoLine {
+		return fmt.Sprintf("%-12s %-7s %-15s %9s %10s %8s %8s\n%13sLOCAL → REMOTE\n", "TIME", "PID", "COMM", "LAT(ms)", "LIFE(ms)", "RX_B", "TX_B", "")
+	}
+	return fmt.Sprintf("%-12s %-7s %-15s %-*s %-*s %9s %10s %8s %8s\n", "TIME", "PID", "COMM", l.addrW, "LOCAL", l.addrW, "REMOTE", "LAT(ms)", "LIFE(ms)", "RX_B", "TX_B")
+}
+
+func (l tcpLayout) row(c ebpfprobe.Conn) string {
+	lat := fmt.Sprintf("%.3f", float64(c.Latency)/1e6)
+	if !c.Active {
+		lat = "-"
+	}
+	mark := ""
+	if c.Refused {
+		mark = "  REFUSED" // after the columns, so they stay aligned
+	}
+	life := float64(c.Lifespan) / 1e6
+	at := c.Time.Format("15:04:05.000")
+	if l.twoLine {
+		return fmt.Sprintf("%-12s %-7d %-15s %9s %10.3f %8d %8d%s\n%13s%s → %s\n", at, c.PID, c.Comm, lat, life, c.RxBytes, c.TxBytes, mark, "", c.Local, c.Remote)
+	}
+	return fmt.Sprintf("%-12s %-7d %-15s %-*s %-*s %9s %10.3f %8d %8d%s\n", at, c.PID, c.Comm, l.addrW, c.Local, l.addrW, c.Remote, lat, life, c.RxBytes, c.TxBytes, mark)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/errwriter"
+	"github.com/gocap/gocap/internal/termtext"
 	"github.com/gocap/gocap/mtls"
 )
 
@@ -94,17 +95,18 @@ func RunBench(ctx context.Context, o *BenchOptions) (err error) {
 		}
 	} else {
 		w := errwriter.New(o.IO.Out)
-		w.Printf("Workload API  %s\n", res.WorkloadAPI)
-		w.Printf("Handshakes    %d ok, %d failed of %d in %s: %.1f/s (target %d/s)\n", res.Succeeded, res.Failed, res.Attempted, res.Elapsed.Round(time.Millisecond), res.PerSecond, b.Rate)
-		w.Printf("Latency       p50 %s  p99 %s  max %s  (dial + handshake + first answer)\n", ms(res.P50), ms(res.P99), ms(res.Max))
-		w.Printf("TLS handshake p50 %s  p99 %s  (client side)\n", ms(res.HandshakeP50), ms(res.HandshakeP99))
-		w.Printf("Rotations     %d server SVIDs and %d client SVIDs rotated under load", res.ServerRotations, res.ClientRotations)
+		width := o.IO.Width()
+		field(w, width, "Workload API", res.WorkloadAPI)
+		field(w, width, "Handshakes", fmt.Sprintf("%d ok, %d failed of %d in %s: %.1f/s (target %d/s)", res.Succeeded, res.Failed, res.Attempted, res.Elapsed.Round(time.Millisecond), res.PerSecond, b.Rate))
+		field(w, width, "Latency", fmt.Sprintf("p50 %s  p99 %s  max %s  (dial + handshake + first answer)", ms(res.P50), ms(res.P99), ms(res.Max)))
+		field(w, width, "TLS handshake", fmt.Sprintf("p50 %s  p99 %s  (client side)", ms(res.HandshakeP50), ms(res.HandshakeP99)))
+		rot := fmt.Sprintf("%d server SVIDs and %d client SVIDs rotated under load", res.ServerRotations, res.ClientRotations)
 		if res.IssuerRotations > 0 {
-			w.Printf(" (issuer pushed %d)", res.IssuerRotations)
+			rot += fmt.Sprintf(" (issuer pushed %d)", res.IssuerRotations)
 		}
-		w.Println()
+		field(w, width, "Rotations", rot)
 		for _, e := range res.Errors {
-			w.Printf("  failure: %s\n", e)
+			w.Printf("%s\n", termtext.Wrap(width, "  failure: ", e, 11))
 		}
 		if err := w.Err(); err != nil {
 			return err

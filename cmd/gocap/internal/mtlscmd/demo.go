@@ -3,12 +3,14 @@ package mtlscmd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/errwriter"
+	"github.com/gocap/gocap/internal/termtext"
 	"github.com/gocap/gocap/mtls"
 )
 
@@ -78,6 +80,12 @@ func nonEmpty(s string) []string {
 	return []string{s}
 }
 
+// field prints a labelled line of the mtls commands ("Latency       …"),
+// wrapping its text under the text column.
+func field(w *errwriter.Writer, width int, label, text string) {
+	w.Printf("%s\n", termtext.Wrap(width, fmt.Sprintf("%-13s ", label), text, 14))
+}
+
 // RunDemo runs the demo and prints it.
 func RunDemo(ctx context.Context, o *DemoOptions) (err error) {
 	dir, cleanup, err := workDir(o.Demo.WorkloadAPI, "demo")
@@ -96,6 +104,7 @@ func RunDemo(ctx context.Context, o *DemoOptions) (err error) {
 		}
 	} else {
 		w := errwriter.New(o.IO.Out)
+		width := o.IO.Width() // long lines wrap under their column
 		src := "external"
 		if res.Embedded {
 			src = "embedded issuer"
@@ -105,7 +114,7 @@ func RunDemo(ctx context.Context, o *DemoOptions) (err error) {
 			name string
 			v    mtls.SVIDInfo
 		}{{"Server SVID", res.Server}, {"Client SVID", res.Client}} {
-			w.Printf("%-13s %s  serial %s  not after %s\n", s.name, s.v.ID, s.v.Serial, s.v.NotAfter.UTC().Format(time.RFC3339))
+			field(w, width, s.name, fmt.Sprintf("%s  serial %s  not after %s", s.v.ID, s.v.Serial, s.v.NotAfter.UTC().Format(time.RFC3339)))
 		}
 		h := res.Handshake
 		w.Printf("Handshake     %s  %s  peer %s\n", h.Version, h.CipherSuite, h.PeerID)
@@ -117,12 +126,12 @@ func RunDemo(ctx context.Context, o *DemoOptions) (err error) {
 			if !r.Refused {
 				mark = "ACCEPTED"
 			}
-			w.Printf("  %s  %s (presented %s)\n", mark, r.Name, r.Presented)
+			w.Printf("%s\n", termtext.Wrap(width, fmt.Sprintf("  %s  ", mark), fmt.Sprintf("%s (presented %s)", r.Name, r.Presented), 12))
 			if r.ServerErr != "" {
-				w.Printf("            server: %s\n", r.ServerErr)
+				w.Printf("%s\n", termtext.Wrap(width, "            server: ", r.ServerErr, 20))
 			}
 			if r.ClientErr != "" {
-				w.Printf("            client: %s\n", r.ClientErr)
+				w.Printf("%s\n", termtext.Wrap(width, "            client: ", r.ClientErr, 20))
 			}
 		}
 		if err := w.Err(); err != nil {

@@ -3,7 +3,6 @@ package mtlscmd
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/errwriter"
+	"github.com/gocap/gocap/internal/termtext"
 	"github.com/gocap/gocap/mtls"
 )
 
@@ -58,9 +58,9 @@ bundle of --workload-api). Exit 1 when a rule fails, 2 for a malformed file.`,
 
 // RunInspect inspects the file and prints the verdicts.
 func RunInspect(ctx context.Context, o *InspectOptions) error {
-	b, err := os.ReadFile(o.File)
+	b, err := cmdutil.ReadInput(o.File, "a PEM certificate or chain, leaf first")
 	if err != nil {
-		return cmdutil.Usagef("%s: %v", o.File, err)
+		return err
 	}
 	certs, err := mtls.ParsePEMChain(b)
 	if err != nil {
@@ -103,9 +103,9 @@ func RunInspect(ctx context.Context, o *InspectOptions) error {
 			if i == 0 {
 				role = "leaf  "
 			}
-			w.Printf("%s %d  %s  serial %s  CA=%v  URIs %v  DNS %v  not after %s\n", role, i+1, c.Subject, short(c.Serial), c.IsCA, c.URIs, c.DNSNames, c.NotAfter.UTC().Format(time.RFC3339))
+			w.Printf("%s\n", termtext.Wrap(o.IO.Width(), fmt.Sprintf("%s %d  ", role, i+1), fmt.Sprintf("%s  serial %s  CA=%v  URIs %v  DNS %v  not after %s", c.Subject, short(c.Serial), c.IsCA, c.URIs, c.DNSNames, c.NotAfter.UTC().Format(time.RFC3339)), 10))
 		}
-		printVerdicts(w, in.Verdicts)
+		printVerdicts(w, o.IO.Width(), in.Verdicts)
 		if err := w.Err(); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package mtlscmd
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/errwriter"
+	"github.com/gocap/gocap/internal/termtext"
 	"github.com/gocap/gocap/mtls"
 )
 
@@ -105,7 +107,7 @@ func RunProbe(ctx context.Context, o *ProbeOptions) error {
 	} else {
 		w := errwriter.New(o.IO.Out)
 		w.Printf("%s presents %s\n", res.Addr, orNone(res.ServerID))
-		printVerdicts(w, res.Verdicts)
+		printVerdicts(w, o.IO.Width(), res.Verdicts)
 		if err := w.Err(); err != nil {
 			return err
 		}
@@ -124,7 +126,7 @@ func orNone(s string) string {
 }
 
 // printVerdicts lists the verdicts; a write error is kept in w.
-func printVerdicts(w *errwriter.Writer, vs []mtls.Verdict) {
+func printVerdicts(w *errwriter.Writer, width int, vs []mtls.Verdict) {
 	pass, fail, skip := 0, 0, 0
 	for _, v := range vs {
 		mark := "PASS"
@@ -138,9 +140,9 @@ func printVerdicts(w *errwriter.Writer, vs []mtls.Verdict) {
 		default:
 			pass++
 		}
-		w.Printf("  %s  %-26s %s\n", mark, v.Rule, v.Title)
+		w.Printf("%s\n", termtext.Wrap(width, fmt.Sprintf("  %s  %-26s ", mark, v.Rule), v.Title, 35))
 		if v.Evidence != "" {
-			w.Printf("        %s\n", v.Evidence)
+			w.Printf("%s\n", termtext.Wrap(width, "        ", v.Evidence, 8))
 		}
 	}
 	w.Printf("%d passed, %d failed, %d skipped\n", pass, fail, skip)

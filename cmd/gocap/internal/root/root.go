@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/cmd/gocap/internal/checkcmd"
@@ -32,6 +34,12 @@ error handling, logging), runs hands-on labs (eBPF, WebAssembly, SPIFFE mTLS)
 and scores it all into one report.
 
 Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 a tool or gocap failed.`,
+		Example: `  gocap check                                  # the module in this folder
+  gocap check ./internal/... --checks vet,race
+  gocap check --format json --out gocap.json --min-score 80 --fail-on error
+  gocap run --labs wasm,mtls                   # the check plus hands-on labs
+  gocap report render gocap.json --format md
+  sudo gocap ebpf doctor`,
 		Version:       checks.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -39,14 +47,59 @@ Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 a tool or gocap failed.
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return cmdutil.Usagef("%v (see %s --help)", err, c.CommandPath())
+		return cmdutil.Usagef("%v%s (see %s --help)", err, flagHint(c, err), c.CommandPath())
 	})
 	cmd.AddCommand(checkcmd.NewCmd(ios, nil))
 	cmd.AddCommand(runcmd.NewCmd(ios, nil))
 	for _, f := range extra {
 		cmd.AddCommand(f(ios))
 	}
+	guardGroups(cmd)
+	cmd.SetHelpCommand(newHelpCmd())
 	return cmd
+}
+
+// newHelpCmd is `gocap help [command]`. cobra's own prints "Unknown help
+// topic" and the usage for a typo, and exits 0.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || len(rest) > 0 {
+				return cmdutil.Usagef("help %s: no such command (see gocap --help)", strings.Join(args, " "))
+			}
+			return target.Help()
+		},
+	}
+}
+
+// guardGroups makes every command that only groups others (gocap, gocap
+// ebpf, …) refuse an unknown subcommand with exit 2. Left alone, cobra prints
+// the group's help and exits 0 for `gocap ebpf doctr`, so a typo in a CI
+// script would pass. Without arguments a group still prints its help.
+func guardGroups(c *cobra.Command) {
+	if c.HasSubCommands() && !c.Runnable() {
+		c.Args = cobra.ArbitraryArgs
+		c.DisableFlagsInUseLine = true // its usage stays "gocap ebpf [command]"
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return c.Help()
+			}
+			hint := ""
+			if c.SuggestionsMinimumDistance <= 0 {
+				c.SuggestionsMinimumDistance = 2 // cobra's default, set only on its own path
+			}
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				hint = ": did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return cmdutil.Usagef("unknown command %q for %q%s (see %s --help)", args[0], c.CommandPath(), hint, c.CommandPath())
+		}
+	}
+	for _, sub := range c.Commands() {
+		guardGroups(sub)
+	}
 }
 
 // Main runs gocap with args and returns the exit code. SIGINT and SIGTERM
@@ -56,20 +109,53 @@ func Main(args []string, ios *iostreams.IOStreams) int {
 	defer stop()
 	cmd := NewCmd(ios)
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
+	sub, err := cmd.ExecuteContextC(ctx)
 	if err == nil {
 		return cmdutil.ExitOK
 	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		// stderr is the last channel: if even it fails, the exit code still tells.
-		_, _ = fmt.Fprintln(ios.ErrOut, "gocap: interrupted")
+		// On a terminal the line starts clean, over the ^C it echoed.
+		clear := ""
+		if ios.IsStderrTTY() {
+			clear = "\r\x1b[K"
+		}
+		_, _ = fmt.Fprintln(ios.ErrOut, clear+"gocap: interrupted")
 		return cmdutil.ExitInternal
 	}
-	if isCobraUsage(err) {
-		err = cmdutil.Usagef("%v (see gocap --help)", err)
+	if isCobraUsage(err) && sub != nil {
+		// cobra's argument-count errors name neither the command nor its arguments.
+		err = cmdutil.Usagef("%s: %v (usage: %s; see --help)", strings.TrimPrefix(sub.CommandPath(), "gocap "), err, sub.UseLine())
 	}
 	_, _ = fmt.Fprintln(ios.ErrOut, cmdutil.Message(err)) // last channel, as above
 	return cmdutil.ExitCode(err)
+}
+
+// flagHint suggests the flags of c that an unknown --flag was likely meant
+// to be: one name a prefix of the other (--lab, --labs) or the same letters
+// in another order (--chekcs, --checks).
+func flagHint(c *cobra.Command, err error) string {
+	typed, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok || typed == "" {
+		return ""
+	}
+	var near []string
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden && (strings.HasPrefix(f.Name, typed) || strings.HasPrefix(typed, f.Name) || sameLetters(f.Name, typed)) {
+			near = append(near, "--"+f.Name)
+		}
+	})
+	if len(near) == 0 || len(near) > 3 {
+		return ""
+	}
+	return ": did you mean " + strings.Join(near, " or ") + "?"
+}
+
+func sameLetters(a, b string) bool {
+	x, y := []byte(a), []byte(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return string(x) == string(y)
 }
 
 func isCobraUsage(err error) bool {

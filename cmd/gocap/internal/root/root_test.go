@@ -25,9 +25,19 @@ func TestExitCodesForBadInput(t *testing.T) {
 		want string
 	}{
 		{"unknown command", []string{"bogus"}, "unknown command"},
+		{"typo of a command", []string{"chek"}, `unknown command "chek" for "gocap": did you mean check?`},
+		// cobra alone prints the group's help and exits 0 here.
+		{"typo of a subcommand", []string{"ebpf", "doctr"}, `unknown command "doctr" for "gocap ebpf": did you mean doctor?`},
+		{"help for a typo", []string{"help", "chek"}, "help chek: no such command"},
+		{"help for a subcommand typo", []string{"help", "ebpf", "doctr"}, "help ebpf doctr: no such command"},
+		{"missing argument", []string{"report", "render"}, "report render: accepts 1 arg(s), received 0 (usage: gocap report render REPORT.json"},
 		{"unknown flag", []string{"check", "--nope"}, "unknown flag"},
+		{"typo of a flag", []string{"check", "--chekcs", "vet"}, "unknown flag: --chekcs: did you mean --checks?"},
+		{"flag cut short", []string{"run", "--lab", "wasm"}, "unknown flag: --lab: did you mean --labs?"},
 		{"not a module", []string{"check", "-C", "/"}, "not inside a Go module"},
 		{"pattern matches nothing", []string{"check", "-C", clean, "./nothing/..."}, "./nothing/..."},
+		{"folder pattern without ./", []string{"check", "-C", clean, "calc"}, "for a folder write ./calc"},
+		{"missing config", []string{"check", "-C", clean, "--config", "/nonexistent/gocap.yaml"}, "--config /nonexistent/gocap.yaml: cannot read it (no such file or directory)"},
 		{"unknown check", []string{"check", "-C", clean, "--checks", "foo"}, `unknown check "foo"`},
 		{"bad format", []string{"check", "-C", clean, "--format", "pdf"}, `unknown format "pdf"`},
 		{"bad fail-on", []string{"check", "-C", clean, "--fail-on", "info"}, "--fail-on"},
@@ -85,5 +95,14 @@ func TestCheckWritesJSONAtomicallyAndGates(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "style/style.go:4") || !strings.Contains(stdout, "go.mod:5") {
 		t.Fatalf("terminal report lacks findings:\n%s", stdout)
+	}
+}
+
+// TestGroupWithoutSubcommandPrintsHelp: `gocap ebpf` alone shows the
+// group's help (its subcommands) and exits 0.
+func TestGroupWithoutSubcommandPrintsHelp(t *testing.T) {
+	code, out, errOut := run(t, "ebpf")
+	if code != 0 || !strings.Contains(out, "doctor") || errOut != "" {
+		t.Fatalf("gocap ebpf: exit %d, stdout %q, stderr %q; want its help and exit 0", code, out, errOut)
 	}
 }

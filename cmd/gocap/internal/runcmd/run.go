@@ -6,6 +6,8 @@ import (
 	"context"
 	"os"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -38,7 +40,12 @@ func NewCmd(ios *iostreams.IOStreams, runF func(context.Context, *Options) error
 (eBPF probes, WebAssembly sandbox, SPIFFE mTLS), scored into one report.
 
 Takes every flag of gocap check (config, baseline and gates included).
+The eBPF lab needs root; without it its steps are skipped with the reason.
 Exit codes as gocap check.`,
+		Example: `  gocap run
+  gocap run --labs wasm,mtls
+  gocap run --no-labs --checks vet,fmt
+  gocap run --format json --out report.json --min-score 80`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Check.Changed = c.Flags().Changed
 			if err := opts.Check.Finish(args, format); err != nil {
@@ -59,7 +66,7 @@ Exit codes as gocap check.`,
 		},
 	}
 	checkcmd.AddFlags(cmd.Flags(), &opts.Check, &format)
-	cmd.Flags().StringSliceVar(&opts.Labs, "labs", nil, "run only these labs (comma list)")
+	cmd.Flags().StringSliceVar(&opts.Labs, "labs", nil, "run only these labs (comma list): "+strings.Join(ids(), ","))
 	cmd.Flags().BoolVar(&opts.NoLabs, "no-labs", false, "skip the hands-on labs")
 	opts.Check.GitHubActions = os.Getenv("GITHUB_ACTIONS") == "true"
 	opts.Check.Workspace = os.Getenv("GITHUB_WORKSPACE")
@@ -91,6 +98,9 @@ func Run(ctx context.Context, o *Options) error {
 func RunLabs(ctx context.Context, ios *iostreams.IOStreams, only []string, rep *reports.Report) error {
 	prog := cmdutil.NewProgress(ios)
 	defer prog.Done()
+	// The report's duration covers the labs too.
+	start := time.Now()
+	defer func() { rep.DurationMS += time.Since(start).Milliseconds() }()
 	for _, l := range Registered {
 		if len(only) > 0 && !slices.Contains(only, l.ID) {
 			continue

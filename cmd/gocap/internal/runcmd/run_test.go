@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gocap/gocap/internal/iostreams"
 	"github.com/gocap/gocap/internal/labs"
@@ -18,6 +19,7 @@ func TestRunAddsLabsAndScoresTheirDimension(t *testing.T) {
 	var gotDir string
 	Registered = []labs.Lab{{ID: "fake", Name: "Fake lab", Dimension: "wasm", Run: func(ctx context.Context, o labs.Options) reports.Lab {
 		gotDir = o.WorkDir
+		time.Sleep(300 * time.Millisecond) // the report's duration must cover it
 		l := reports.Lab{}
 		l.Steps = append(l.Steps,
 			labs.Step("ok", func() (string, []reports.Metric, error) { return "fine", []reports.Metric{{Name: "x", Value: 1}}, nil }),
@@ -51,6 +53,9 @@ func TestRunAddsLabsAndScoresTheirDimension(t *testing.T) {
 	}
 	if rep.Check("fmt") == nil {
 		t.Fatal("the check part is missing")
+	}
+	if rep.DurationMS < 300 {
+		t.Errorf("report duration %d ms leaves out the lab's 300 ms", rep.DurationMS)
 	}
 }
 

@@ -141,7 +141,7 @@ and symlinks pointing outside are refused, and :ro refuses writes.
 
 Exit codes: the module's own; 2 when the module is refused or malformed;
 3 when it times out, traps, overflows its stack or exceeds the memory cap.`,
-		Example: `  gocap wasm run hello.wasm -- world
+		Example: `  echo hi | gocap wasm run hello.wasm -- world
   gocap wasm run --env GREETING=hi --mount ./data:/data:ro tool.wasm -- /data/in.txt
   gocap wasm run --timeout 2s --memory-limit 64MiB untrusted.wasm`,
 		Args: cobra.MinimumNArgs(1),
@@ -248,9 +248,9 @@ bad flags, 3 the call timed out or trapped.`,
 
 // Run performs the action.
 func Run(ctx context.Context, o *Options) error {
-	bin, err := os.ReadFile(o.Module)
+	bin, err := cmdutil.ReadInput(o.Module, "a WebAssembly module (.wasm)")
 	if err != nil {
-		return cmdutil.Usagef("module %s: %v", o.Module, err)
+		return err
 	}
 	switch o.Action {
 	case ActionInspect:
@@ -270,6 +270,8 @@ func wrap(module string, err error) error {
 		return err
 	case errors.Is(err, context.Canceled):
 		return err
+	case errors.Is(err, wasmrun.ErrMalformed) && strings.HasSuffix(module, ".wat"):
+		return cmdutil.Usagef("%s: %v; .wat is the text format: compile it first (wat2wasm %s)", module, err, module)
 	case errors.Is(err, wasmrun.ErrMalformed), errors.Is(err, wasmrun.ErrRefused):
 		return cmdutil.Usagef("%s: %v", module, err)
 	case errors.Is(err, wasmrun.ErrMemoryLimit) && strings.Contains(err.Error(), "at start"):
@@ -288,6 +290,10 @@ func run(ctx context.Context, o *Options, bin []byte) error {
 		Name: o.Module, Args: o.Args, Env: o.Env, Mounts: o.Mounts,
 		Stdin: o.IO.In, Stdout: o.IO.Out, Stderr: o.IO.ErrOut,
 	})
+	if errors.Is(err, wasmrun.ErrTimeout) && o.IO.IsStdinTTY() {
+		// The module's stdin is the terminal: it may have sat waiting for input.
+		err = fmt.Errorf("%w (stdin is this terminal: if the module reads it, pipe input in or add </dev/null)", err)
+	}
 	return wrap(o.Module, err)
 }
 
@@ -306,7 +312,8 @@ func inspect(o *Options, bin []byte) error {
 		return err
 	}
 	if !info.Allowed {
-		return &cmdutil.GateError{Reason: o.Module + " imports outside the allow-list: " + strings.Join(info.Disallowed, ", ")}
+		// The verdict above (or the JSON) names them; one short line here.
+		return &cmdutil.GateError{Reason: fmt.Sprintf("%s has %d imports outside the allow-list (see the verdict)", o.Module, len(info.Disallowed))}
 	}
 	return nil
 }

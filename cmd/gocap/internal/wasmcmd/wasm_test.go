@@ -102,7 +102,8 @@ func TestRunErrorsAndExitCodes(t *testing.T) {
 		{[]string{"run", "--env", "NOVALUE", samples + "hello.wasm"}, cmdutil.ExitUsage, "K=V"},
 		{[]string{"run", "--sha256", "abc", samples + "hello.wasm"}, cmdutil.ExitUsage, "64 hex"},
 		{[]string{"inspect", "run_test_missing.wasm"}, cmdutil.ExitUsage, "run_test_missing.wasm"},
-		{[]string{"inspect", samples + "wat/loop.wat"}, cmdutil.ExitUsage, "not a WebAssembly binary"},
+		{[]string{"inspect", samples + "wat/loop.wat"}, cmdutil.ExitUsage, "not a WebAssembly binary (no \\0asm magic); .wat is the text format: compile it first (wat2wasm"},
+		{[]string{"run", samples}, cmdutil.ExitUsage, "is a folder: give a WebAssembly module (.wasm)"},
 		{[]string{"inspect", samples + "badimport.wasm"}, cmdutil.ExitGate, "allow-list"},
 		{[]string{"plugin", samples + "plugin.wasm"}, cmdutil.ExitUsage, "--call"},
 		{[]string{"plugin", "--call", "nope", samples + "plugin.wasm"}, cmdutil.ExitUsage, "format, compact, echo"},
@@ -196,4 +197,23 @@ func (c cancelOn) Write(b []byte) (int, error) {
 		defer c.cancel()
 	}
 	return c.w.Write(b)
+}
+
+// TestRunTimeoutHintsAtTerminalStdin: a run that times out while its stdin
+// is the terminal says the module may be waiting for input; piped, it does not.
+func TestRunTimeoutHintsAtTerminalStdin(t *testing.T) {
+	for _, tty := range []bool{true, false} {
+		ios, _, _, _ := iostreams.Test()
+		ios.SetStdinTTY(tty)
+		cmd := NewCmd(ios, nil)
+		cmd.SetArgs([]string{"run", "--cache-dir", cacheDir, "--timeout", "200ms", samples + "loop.wasm"})
+		cmd.SilenceErrors, cmd.SilenceUsage = true, true
+		err := cmd.ExecuteContext(context.Background())
+		if cmdutil.ExitCode(err) != cmdutil.ExitInternal {
+			t.Fatalf("tty %v: err %v, want a timeout (exit 3)", tty, err)
+		}
+		if hint := strings.Contains(err.Error(), "</dev/null"); hint != tty {
+			t.Errorf("stdin tty %v: message %q; want the stdin hint only on a terminal", tty, err)
+		}
+	}
 }
