@@ -79,12 +79,21 @@ func lockEBPFTests() func() {
 // TestUnprivileged runs the probes as user nobody: each fails with one
 // PermissionError naming what is missing, before touching the kernel.
 func TestUnprivileged(t *testing.T) {
-	dir := t.TempDir()
-	// User nobody must reach the copied test binary.
-	for _, d := range []string{dir, filepath.Dir(dir)} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
+	// User nobody must reach the copied test binary, so it lives in a folder
+	// of its own directly under /tmp: t.TempDir may sit below a private
+	// folder (go test puts it under GOTMPDIR when that is set, as gocap's
+	// race leg does).
+	dir, err := os.MkdirTemp("/tmp", "gocap-perm-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Errorf("removing %s: %v", dir, err)
 		}
+	})
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
 	}
 	obj, err := os.ReadFile(tcpObject)
 	if err != nil {
