@@ -373,6 +373,7 @@ func JoinHotEscapes(r *reports.Report) {
 					f.Message = fmt.Sprintf("%s (returned; %.1f%% of a benchmark profile runs this line)", f.Message, e.Heat*100)
 				} else {
 					f.Severity = reports.SevWarning
+					f.Weight = HeatWeight(e.Heat)
 					f.Rule = "hot-" + strings.TrimPrefix(f.Rule, "hot-")
 					f.Message = fmt.Sprintf("%s (hot: %.1f%% of a benchmark profile runs this line)", f.Message, e.Heat*100)
 				}
@@ -388,6 +389,20 @@ func JoinHotEscapes(r *reports.Report) {
 		}
 		return a.Heat > b.Heat
 	})
+}
+
+// FullHeat is the profile share at which a hot escape costs a full warning's
+// points; below it the cost scales with the share (weighted by heat).
+const FullHeat = 0.10
+
+// HeatWeight is the weight of a hot escape's finding: its heat (the share of
+// a benchmark profile that runs its line) over FullHeat, at most 1. An escape
+// on a line with 1% of a profile costs a tenth of one on a line with ≥ 10%.
+func HeatWeight(heat float64) float64 {
+	if heat <= 0 {
+		return 0
+	}
+	return min(1, heat/FullHeat)
 }
 
 // ReturnedEscapeRule is the rule of an info finding for a value that

@@ -321,6 +321,18 @@ func TestBenchResultCaptured(t *testing.T) {
 	if hf[0].Severity != reports.SevWarning || hf[0].Rule != "hot-heap-escape" || hf[1].Severity != reports.SevInfo {
 		t.Errorf("findings after join = %+v", hf)
 	}
+	// Weighted by heat: ≥ FullHeat costs a full warning, a cold one is unweighted info.
+	if hf[0].Weight != HeatWeight(rep.Escapes[0].Heat) || hf[0].Weight != 1 || hf[1].Weight != 0 {
+		t.Errorf("weights after join = %v, %v (heat %v)", hf[0].Weight, hf[1].Weight, rep.Escapes[0].Heat)
+	}
+}
+
+func TestHeatWeight(t *testing.T) {
+	for heat, want := range map[float64]float64{0: 0, 0.01: 0.1, 0.05: 0.5, 0.10: 1, 0.9: 1} {
+		if got := HeatWeight(heat); got < want-1e-9 || got > want+1e-9 {
+			t.Errorf("HeatWeight(%v) = %v, want %v", heat, got, want)
+		}
+	}
 }
 
 func TestJoinByStartLineAndGenerics(t *testing.T) {

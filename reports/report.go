@@ -158,6 +158,9 @@ type Finding struct {
 	Message   string   `json:"message"`
 	// Hint is one line: why it matters and how to fix it.
 	Hint string `json:"hint"`
+	// Weight scales the points the finding costs in its dimension, in (0, 1];
+	// zero means full weight. Hot escapes are weighted by their heat.
+	Weight float64 `json:"weight,omitempty"`
 	// Function is the enclosing function when known (used for fingerprints).
 	Function string `json:"function,omitempty"`
 	// Detail holds extra text such as a diff or a flow explanation.

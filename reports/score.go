@@ -79,8 +79,9 @@ func Grade(score float64) string {
 // A dimension is measured when a check that ran (pass or fail) lists it in
 // Measures, or a lab of that dimension ran steps. Its score is
 // 100 − Σ per-rule deductions (floored at 0), each rule's deduction being
-// min(RuleCap, Σ Points(severity)), and info findings together costing at most
-// InfoCap. A lab dimension scores the share of its steps that passed (skipped
+// min(RuleCap, Σ Points(severity) × weight), and info findings together costing
+// at most InfoCap. A finding's Weight (0: full) scales its points; hot escapes
+// are weighted by heat (see checks.HeatWeight). A lab dimension scores the share of its steps that passed (skipped
 // steps excluded). A dimension that was not measured has a nil score and a
 // summary saying why; it does not count in the overall score.
 func Score(r *Report, weights map[string]float64) {
@@ -121,10 +122,14 @@ func Score(r *Report, weights map[string]float64) {
 			m[key] = a
 		}
 		a.n++
+		p := Points(f.Severity)
+		if f.Weight > 0 && f.Weight < 1 {
+			p *= f.Weight
+		}
 		if f.Severity == SevInfo {
-			a.info += PointsInfo
+			a.info += p
 		} else {
-			a.pts += Points(f.Severity)
+			a.pts += p
 		}
 	}
 	labs := map[string][2]int{} // passed, counted

@@ -94,3 +94,19 @@ func TestScoreNothingMeasured(t *testing.T) {
 		t.Fatalf("empty report scored %v %s", r.Score, r.Grade)
 	}
 }
+
+func TestScoreWeightsScalePoints(t *testing.T) {
+	hot := func(w float64) Finding {
+		f := f("memory", "hot-heap-escape", SevWarning)
+		f.Weight = w
+		return f
+	}
+	r := &Report{Checks: []Check{{ID: "escape", Status: StatusPass, Measures: []string{"memory"}, Findings: []Finding{
+		hot(0.1), hot(0.5), hot(0), // 0 means full weight
+	}}}}
+	Score(r, nil)
+	want := 100 - PointsWarning*(0.1+0.5+1)
+	if d := r.Dimension("memory"); d.Score == nil || *d.Score != round1(want) {
+		t.Fatalf("memory = %v, want %v", *d.Score, round1(want))
+	}
+}
