@@ -1,8 +1,8 @@
 package reports
 
 import (
-	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -39,9 +39,9 @@ func RenderGitHub(w io.Writer, r *Report, o RenderOptions) error {
 			}
 			props = append(props, "file="+ghProp.Replace(p))
 			if f.Line > 0 {
-				props = append(props, fmt.Sprintf("line=%d", f.Line))
+				props = append(props, "line="+strconv.Itoa(f.Line))
 				if f.Col > 0 {
-					props = append(props, fmt.Sprintf("col=%d", f.Col))
+					props = append(props, "col="+strconv.Itoa(f.Col))
 				}
 			}
 		}
@@ -54,7 +54,7 @@ func RenderGitHub(w io.Writer, r *Report, o RenderOptions) error {
 		if f.Hint != "" {
 			msg += "\n" + f.Hint
 		}
-		fmt.Fprintf(&b, "::%s %s::%s\n", level, strings.Join(props, ","), ghData.Replace(msg))
+		writeStrings(&b, "::", level, " ", strings.Join(props, ","), "::", ghData.Replace(msg), "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

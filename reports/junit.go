@@ -2,9 +2,9 @@ package reports
 
 import (
 	"encoding/xml"
-	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -62,20 +62,20 @@ type junitCharData struct {
 	Text string `xml:",chardata"`
 }
 
-func junitTime(ms int64) string { return fmt.Sprintf("%.3f", float64(ms)/1000) }
+func junitTime(ms int64) string { return strconv.FormatFloat(float64(ms)/1000, 'f', 3, 64) }
 
 // findingLines renders findings one per line: location, severity, rule,
 // message and hint, for a failure body.
 func findingLines(fs []Finding) string {
 	var b strings.Builder
 	for _, f := range fs {
-		fmt.Fprintf(&b, "%s: %s: %s", location(f), f.Severity, f.Message)
+		writeStrings(&b, location(f), ": ", string(f.Severity), ": ", f.Message)
 		if f.Baseline == BaselineNew {
 			b.WriteString(" [new]")
 		}
 		b.WriteString("\n")
 		if f.Hint != "" {
-			fmt.Fprintf(&b, "    hint: %s\n", f.Hint)
+			writeStrings(&b, "    hint: ", f.Hint, "\n")
 		}
 	}
 	return b.String()
@@ -127,7 +127,7 @@ func RenderJUnit(w io.Writer, r *Report, _ RenderOptions) error {
 					tc.SystemOut = &junitCharData{Text: findingLines(fs)}
 				} else {
 					tc.Failure = &junitResult{Type: string(worst), Text: findingLines(fs),
-						Message: fmt.Sprintf("%d %s finding(s), first: %s: %s", len(fs), rule, location(fs[0]), truncate(fs[0].Message, 200))}
+						Message: strconv.Itoa(len(fs)) + " " + rule + " finding(s), first: " + location(fs[0]) + ": " + truncate(fs[0].Message, 200)}
 					s.Failures++
 				}
 				s.Cases = append(s.Cases, tc)
@@ -155,7 +155,7 @@ func RenderJUnit(w io.Writer, r *Report, _ RenderOptions) error {
 			}
 			var ms []string
 			for _, m := range st.Metrics {
-				ms = append(ms, fmt.Sprintf("%s=%s%s", m.Name, fmtNum(m.Value), m.Unit))
+				ms = append(ms, m.Name+"="+fmtNum(m.Value)+m.Unit)
 			}
 			if len(ms) > 0 {
 				tc.SystemOut = &junitCharData{Text: strings.Join(ms, "\n")}

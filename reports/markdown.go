@@ -1,9 +1,9 @@
 package reports
 
 import (
-	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -15,16 +15,17 @@ const MarkdownMaxFindings = 50
 
 // mdCell escapes text for a GitHub-flavoured Markdown table cell.
 func mdCell(s string) string {
-	s = truncate(s, 200)
-	r := strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;", "`", "'")
-	return r.Replace(s)
+	return mdEscaper.Replace(truncate(s, 200))
 }
+
+// mdEscaper is built once: a Replacer is safe for concurrent use.
+var mdEscaper = strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;", "`", "'")
 
 func scoreText(v *float64) string {
 	if v == nil {
 		return "n/a"
 	}
-	return fmt.Sprintf("%.1f", *v)
+	return fixed1(*v)
 }
 
 func sevIcon(s Severity) string {
@@ -53,62 +54,62 @@ func statusIcon(s Status) string {
 // request comment or $GITHUB_STEP_SUMMARY.
 func RenderMarkdown(w io.Writer, r *Report, _ RenderOptions) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## gocap: %s — score %s, grade %s\n\n", mdCell(r.Module), scoreText(r.Score), r.Grade)
-	fmt.Fprintf(&b, "<sub>%s %s · %s · %.1fs", r.Tool.Name, mdCell(r.Tool.Version), r.Started.UTC().Format("2006-01-02 15:04 UTC"), float64(r.DurationMS)/1000)
+	writeStrings(&b, "## gocap: ", mdCell(r.Module), " — score ", scoreText(r.Score), ", grade ", r.Grade, "\n\n")
+	writeStrings(&b, "<sub>", r.Tool.Name, " ", mdCell(r.Tool.Version), " · ", r.Started.UTC().Format("2006-01-02 15:04 UTC"), " · ", seconds(r.DurationMS), "s")
 	if r.Shard != "" {
-		fmt.Fprintf(&b, " · shard %s", r.Shard)
+		writeStrings(&b, " · shard ", r.Shard)
 	}
 	b.WriteString("</sub>\n\n")
 	if bl := r.Baseline; bl != nil {
-		fmt.Fprintf(&b, "**Against baseline** `%s` (score %s): **%d new**, %d fixed, %d unchanged findings.\n\n",
-			mdCell(bl.Path), scoreText(bl.Score), bl.New, len(bl.Fixed), bl.Unchanged)
+		writeStrings(&b, "**Against baseline** `", mdCell(bl.Path), "` (score ", scoreText(bl.Score), "): **", strconv.Itoa(bl.New), " new**, ",
+			strconv.Itoa(len(bl.Fixed)), " fixed, ", strconv.Itoa(bl.Unchanged), " unchanged findings.\n\n")
 	}
 	b.WriteString("| Dimension | Score | Weight | Summary |\n|---|---:|---:|---|\n")
 	for _, d := range r.Dimensions {
-		fmt.Fprintf(&b, "| %s | %s | %g | %s |\n", mdCell(d.Name), scoreText(d.Score), d.Weight, mdCell(d.Summary))
+		writeStrings(&b, "| ", mdCell(d.Name), " | ", scoreText(d.Score), " | ", strconv.FormatFloat(d.Weight, 'g', -1, 64), " | ", mdCell(d.Summary), " |\n")
 	}
 	b.WriteString("\n| Check | Status | Findings | Summary |\n|---|---|---:|---|\n")
 	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "| %s | %s | %d | %s |\n", mdCell(c.ID), statusIcon(c.Status), len(c.Findings), mdCell(c.Summary))
+		writeStrings(&b, "| ", mdCell(c.ID), " | ", statusIcon(c.Status), " | ", strconv.Itoa(len(c.Findings)), " | ", mdCell(c.Summary), " |\n")
 	}
 	for _, l := range r.Labs {
-		fmt.Fprintf(&b, "| lab %s | %s | %d steps | %s |\n", mdCell(l.ID), statusIcon(l.Status), len(l.Steps), mdCell(l.Summary))
+		writeStrings(&b, "| lab ", mdCell(l.ID), " | ", statusIcon(l.Status), " | ", strconv.Itoa(len(l.Steps)), " steps | ", mdCell(l.Summary), " |\n")
 	}
 	fs := r.Findings()
 	sortBySeverity(fs)
 	if len(fs) > 0 {
-		fmt.Fprintf(&b, "\n<details open><summary><b>%d findings</b></summary>\n\n", len(fs))
+		writeStrings(&b, "\n<details open><summary><b>", strconv.Itoa(len(fs)), " findings</b></summary>\n\n")
 		b.WriteString("| Severity | Location | Rule | Message | Hint |\n|---|---|---|---|---|\n")
 		for i, f := range fs {
 			if i == MarkdownMaxFindings {
-				fmt.Fprintf(&b, "\n… %d more findings: see the full report (--format html or json).\n", len(fs)-i)
+				writeStrings(&b, "\n… ", strconv.Itoa(len(fs)-i), " more findings: see the full report (--format html or json).\n")
 				break
 			}
 			msg := mdCell(f.Message)
 			if f.Baseline == BaselineNew {
 				msg = "🆕 " + msg
 			}
-			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", sevIcon(f.Severity), mdCell(location(f)), mdCell(f.Check+"/"+f.Rule), msg, mdCell(f.Hint))
+			writeStrings(&b, "| ", sevIcon(f.Severity), " | `", mdCell(location(f)), "` | ", mdCell(f.Check+"/"+f.Rule), " | ", msg, " | ", mdCell(f.Hint), " |\n")
 		}
 		b.WriteString("\n</details>\n")
 	}
 	if bl := r.Baseline; bl != nil && len(bl.Fixed) > 0 {
-		fmt.Fprintf(&b, "\n<details><summary><b>%d fixed since the baseline</b></summary>\n\n", len(bl.Fixed))
+		writeStrings(&b, "\n<details><summary><b>", strconv.Itoa(len(bl.Fixed)), " fixed since the baseline</b></summary>\n\n")
 		for i, f := range bl.Fixed {
 			if i == MarkdownMaxFindings {
-				fmt.Fprintf(&b, "- … %d more\n", len(bl.Fixed)-i)
+				writeStrings(&b, "- … ", strconv.Itoa(len(bl.Fixed)-i), " more\n")
 				break
 			}
-			fmt.Fprintf(&b, "- `%s` %s: %s\n", mdCell(location(f)), mdCell(f.Check+"/"+f.Rule), mdCell(f.Message))
+			writeStrings(&b, "- `", mdCell(location(f)), "` ", mdCell(f.Check+"/"+f.Rule), ": ", mdCell(f.Message), "\n")
 		}
 		b.WriteString("\n</details>\n")
 	}
 	if len(r.Races) > 0 {
-		fmt.Fprintf(&b, "\n### Data races (%d)\n\n", len(r.Races))
+		writeStrings(&b, "\n### Data races (", strconv.Itoa(len(r.Races)), ")\n\n")
 		for _, rc := range r.Races {
-			fmt.Fprintf(&b, "- `%s` %s ×%d:", mdCell(rc.Package), mdCell(rc.Test), rc.Count)
+			writeStrings(&b, "- `", mdCell(rc.Package), "` ", mdCell(rc.Test), " ×", strconv.Itoa(rc.Count), ":")
 			for _, a := range rc.Accesses {
-				fmt.Fprintf(&b, " %s by goroutine %d at `%s`;", mdCell(a.Kind), a.Goroutine, mdCell(frameText(a.Location)))
+				writeStrings(&b, " ", mdCell(a.Kind), " by goroutine ", strconv.Itoa(a.Goroutine), " at `", mdCell(frameText(a.Location)), "`;")
 			}
 			b.WriteString("\n")
 		}
@@ -116,7 +117,7 @@ func RenderMarkdown(w io.Writer, r *Report, _ RenderOptions) error {
 	if len(r.Benchmarks) > 0 {
 		b.WriteString("\n### Benchmarks\n\n| Benchmark | ns/op | B/op | allocs/op | runs |\n|---|---:|---:|---:|---:|\n")
 		for _, bm := range r.Benchmarks {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %d |\n", mdCell(bm.Package+"."+bm.Name), fmtNum(bm.NsPerOp), fmtNum(bm.BytesPerOp), fmtNum(bm.AllocsPerOp), bm.Runs)
+			writeStrings(&b, "| ", mdCell(bm.Package+"."+bm.Name), " | ", fmtNum(bm.NsPerOp), " | ", fmtNum(bm.BytesPerOp), " | ", fmtNum(bm.AllocsPerOp), " | ", strconv.Itoa(bm.Runs), " |\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -130,16 +131,16 @@ func location(f Finding) string {
 	case f.Line == 0:
 		return f.File
 	case f.Col == 0:
-		return fmt.Sprintf("%s:%d", f.File, f.Line)
+		return f.File + ":" + strconv.Itoa(f.Line)
 	}
-	return fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Col)
+	return f.File + ":" + strconv.Itoa(f.Line) + ":" + strconv.Itoa(f.Col)
 }
 
 func frameText(f *Frame) string {
 	if f == nil {
 		return "?"
 	}
-	return fmt.Sprintf("%s:%d %s", f.File, f.Line, f.Func)
+	return f.File + ":" + strconv.Itoa(f.Line) + " " + f.Func
 }
 
 // sortBySeverity orders findings most severe first, keeping file order within.

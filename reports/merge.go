@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -57,7 +58,7 @@ func Merge(names []string, reps []*Report) (*Report, error) {
 		out.Benchmarks = mergeBenchmarks(out.Benchmarks, r.Benchmarks)
 		out.Profiles = appendUnique(out.Profiles, r.Profiles, func(p ProfileTop) string { return p.Package + "\x00" + p.Kind + "\x00" + p.Path })
 		out.Escapes = appendUnique(out.Escapes, r.Escapes, func(e Escape) string {
-			return fmt.Sprintf("%s:%d:%d:%s:%s", e.File, e.Line, e.Col, e.Code, e.Message)
+			return e.File + ":" + strconv.Itoa(e.Line) + ":" + strconv.Itoa(e.Col) + ":" + e.Code + ":" + e.Message
 		})
 		out.Labs = appendUnique(out.Labs, r.Labs, func(l Lab) string { return l.ID })
 		out.Artifacts = appendUnique(out.Artifacts, r.Artifacts, func(a Artifact) string { return a.Kind + "\x00" + a.Path })
@@ -83,12 +84,12 @@ func mergeBaselines(out *Report, reps []*Report) *BaselineInfo {
 	if first == nil {
 		return nil
 	}
-	count := map[string]int{}
+	count := map[findingID]int{}
 	for _, r := range reps {
 		if r.Baseline == nil || r.Baseline.Path != first.Path {
 			return nil
 		}
-		seen := map[string]bool{}
+		seen := map[findingID]bool{}
 		for _, f := range r.Baseline.Fixed {
 			if k := findingKey(f); !seen[k] {
 				seen[k] = true
@@ -113,8 +114,15 @@ func mergeBaselines(out *Report, reps []*Report) *BaselineInfo {
 	return info
 }
 
-func findingKey(f Finding) string {
-	return fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%d\x00%s", f.Check, f.Rule, f.File, f.Line, f.Col, f.Message)
+// findingID is what makes two findings the same finding in a merge.
+type findingID struct {
+	check, rule, file string
+	line, col         int
+	message           string
+}
+
+func findingKey(f Finding) findingID {
+	return findingID{f.Check, f.Rule, f.File, f.Line, f.Col, f.Message}
 }
 
 // statusRank orders check statuses for a merge: an error anywhere wins, then
@@ -152,7 +160,7 @@ func mergeCheck(out *Report, c Check) {
 	if old.URL == "" {
 		old.URL = c.URL
 	}
-	seen := map[string]bool{}
+	seen := map[findingID]bool{}
 	for _, f := range old.Findings {
 		seen[findingKey(f)] = true
 	}
@@ -169,9 +177,9 @@ func raceKey(r Race) string {
 	b.WriteString(r.Package)
 	for _, a := range r.Accesses {
 		if a.Location != nil {
-			fmt.Fprintf(&b, "\x00%s:%d:%s", a.Location.File, a.Location.Line, a.Kind)
+			writeStrings(&b, "\x00", a.Location.File, ":", strconv.Itoa(a.Location.Line), ":", a.Kind)
 		} else {
-			fmt.Fprintf(&b, "\x00?:%s", a.Kind)
+			writeStrings(&b, "\x00?:", a.Kind)
 		}
 	}
 	return b.String()

@@ -1,9 +1,9 @@
 package reports
 
 import (
-	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -49,7 +49,7 @@ func (s Styles) score(v *float64) string {
 	if v == nil {
 		return s.Dim.Render("  n/a")
 	}
-	txt := fmt.Sprintf("%5.1f", *v)
+	txt := padLeft(fixed1(*v), 5)
 	switch {
 	case *v > 80:
 		return s.Good.Render(txt)
@@ -102,40 +102,35 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 	}
 	var b strings.Builder
 	rule := st.Rule.Render(strings.Repeat("─", width))
-	score := "n/a"
-	if r.Score != nil {
-		score = fmt.Sprintf("%.1f", *r.Score)
-	}
-	fmt.Fprintf(&b, "%s %s  %s %s\n", st.Title.Render("gocap"), st.Dim.Render(r.Tool.Version),
-		st.Bold.Render(r.Module), st.Dim.Render(fmt.Sprintf("(%.1fs)", float64(r.DurationMS)/1000)))
-	fmt.Fprintf(&b, "Score %s  Grade %s\n", st.score(r.Score), st.Bold.Render(r.Grade))
+	writeStrings(&b, st.Title.Render("gocap"), " ", st.Dim.Render(r.Tool.Version), "  ",
+		st.Bold.Render(r.Module), " ", st.Dim.Render("("+seconds(r.DurationMS)+"s)"), "\n")
+	writeStrings(&b, "Score ", st.score(r.Score), "  Grade ", st.Bold.Render(r.Grade), "\n")
 	if bl := r.Baseline; bl != nil {
-		fmt.Fprintf(&b, "Baseline %s (score %s): %s, %d fixed, %d unchanged\n", bl.Path, scoreText(bl.Score),
-			st.Bold.Render(fmt.Sprintf("%d new", bl.New)), len(bl.Fixed), bl.Unchanged)
+		writeStrings(&b, "Baseline ", bl.Path, " (score ", scoreText(bl.Score), "): ", st.Bold.Render(strconv.Itoa(bl.New)+" new"), ", ",
+			strconv.Itoa(len(bl.Fixed)), " fixed, ", strconv.Itoa(bl.Unchanged), " unchanged\n")
 	}
-	fmt.Fprintln(&b, rule)
-	_ = score
+	writeStrings(&b, rule, "\n")
 
 	barW := 20
 	if width < 70 {
 		barW = 10
 	}
 	for _, d := range r.Dimensions {
-		prefix := fmt.Sprintf("%-18s %s %s  ", d.Name, st.score(d.Score), st.Dim.Render(bar(d.Score, barW)))
-		fmt.Fprintln(&b, termtext.Line(width, prefix, st.Dim.Render(d.Summary)))
+		prefix := padRight(d.Name, 18) + " " + st.score(d.Score) + " " + st.Dim.Render(bar(d.Score, barW)) + "  "
+		writeStrings(&b, termtext.Line(width, prefix, st.Dim.Render(d.Summary)), "\n")
 		for i, dd := range d.Deductions {
 			if i == 3 {
-				fmt.Fprintf(&b, "%s\n", st.Dim.Render(fmt.Sprintf("    … %d more rules", len(d.Deductions)-3)))
+				writeStrings(&b, st.Dim.Render("    … "+strconv.Itoa(len(d.Deductions)-3)+" more rules"), "\n")
 				break
 			}
-			prefix := fmt.Sprintf("    %s %s ×%d  ", st.Bad.Render(fmt.Sprintf("-%.1f", dd.Points)), dd.Rule, dd.Findings)
-			fmt.Fprintf(&b, "%s%s\n", prefix, st.Dim.Render(truncate(dd.Hint, width-termtext.Width(prefix))))
+			prefix := "    " + st.Bad.Render("-"+fixed1(dd.Points)) + " " + dd.Rule + " ×" + strconv.Itoa(dd.Findings) + "  "
+			writeStrings(&b, prefix, st.Dim.Render(truncate(dd.Hint, width-termtext.Width(prefix))), "\n")
 		}
 	}
-	fmt.Fprintln(&b, rule)
+	writeStrings(&b, rule, "\n")
 	for _, c := range r.Checks {
-		prefix := fmt.Sprintf("%s %-10s %s ", st.status(c.Status), c.ID, st.Dim.Render(fmt.Sprintf("%6.1fs", float64(c.DurationMS)/1000)))
-		fmt.Fprintln(&b, termtext.Wrap(width, prefix, c.Summary, 5))
+		prefix := st.status(c.Status) + " " + padRight(c.ID, 10) + " " + st.Dim.Render(padLeft(seconds(c.DurationMS), 6)+"s") + " "
+		writeStrings(&b, termtext.Wrap(width, prefix, c.Summary, 5), "\n")
 		fs := append([]Finding(nil), c.Findings...)
 		sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity.Rank() > fs[j].Severity.Rank() })
 		// A rule's hint (why it matters, how to fix) is shown in full once,
@@ -143,65 +138,63 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 		hinted := map[string]bool{}
 		for i, f := range fs {
 			if i == maxF {
-				fmt.Fprintf(&b, "     %s\n", st.Dim.Render(fmt.Sprintf("… %d more findings (see --format json)", len(fs)-maxF)))
+				writeStrings(&b, "     ", st.Dim.Render("… "+strconv.Itoa(len(fs)-maxF)+" more findings (see --format json)"), "\n")
 				break
 			}
 			loc := f.File
 			if f.Line > 0 {
-				loc = fmt.Sprintf("%s:%d", f.File, f.Line)
+				loc += ":" + strconv.Itoa(f.Line)
 				if f.Col > 0 {
-					loc += fmt.Sprintf(":%d", f.Col)
+					loc += ":" + strconv.Itoa(f.Col)
 				}
 			}
 			mark := ""
 			if f.Baseline == BaselineNew {
 				mark = st.Warn.Render("new ")
 			}
-			prefix := fmt.Sprintf("     %s %s%s %s ", st.sev(f.Severity), mark, loc, st.Dim.Render("["+f.Rule+"]"))
-			fmt.Fprintln(&b, termtext.Wrap(width, prefix, firstLine(f.Message), 13))
+			prefix := "     " + st.sev(f.Severity) + " " + mark + loc + " " + st.Dim.Render("["+f.Rule+"]") + " "
+			writeStrings(&b, termtext.Wrap(width, prefix, firstLine(f.Message), 13), "\n")
 			if f.Hint != "" && !hinted[f.Rule] {
 				hinted[f.Rule] = true
-				fmt.Fprintln(&b, termtext.Wrap(width, "             ", st.Dim.Render("↳ "+firstLine(f.Hint)), 15))
+				writeStrings(&b, termtext.Wrap(width, "             ", st.Dim.Render("↳ "+firstLine(f.Hint)), 15), "\n")
 			}
 		}
 	}
 	for _, l := range r.Labs {
-		prefix := fmt.Sprintf("%s lab %-6s %s ", st.status(l.Status), l.ID, st.Dim.Render(fmt.Sprintf("%6.1fs", float64(l.DurationMS)/1000)))
-		fmt.Fprintln(&b, termtext.Wrap(width, prefix, l.Summary, 5))
+		prefix := st.status(l.Status) + " lab " + padRight(l.ID, 6) + " " + st.Dim.Render(padLeft(seconds(l.DurationMS), 6)+"s") + " "
+		writeStrings(&b, termtext.Wrap(width, prefix, l.Summary, 5), "\n")
 		for _, s := range l.Steps {
 			text := s.Name + " " + s.Summary
 			if s.Reason != "" {
 				text += st.Dim.Render(" (" + s.Reason + ")")
 			}
-			fmt.Fprintln(&b, termtext.Wrap(width, fmt.Sprintf("     %s ", st.status(s.Status)), text, 10))
+			writeStrings(&b, termtext.Wrap(width, "     "+st.status(s.Status)+" ", text, 10), "\n")
 			if len(s.Metrics) > 0 {
 				var ms []string
 				for _, m := range s.Metrics {
-					ms = append(ms, fmt.Sprintf("%s=%s%s", m.Name, fmtNum(m.Value), m.Unit))
+					ms = append(ms, m.Name+"="+fmtNum(m.Value)+m.Unit)
 				}
-				fmt.Fprintln(&b, termtext.Wrap(width, "          ", st.Dim.Render(strings.Join(ms, "  ")), 10))
+				writeStrings(&b, termtext.Wrap(width, "          ", st.Dim.Render(strings.Join(ms, "  ")), 10), "\n")
 			}
 		}
 	}
 	if len(r.Races) > 0 {
-		fmt.Fprintf(&b, "%s\n%s\n", rule, st.Bold.Render("Data races"))
+		writeStrings(&b, rule, "\n", st.Bold.Render("Data races"), "\n")
 		for _, rc := range r.Races {
-			fmt.Fprintf(&b, "  %s %s (×%d)\n", rc.Package, st.Dim.Render(rc.Test), rc.Count)
+			writeStrings(&b, "  ", rc.Package, " ", st.Dim.Render(rc.Test), " (×", strconv.Itoa(rc.Count), ")\n")
 			for _, a := range rc.Accesses {
-				loc := "?"
-				if a.Location != nil {
-					loc = fmt.Sprintf("%s:%d %s", a.Location.File, a.Location.Line, a.Location.Func)
-				}
-				fmt.Fprintln(&b, termtext.Wrap(width, fmt.Sprintf("    %-14s goroutine %-3d ", a.Kind, a.Goroutine), loc, 8))
+				prefix := "    " + padRight(a.Kind, 14) + " goroutine " + padRight(strconv.Itoa(a.Goroutine), 3) + " "
+				writeStrings(&b, termtext.Wrap(width, prefix, frameText(a.Location), 8), "\n")
 			}
 		}
 	}
 	if len(r.Benchmarks) > 0 {
-		fmt.Fprintf(&b, "%s\n%s\n", rule, st.Bold.Render("Benchmarks"))
+		writeStrings(&b, rule, "\n", st.Bold.Render("Benchmarks"), "\n")
 		// The numbers take 52 cells; the name gets the rest, 20 to 40.
 		nameW := min(max(width-54, 20), 40)
 		for _, bm := range r.Benchmarks {
-			fmt.Fprintf(&b, "  %-*s %10s ns/op %8s B/op %6s allocs/op\n", nameW, truncate(bm.Name, nameW), fmtNum(bm.NsPerOp), fmtNum(bm.BytesPerOp), fmtNum(bm.AllocsPerOp))
+			writeStrings(&b, "  ", padRight(truncate(bm.Name, nameW), nameW), " ", padLeft(fmtNum(bm.NsPerOp), 10), " ns/op ",
+				padLeft(fmtNum(bm.BytesPerOp), 8), " B/op ", padLeft(fmtNum(bm.AllocsPerOp), 6), " allocs/op\n")
 		}
 	}
 	hot := 0
@@ -211,7 +204,7 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 		}
 	}
 	if hot > 0 {
-		fmt.Fprintf(&b, "%s\n%s\n", rule, st.Bold.Render("Hot escapes (escapes in functions that show up in profiles)"))
+		writeStrings(&b, rule, "\n", st.Bold.Render("Hot escapes (escapes in functions that show up in profiles)"), "\n")
 		var es []Escape // returned escapes carry heat too but are not hot
 		for _, e := range r.Escapes {
 			if e.Hot {
@@ -223,7 +216,8 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 			if i >= 10 {
 				break
 			}
-			fmt.Fprintln(&b, termtext.Line(width, fmt.Sprintf("  %5.1f%% %s:%d %s ", e.Heat*100, e.File, e.Line, e.Function), st.Dim.Render(e.Message)))
+			prefix := "  " + padLeft(fixed1(e.Heat*100), 5) + "% " + e.File + ":" + strconv.Itoa(e.Line) + " " + e.Function + " "
+			writeStrings(&b, termtext.Line(width, prefix, st.Dim.Render(e.Message)), "\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -242,10 +236,10 @@ func firstLine(s string) string {
 
 func fmtNum(v float64) string {
 	if v == float64(int64(v)) {
-		return fmt.Sprintf("%d", int64(v))
+		return strconv.FormatInt(int64(v), 10)
 	}
 	if v >= 100 {
-		return fmt.Sprintf("%.0f", v)
+		return strconv.FormatFloat(v, 'f', 0, 64)
 	}
-	return fmt.Sprintf("%.3g", v)
+	return strconv.FormatFloat(v, 'g', 3, 64)
 }
