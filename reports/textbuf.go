@@ -11,12 +11,6 @@ import (
 // findings loops run once per finding. Each helper matches the fmt verb
 // named in its comment byte for byte.
 
-// writeInt appends n, as %d does.
-func writeInt(b *strings.Builder, n int) {
-	var buf [20]byte
-	b.Write(strconv.AppendInt(buf[:0], int64(n), 10))
-}
-
 // writeStrings appends each of ss in turn.
 func writeStrings(b *strings.Builder, ss ...string) {
 	for _, s := range ss {
