@@ -31,17 +31,18 @@ func RenderGitHub(w io.Writer, r *Report, o RenderOptions) error {
 		case SevWarning:
 			level = "warning"
 		}
-		var props []string
+		// The properties are comma-separated; title is always there, last.
+		writeStrings(&b, "::", level, " ")
 		if f.File != "" {
 			p := f.File
 			if o.PathPrefix != "" {
 				p = strings.TrimSuffix(o.PathPrefix, "/") + "/" + p
 			}
-			props = append(props, "file="+ghProp.Replace(p))
+			writeStrings(&b, "file=", ghProp.Replace(p), ",")
 			if f.Line > 0 {
-				props = append(props, "line="+strconv.Itoa(f.Line))
+				writeStrings(&b, "line=", strconv.Itoa(f.Line), ",")
 				if f.Col > 0 {
-					props = append(props, "col="+strconv.Itoa(f.Col))
+					writeStrings(&b, "col=", strconv.Itoa(f.Col), ",")
 				}
 			}
 		}
@@ -49,12 +50,11 @@ func RenderGitHub(w io.Writer, r *Report, o RenderOptions) error {
 		if f.Baseline == BaselineNew {
 			title += " (new)"
 		}
-		props = append(props, "title="+ghProp.Replace(title))
 		msg := f.Message
 		if f.Hint != "" {
 			msg += "\n" + f.Hint
 		}
-		writeStrings(&b, "::", level, " ", strings.Join(props, ","), "::", ghData.Replace(msg), "\n")
+		writeStrings(&b, "title=", ghProp.Replace(title), "::", ghData.Replace(msg), "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
