@@ -2,7 +2,7 @@ package reports
 
 import (
 	"io"
-	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -146,5 +146,5 @@ func frameText(f *Frame) string {
 // sortBySeverity orders findings most severe first, keeping file order within.
 func sortBySeverity(fs []Finding) {
 	SortFindings(fs)
-	slices.SortStableFunc(fs, bySeverity)
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity.Rank() > fs[j].Severity.Rank() })
 }

@@ -337,9 +337,6 @@ func compareFindings(a, b Finding) int {
 	)
 }
 
-// bySeverity orders findings most severe first.
-func bySeverity(a, b Finding) int { return cmp.Compare(b.Severity.Rank(), a.Severity.Rank()) }
-
 // Check returns the check with the given id, or nil.
 func (r *Report) Check(id string) *Check {
 	for i := range r.Checks {

@@ -2,7 +2,6 @@ package reports
 
 import (
 	"io"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -133,7 +132,7 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 		prefix := st.status(c.Status) + " " + padRight(c.ID, 10) + " " + st.Dim.Render(padLeft(seconds(c.DurationMS), 6)+"s") + " "
 		writeStrings(&b, termtext.Wrap(width, prefix, c.Summary, 5), "\n")
 		fs := append([]Finding(nil), c.Findings...)
-		slices.SortStableFunc(fs, bySeverity)
+		sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity.Rank() > fs[j].Severity.Rank() })
 		// A rule's hint (why it matters, how to fix) is shown in full once,
 		// under its first finding, rather than cut short under every one.
 		hinted := map[string]bool{}
