@@ -39,6 +39,10 @@ type Options struct {
 	// deterministic share of the matched packages (see ShardPackages), for
 	// CI matrix jobs whose reports gocap report merge joins. 0: no sharding.
 	Shard, Shards int
+	// Files, when set, receives the Go files (absolute, tests included) of
+	// the packages checked, from the run's own package list, so a caller
+	// scanning sources (//gocap:ignore) needs no second go list.
+	Files *[]string
 }
 
 // ShardPackages returns shard i (1-based) of n of the import paths: the
@@ -252,6 +256,17 @@ func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 	rcs, data := RunAll(ctx, env, cs)
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if o.Files != nil {
+		list, err := env.Packages(ctx) // memoized: free when fmt ran
+		if err != nil {
+			return nil, err
+		}
+		var files []string
+		for _, p := range list {
+			files = append(files, p.Files()...)
+		}
+		*o.Files = files
 	}
 	rep = &reports.Report{
 		SchemaVersion: reports.SchemaVersion,

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -134,6 +133,3 @@ func (p *Progress) Done() {
 	p.on = false
 	_, _ = fmt.Fprint(p.w, "\r"+eraseLine) // decoration, as in Update
 }
-
-// Exists reports whether a path exists.
-func Exists(p string) bool { _, err := os.Stat(p); return err == nil }

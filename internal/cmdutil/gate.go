@@ -20,11 +20,6 @@ type GateOptions struct {
 	MaxScoreDrop float64
 }
 
-// Gate applies --min-score and --fail-on to a report.
-func Gate(r *reports.Report, minScore float64, failOn string) error {
-	return GateWith(r, GateOptions{MinScore: minScore, FailOn: failOn, MaxScoreDrop: -1})
-}
-
 // GateWith applies every gate and returns one GateError listing each that
 // failed.
 func GateWith(r *reports.Report, o GateOptions) error {

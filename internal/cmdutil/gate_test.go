@@ -41,7 +41,7 @@ func TestGateWith(t *testing.T) {
 			t.Errorf("%+v: %v, want %q", tc.o, err, tc.want)
 		}
 	}
-	if err := Gate(r, 0, "warning"); err == nil || ExitCode(err) != ExitGate {
+	if err := GateWith(r, GateOptions{FailOn: "warning", MaxScoreDrop: -1}); err == nil || ExitCode(err) != ExitGate {
 		t.Errorf("Gate(fail-on warning): %v", err)
 	}
 }

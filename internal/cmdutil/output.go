@@ -158,12 +158,7 @@ func (o OutputSpec) Dir() string {
 
 // Write renders the report in every format: to stdout, or atomically into
 // files. It returns the paths written.
-func (o OutputSpec) Write(ios *iostreams.IOStreams, r *reports.Report, root string) ([]string, error) {
-	return o.WriteWith(ios, r, reports.RenderOptions{Color: ios.ColorEnabled(), Width: ios.Width(), Root: root})
-}
-
-// WriteWith is Write with explicit render options.
-func (o OutputSpec) WriteWith(ios *iostreams.IOStreams, r *reports.Report, ro reports.RenderOptions) ([]string, error) {
+func (o OutputSpec) Write(ios *iostreams.IOStreams, r *reports.Report, ro reports.RenderOptions) ([]string, error) {
 	var written []string
 	for _, f := range o.Formats {
 		path := ""

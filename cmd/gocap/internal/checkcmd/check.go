@@ -53,6 +53,9 @@ type Options struct {
 	AfterCollect func(ctx context.Context, rep *reports.Report) error
 
 	prepared *prepared
+	// files are the Go files of the checked packages, set by Collect and
+	// scanned by Process for //gocap:ignore directives.
+	files []string
 }
 
 // NewCmd builds the command; runF replaces the work in tests.
@@ -207,7 +210,7 @@ func Collect(ctx context.Context, o *Options) (*reports.Report, error) {
 	defer prog.Done()
 	rep, err := checks.Run(ctx, checks.Options{Dir: o.Dir, Patterns: o.Patterns, Only: o.Only, Skip: o.Skip,
 		OutDir: o.Output.Dir(), BenchTime: o.BenchTime, BenchCount: o.BenchCount, Timeout: o.Timeout, Progress: prog.Update,
-		Shard: o.Shard, Shards: o.Shards})
+		Shard: o.Shard, Shards: o.Shards, Files: &o.files})
 	if err != nil && ctx.Err() == context.DeadlineExceeded {
 		return nil, cmdutil.Toolf("gocap check did not finish within --timeout %v: raise it or narrow the pattern", o.Timeout)
 	}

@@ -113,11 +113,7 @@ func (o *Options) Prepare(ctx context.Context) error {
 func Process(ctx context.Context, o *Options, rep *reports.Report) error {
 	p := o.prepared
 	suppress.Filter(rep, p.root, p.cfg)
-	files, err := goFiles(ctx, p.root, checks.RootPatterns(p.root, o.Dir, o.Patterns), o.Shard, o.Shards)
-	if err != nil {
-		return err
-	}
-	ds, err := suppress.Scan(p.root, files)
+	ds, err := suppress.Scan(p.root, o.files)
 	if err != nil {
 		return cmdutil.Toolf("reading //gocap:ignore directives: %v", err)
 	}
@@ -145,34 +141,6 @@ func Process(ctx context.Context, o *Options, rep *reports.Report) error {
 	return nil
 }
 
-// goFiles lists the Go files (tests included) of the module's packages
-// matching patterns, restricted to the shard.
-func goFiles(ctx context.Context, root string, patterns []string, shard, shards int) ([]string, error) {
-	if len(patterns) == 0 {
-		patterns = []string{"./..."}
-	}
-	pkgs, err := checks.ListPackages(ctx, root, patterns)
-	if err != nil {
-		return nil, err
-	}
-	if shards > 0 {
-		pkgs = checks.ShardPackages(pkgs, shard, shards)
-		if len(pkgs) == 0 {
-			return nil, nil
-		}
-	}
-	env := &checks.Env{Dir: root, Patterns: pkgs}
-	list, err := env.Packages(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, p := range list {
-		out = append(out, p.Files()...)
-	}
-	return out, nil
-}
-
 // emit writes the report, adds GitHub annotations on a GitHub runner, and
 // applies every gate.
 func emit(o *Options, rep *reports.Report) error {
@@ -182,7 +150,7 @@ func emit(o *Options, rep *reports.Report) error {
 		// SARIF and annotations want paths relative to the repository.
 		ro.PathPrefix = workspacePrefix(o.Workspace, p.root)
 	}
-	paths, err := o.Output.WriteWith(o.IO, rep, ro)
+	paths, err := o.Output.Write(o.IO, rep, ro)
 	if err != nil {
 		return err
 	}

@@ -124,7 +124,7 @@ func Render(_ context.Context, o *RenderOptions) error {
 	if root == "" {
 		root = moduleRoot(r)
 	}
-	paths, err := o.Output.WriteWith(o.IO, r, reports.RenderOptions{Color: o.IO.ColorEnabled(), Width: o.IO.Width(), Root: root, PathPrefix: o.PathPrefix})
+	paths, err := o.Output.Write(o.IO, r, reports.RenderOptions{Color: o.IO.ColorEnabled(), Width: o.IO.Width(), Root: root, PathPrefix: o.PathPrefix})
 	for _, p := range paths {
 		o.IO.Statusf("wrote %s\n", p)
 	}
@@ -183,7 +183,7 @@ func Merge(_ context.Context, o *MergeOptions) error {
 		}
 		return cmdutil.Usagef("%v", err)
 	}
-	paths, err := o.Output.WriteWith(o.IO, m, reports.RenderOptions{Color: o.IO.ColorEnabled(), Width: o.IO.Width(), Root: moduleRoot(m)})
+	paths, err := o.Output.Write(o.IO, m, reports.RenderOptions{Color: o.IO.ColorEnabled(), Width: o.IO.Width(), Root: moduleRoot(m)})
 	for _, p := range paths {
 		o.IO.Statusf("wrote %s\n", p)
 	}
