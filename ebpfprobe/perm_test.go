@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gocap/gocap/internal/ebpftestlock"
 )
 
 // TestMain lets the test binary act as an unprivileged helper: with
@@ -54,26 +56,17 @@ func TestMain(m *testing.M) {
 	}
 	// The leak checks count programs kernel-wide: hold a lock so the other
 	// eBPF test binary (cmd/gocap/internal/ebpfcmd) never runs alongside.
-	unlock := lockEBPFTests()
+	// Without the lock the leak checks could count the other binary's
+	// programs and pass or fail for the wrong reason: refuse to run.
+	unlock, err := ebpftestlock.Lock()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ebpfprobe tests:", err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	unlock()
 	removeAllocProg()
 	os.Exit(code)
-}
-
-// lockEBPFTests takes the machine-wide lock of gocap's eBPF tests.
-func lockEBPFTests() func() {
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "gocap-ebpf-tests.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err == nil {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-	}
-	if err != nil {
-		// Without the lock the leak checks could count the other binary's
-		// programs and pass or fail for the wrong reason: refuse to run.
-		fmt.Fprintln(os.Stderr, "ebpfprobe tests: cannot take the eBPF tests lock:", err)
-		os.Exit(1)
-	}
-	return func() { _ = f.Close() } // closing releases the lock; the process exits next
 }
 
 // TestUnprivileged runs the probes as user nobody: each fails with one

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/gocap/gocap/ebpfprobe"
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/ebpftestlock"
 	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
 )
@@ -26,16 +26,13 @@ import (
 func TestMain(m *testing.M) {
 	// Without the lock the leak checks could count the other binary's
 	// programs and pass or fail for the wrong reason: refuse to run.
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "gocap-ebpf-tests.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err == nil {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-	}
+	unlock, err := ebpftestlock.Lock()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ebpfcmd tests: cannot take the eBPF tests lock:", err)
+		fmt.Fprintln(os.Stderr, "ebpfcmd tests:", err)
 		os.Exit(1)
 	}
 	code := m.Run()
-	_ = f.Close() // releases the lock; the process exits next either way
+	unlock()
 	os.Exit(code)
 }
 
