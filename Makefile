@@ -5,10 +5,19 @@ BENCH_TARGETS :=
 GENERATE_TARGETS :=
 CHECK_GENERATE_TARGETS :=
 
-.PHONY: build run test bench generate check-generate clean
+.PHONY: build run test bench generate check-generate clean man
+
+# The version stamped into the binary: the git description of the checkout
+# (v1.2.0, v1.2.0-3-gabc1234-dirty, or a bare hash without tags), "dev"
+# outside a git checkout. Stamped with -ldflags because this machine (and
+# many CI images) set GOFLAGS=-buildvcs=false, so the build info carries no
+# VCS revision; `go install github.com/gocap/gocap/cmd/gocap@vX` needs no
+# stamp: the module version is in the build info (internal/version).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/gocap/gocap/internal/version.stamped=$(VERSION)
 
 build:
-	$(GO) build -o $(BIN) ./cmd/gocap
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/gocap
 
 # gocap on its own module with every hands-on lab: a full report.
 run: build

@@ -16,14 +16,12 @@ import (
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/semver"
 
+	"github.com/gocap/gocap/internal/version"
 	"github.com/gocap/gocap/reports"
 )
 
 // ErrTool marks failures of a tool gocap needs (exit code 3).
 var ErrTool = errors.New("tool failure")
-
-// Version is gocap's version, set by the linker or left as "dev".
-var Version = "dev"
 
 // Options for a whole gocap check run.
 type Options struct {
@@ -270,7 +268,7 @@ func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 	}
 	rep = &reports.Report{
 		SchemaVersion: reports.SchemaVersion,
-		Tool:          reports.Tool{Name: "gocap", Version: Version},
+		Tool:          reports.Tool{Name: "gocap", Version: version.String()},
 		Module:        mod,
 		GoVersion:     goVer,
 		Patterns:      o.Patterns,
@@ -293,7 +291,7 @@ func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 // emptyShard is the report of a shard that holds no package (more shards
 // than packages): every check skipped, so merging it changes nothing.
 func emptyShard(cs []*Check, mod, goVer string, patterns []string, shard string, start time.Time) *reports.Report {
-	rep := &reports.Report{SchemaVersion: reports.SchemaVersion, Tool: reports.Tool{Name: "gocap", Version: Version},
+	rep := &reports.Report{SchemaVersion: reports.SchemaVersion, Tool: reports.Tool{Name: "gocap", Version: version.String()},
 		Module: mod, GoVersion: goVer, Patterns: patterns, Started: start.UTC().Truncate(time.Millisecond), Shard: shard}
 	for _, c := range cs {
 		rep.Checks = append(rep.Checks, reports.Check{ID: c.ID, Name: c.Name, URL: c.URL, Status: reports.StatusSkipped,

@@ -14,11 +14,11 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/cmd/gocap/internal/checkcmd"
 	"github.com/gocap/gocap/cmd/gocap/internal/runcmd"
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/iostreams"
+	"github.com/gocap/gocap/internal/version"
 )
 
 // Subcommands added by other command packages (ebpf, wasm, mtls, report).
@@ -40,7 +40,7 @@ Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 a tool or gocap failed.
   gocap run --labs wasm,mtls                   # the check plus hands-on labs
   gocap report render gocap.json --format md
   sudo gocap ebpf doctor`,
-		Version:       checks.Version,
+		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

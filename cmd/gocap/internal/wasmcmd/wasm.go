@@ -17,10 +17,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
+	"github.com/gocap/gocap/internal/version"
 	"github.com/gocap/gocap/wasmrun"
 )
 
@@ -92,7 +92,7 @@ func (e *engineFlags) config() (wasmrun.Config, error) {
 	if !e.noCache && !e.interpreter {
 		dir := e.cacheDir
 		if dir == "" {
-			if dir, err = wasmrun.DefaultCacheDir(checks.Version); err != nil {
+			if dir, err = wasmrun.DefaultCacheDir(version.String()); err != nil {
 				return cfg, cmdutil.Usagef("%v", err)
 			}
 		}
