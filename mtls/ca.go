@@ -155,6 +155,20 @@ func (ca *CA) issueX509SVIDAt(id spiffeid.ID, ttl time.Duration, now time.Time) 
 	if id.TrustDomain() != ca.td {
 		return nil, fmt.Errorf("cannot issue %s: this CA issues for trust domain %s", id, ca.td)
 	}
+	return ca.mint(id, ttl, now)
+}
+
+// mintCrossDomain signs an SVID claiming id of ANOTHER trust domain with
+// this CA: what the probe presents to check that a service does not let one
+// trust domain's CA vouch for another's IDs. Never served to workloads.
+func (ca *CA) mintCrossDomain(id spiffeid.ID, ttl time.Duration) (*x509svid.SVID, error) {
+	if id.TrustDomain() == ca.td {
+		return nil, fmt.Errorf("%s is of this CA's own trust domain", id)
+	}
+	return ca.mint(id, ttl, ca.now())
+}
+
+func (ca *CA) mint(id spiffeid.ID, ttl time.Duration, now time.Time) (*x509svid.SVID, error) {
 	if id.Path() == "" {
 		return nil, fmt.Errorf("cannot issue %s: an X509-SVID's SPIFFE ID needs a non-root path", id)
 	}
@@ -292,6 +306,30 @@ func keyPEM(k *ecdsa.PrivateKey) ([]byte, error) {
 		return nil, err
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// CADirError says a folder holds no usable gocap CA: bad input.
+type CADirError struct {
+	Dir string
+	Err error
+}
+
+func (e *CADirError) Error() string {
+	why := e.Err.Error()
+	if errors.Is(e.Err, os.ErrNotExist) {
+		why = "no gocap CA there (" + filepath.Base(firstPath(e.Err)) + " is missing)"
+	}
+	return fmt.Sprintf("--ca-dir %s: %s: give the folder `gocap mtls serve` names in its first line (default ca-TRUST-DOMAIN beside its socket)", e.Dir, why)
+}
+
+func (e *CADirError) Unwrap() error { return e.Err }
+
+func firstPath(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Path
+	}
+	return fileRoot
 }
 
 func loadCA(dir string) (*CA, error) {

@@ -183,7 +183,7 @@ func RunDemo(ctx context.Context, opts DemoOptions) (_ *DemoResult, err error) {
 	if err != nil {
 		return nil, err
 	}
-	noCert := tlsconfig.TLSClientConfig(w.clientSrc, Authorize(opts.ServerID))
+	noCert := tlsconfig.TLSClientConfig(TrustDomainBundles(w.clientSrc), Authorize(opts.ServerID))
 	cases := []struct {
 		name, presented string
 		cfg             *tls.Config

@@ -16,5 +16,5 @@
 //	issuer, err := mtls.StartIssuer(ctx, td, dir, time.Hour, nil)
 //	...
 //	src, err := mtls.NewSource(ctx, issuer.Addr(), serverID, 15*time.Second)
-//	cfg := tlsconfig.MTLSServerConfig(src, src, mtls.Authorize(clientID))
+//	cfg := tlsconfig.MTLSServerConfig(src, mtls.TrustDomainBundles(src), mtls.Authorize(clientID))
 package mtls

@@ -37,9 +37,10 @@ type EchoServer struct {
 
 // StartEchoServer listens on 127.0.0.1 (random port) with go-spiffe's mTLS
 // server config over svid and bundle (TLS 1.3 only) and serves until Close
-// or ctx ends.
+// or ctx ends. A client claiming a trust domain is verified against that
+// trust domain's CAs only (see TrustDomainBundles).
 func StartEchoServer(ctx context.Context, svid x509svid.Source, bundle x509bundle.Source, authorizer tlsconfig.Authorizer) (*EchoServer, error) {
-	cfg := tlsconfig.MTLSServerConfig(svid, bundle, authorizer)
+	cfg := tlsconfig.MTLSServerConfig(svid, TrustDomainBundles(bundle), authorizer)
 	cfg.MinVersion = tls.VersionTLS13
 	inner, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -187,8 +188,10 @@ func Dial(ctx context.Context, addr string, cfg *tls.Config) (Handshake, error) 
 
 // ClientConfig is go-spiffe's mTLS client config: present svid, verify the
 // server against bundle and authorize it as serverID (any conforming ID of
-// the bundle when serverID is zero).
+// the bundle when serverID is zero). A server claiming a trust domain is
+// verified against that trust domain's CAs only (see TrustDomainBundles).
 func ClientConfig(svid x509svid.Source, bundle x509bundle.Source, serverID spiffeid.ID) *tls.Config {
+	bundle = TrustDomainBundles(bundle)
 	if serverID.IsZero() {
 		return tlsconfig.MTLSClientConfig(svid, bundle, Authorize())
 	}

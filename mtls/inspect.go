@@ -107,7 +107,9 @@ var oidKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 15}
 
 // InspectChain checks every X509-SVID rule (spiffe/spiffe
 // standards/X509-SVID.md) on certs (leaf first) at time now. With a bundle,
-// the chain is also path-validated to it with go-spiffe's x509svid.Verify;
+// the chain is also path-validated to it with go-spiffe's x509svid.Verify
+// and the leaf must claim the bundle's trust domain (build the bundle with
+// NewBundle: its trust domain never comes from the leaf);
 // without, that rule is skipped and only the chain's own signatures are
 // checked. Rules go-spiffe's Verify does not enforce (non-root path,
 // digitalSignature, critical KeyUsage, EKU) are checked here.
@@ -156,10 +158,22 @@ func InspectChain(certs []*x509.Certificate, bundle *x509bundle.Bundle, now time
 	// 5 Validation: RFC 5280 path validation to the trust bundle.
 	switch {
 	case bundle != nil:
-		vid, chains, err := x509svid.Verify(certs, x509bundle.NewSet(bundle), x509svid.WithTime(now))
-		ev := ""
-		if err == nil {
-			ev = fmt.Sprintf("%s chains to the %s bundle (%d certificates)", vid, bundle.TrustDomain(), len(chains[0]))
+		// The bundle is one trust domain's: a leaf claiming another fails
+		// whoever signed it (a trust domain's CA vouches for its own IDs only).
+		var (
+			vid    spiffeid.ID
+			chains [][]*x509.Certificate
+			ev     string
+		)
+		claimed, idErr := x509svid.IDFromCert(leaf)
+		switch {
+		case idErr == nil && claimed.TrustDomain() != bundle.TrustDomain():
+			err = fmt.Errorf("leaf claims trust domain %s, but the bundle is trust domain %s's: a CA vouches only for its own trust domain's IDs", claimed.TrustDomain(), bundle.TrustDomain())
+		default:
+			vid, chains, err = x509svid.Verify(certs, x509bundle.NewSet(bundle), x509svid.WithTime(now))
+			if err == nil {
+				ev = fmt.Sprintf("%s chains to the %s bundle (%d certificates)", vid, bundle.TrustDomain(), len(chains[0]))
+			}
 		}
 		add("chains-to-bundle", "chain validates to the trust bundle (RFC 5280)", err, ev)
 	default:
@@ -174,6 +188,37 @@ func InspectChain(certs []*x509.Certificate, bundle *x509bundle.Bundle, now time
 		skip("chains-to-bundle", "chain validates to the trust bundle (RFC 5280)", "no trust bundle given (--bundle)")
 	}
 	in.Verdicts = *vs
+	return in
+}
+
+// InspectChainSet is InspectChain with the bundle of the leaf's trust
+// domain taken from set (bundles keyed by a Workload API, which is the
+// authority on which CA speaks for which trust domain; authorities naming
+// another trust domain are dropped, see TrustDomainBundles), or of td when
+// td is not zero. A set without that trust domain's bundle fails
+// chains-to-bundle.
+func InspectChainSet(certs []*x509.Certificate, set *x509bundle.Set, td spiffeid.TrustDomain, now time.Time) *Inspection {
+	if len(certs) > 0 && td.IsZero() {
+		if id, err := x509svid.IDFromCert(certs[0]); err == nil {
+			td = id.TrustDomain()
+		}
+	}
+	if !td.IsZero() {
+		if b, err := TrustDomainBundles(set).GetX509BundleForTrustDomain(td); err == nil {
+			return InspectChain(certs, b, now)
+		}
+	}
+	in := InspectChain(certs, nil, now)
+	var have []string
+	for _, b := range set.Bundles() {
+		have = append(have, b.TrustDomain().Name())
+	}
+	for i, v := range in.Verdicts {
+		if v.Rule == "chains-to-bundle" {
+			in.Verdicts[i].Status = Fail
+			in.Verdicts[i].Evidence = fmt.Sprintf("no trust bundle for trust domain %q: the source holds bundles of %v", td.Name(), have)
+		}
+	}
 	return in
 }
 

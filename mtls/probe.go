@@ -22,8 +22,9 @@ import (
 // or the issuer's CA folder (at least one).
 type ProbeOptions struct {
 	Addr string // host:port of the service
-	// Bundle holds the trust domain's root certificates (--bundle FILE).
-	Bundle []*x509.Certificate
+	// Bundle is one trust domain's roots (--bundle FILE, made with
+	// NewBundle: its trust domain is never the server's claim).
+	Bundle *x509bundle.Bundle
 	// WorkloadAPI gives the bundle and the probe's own client SVIDs.
 	WorkloadAPI string
 	// CADir is a `gocap mtls serve` CA folder: the probe then mints its own
@@ -82,10 +83,13 @@ func Probe(ctx context.Context, o ProbeOptions) (*ProbeResult, error) {
 		wlSVIDs []*x509svid.SVID
 		bundles = x509bundle.NewSet()
 	)
+	if o.Bundle != nil {
+		bundles.Add(o.Bundle)
+	}
 	if o.CADir != "" {
 		var err error
 		if ca, err = loadCA(o.CADir); err != nil {
-			return nil, fmt.Errorf("--ca-dir %s: %w", o.CADir, err)
+			return nil, &CADirError{Dir: o.CADir, Err: err}
 		}
 		bundles.Add(ca.X509Bundle())
 	}
@@ -121,12 +125,15 @@ func Probe(ctx context.Context, o ProbeOptions) (*ProbeResult, error) {
 			res.ServerID = id.String()
 		}
 	}
-	if len(o.Bundle) > 0 && !td.IsZero() && !bundles.Has(td) {
-		bundles.Add(x509bundle.FromX509Authorities(td, o.Bundle))
-	}
+	// The server's claim picks among the bundles the trust material keys;
+	// it never labels one (a bundle is its own CA's trust domain's).
 	var bundle *x509bundle.Bundle
 	if !td.IsZero() {
-		bundle, _ = bundles.GetX509BundleForTrustDomain(td)
+		bundle, _ = TrustDomainBundles(bundles).GetX509BundleForTrustDomain(td)
+	}
+	var trusted []string
+	for _, b := range bundles.Bundles() {
+		trusted = append(trusted, b.TrustDomain().Name())
 	}
 
 	// Rule: the server's X509-SVID.
@@ -137,7 +144,7 @@ func Probe(ctx context.Context, o ProbeOptions) (*ProbeResult, error) {
 		case len(chain) == 0:
 			add("server-svid", title, Fail, "the server presented no certificate")
 		case bundle == nil && !td.IsZero():
-			add("server-svid", title, Fail, fmt.Sprintf("no trust bundle for the server's trust domain %s (give --bundle, --workload-api or --ca-dir of that trust domain)", td))
+			add("server-svid", title, Fail, fmt.Sprintf("the server claims trust domain %s, but the trust material given is for %v: a CA vouches only for its own trust domain (give --bundle, --workload-api or --ca-dir of %s if it is meant to be trusted)", td, trusted, td))
 		case !in.OK():
 			var why []string
 			for _, v := range in.Failed() {
@@ -220,14 +227,17 @@ func Probe(ctx context.Context, o ProbeOptions) (*ProbeResult, error) {
 		if err != nil {
 			return err
 		}
-		note := ""
-		if !goodAccepted {
-			note = " (inconclusive: an authorized client was not accepted either)"
-		}
-		if out.accepted {
+		switch {
+		case out.accepted:
 			add(rule, title, Fail, fmt.Sprintf("accepted %s: %s", sv.ID, out.evidence))
-		} else {
-			add(rule, title, Pass, fmt.Sprintf("refused %s: %s%s", sv.ID, out.evidence, note))
+		case !goodAccepted && good == nil:
+			// Without a client it accepts, a refusal proves nothing.
+			add(rule, title, Skip, fmt.Sprintf("inconclusive: refused %s (%s), but no authorized client could be tried to show it accepts anyone: give --ca-dir or --workload-api", sv.ID, out.evidence))
+		case !goodAccepted:
+			// A service that refuses everyone proves nothing by refusing this.
+			add(rule, title, Skip, fmt.Sprintf("inconclusive: refused %s, but it refused the authorized client too (%s)", sv.ID, out.evidence))
+		default:
+			add(rule, title, Pass, fmt.Sprintf("refused %s: %s", sv.ID, out.evidence))
 		}
 		return nil
 	}
@@ -250,6 +260,16 @@ func Probe(ctx context.Context, o ProbeOptions) (*ProbeResult, error) {
 		return nil, err
 	}
 	if err := refusal("refuses-other-trust-domain", "refuses a client of another trust domain", fsv, ""); err != nil {
+		return nil, err
+	}
+	// Rule: a leaf claiming another trust domain, signed by this one's CA.
+	var cross *x509svid.SVID
+	if ca != nil {
+		other := spiffeid.RequireTrustDomainFromString("probe-other." + ca.td.Name())
+		cross, _ = ca.mintCrossDomain(spiffeid.RequireFromPath(other, path), time.Hour)
+	}
+	if err := refusal("refuses-cross-domain-leaf", "refuses a client claiming another trust domain, signed by this one's CA", cross,
+		"needs the issuer's CA to sign a leaf claiming another trust domain: give --ca-dir"); err != nil {
 		return nil, err
 	}
 

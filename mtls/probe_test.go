@@ -50,7 +50,7 @@ func TestProbeConformingServiceWithCADir(t *testing.T) {
 			t.Errorf("rule %s: %s (%s)", v.Rule, v.Status, v.Evidence)
 		}
 	}
-	if len(res.Verdicts) != 7 || !res.OK() || res.ServerID != idServer.String() {
+	if len(res.Verdicts) != 8 || !res.OK() || res.ServerID != idServer.String() {
 		t.Errorf("verdicts %d ok %v server %s", len(res.Verdicts), res.OK(), res.ServerID)
 	}
 }

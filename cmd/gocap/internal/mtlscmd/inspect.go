@@ -6,8 +6,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spiffe/go-spiffe/v2/bundle/x509bundle"
-	"github.com/spiffe/go-spiffe/v2/svid/x509svid"
+	"github.com/spiffe/go-spiffe/v2/spiffeid"
 	"github.com/spiffe/go-spiffe/v2/workloadapi"
 
 	"github.com/gocap/gocap/internal/cmdutil"
@@ -21,12 +20,16 @@ type InspectOptions struct {
 	*Common
 	File       string
 	BundleFile string
-	At         time.Time
+	// TrustDomain is the bundle's trust domain (--trust-domain); zero: the
+	// one its CA names.
+	TrustDomain spiffeid.TrustDomain
+	At          time.Time
 }
 
 // NewCmdInspect builds `gocap mtls inspect`.
 func NewCmdInspect(common *Common, runF func(context.Context, *InspectOptions) error) *cobra.Command {
 	opts := &InspectOptions{Common: common}
+	var td string
 	cmd := &cobra.Command{
 		Use:   "inspect FILE.pem",
 		Short: "Check each X509-SVID rule on a certificate or chain, saying why it fails",
@@ -35,7 +38,12 @@ func NewCmdInspect(common *Common, runF func(context.Context, *InspectOptions) e
 a CA, critical KeyUsage with digitalSignature and without keyCertSign or
 cRLSign, EKU serverAuth+clientAuth when present, validity, signing
 certificates, and path validation to a trust bundle (--bundle FILE, or the
-bundle of --workload-api). Exit 1 when a rule fails, 2 for a malformed file.`,
+bundle of --workload-api).
+
+A bundle belongs to one trust domain: the one its CA names in its
+spiffe://TRUST-DOMAIN URI SAN, or --trust-domain for roots that name none.
+A leaf claiming another trust domain fails, whoever signed it.
+Exit 1 when a rule fails, 2 for a malformed file.`,
 		Example: `  gocap mtls inspect svid.pem
   gocap mtls inspect svid.pem --bundle root.pem --json`,
 		Args: cobra.ExactArgs(1),
@@ -43,6 +51,12 @@ bundle of --workload-api). Exit 1 when a rule fails, 2 for a malformed file.`,
 			opts.File = args[0]
 			if err := checkAddrFlag(opts.WorkloadAPI); err != nil {
 				return err
+			}
+			if td != "" {
+				var err error
+				if opts.TrustDomain, err = parseTD("trust-domain", td); err != nil {
+					return err
+				}
 			}
 			opts.At = time.Now()
 			if runF != nil {
@@ -52,6 +66,7 @@ bundle of --workload-api). Exit 1 when a rule fails, 2 for a malformed file.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.BundleFile, "bundle", "", "PEM file of the trust domain's root certificates")
+	cmd.Flags().StringVar(&td, "trust-domain", "", "trust domain of the bundle (default: the one its CA names in its spiffe:// URI SAN; never the leaf's)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the verdicts as JSON")
 	return cmd
 }
@@ -66,17 +81,21 @@ func RunInspect(ctx context.Context, o *InspectOptions) error {
 	if err != nil {
 		return cmdutil.Usagef("%s: %v", o.File, err)
 	}
-	var bundle *x509bundle.Bundle
-	id, idErr := x509svid.IDFromCert(certs[0])
+	var in *mtls.Inspection
 	switch {
 	case o.BundleFile != "":
 		roots, err := mtls.LoadBundleFile(o.BundleFile)
 		if err != nil {
 			return cmdutil.Usagef("--bundle %s: %v", o.BundleFile, err)
 		}
-		if idErr == nil {
-			bundle = x509bundle.FromX509Authorities(id.TrustDomain(), roots)
+		bundle, err := mtls.NewBundle(o.TrustDomain, roots)
+		if err != nil {
+			if !o.TrustDomain.IsZero() {
+				return cmdutil.Usagef("--trust-domain %s, --bundle %s: %v", o.TrustDomain, o.BundleFile, err)
+			}
+			return cmdutil.Usagef("--bundle %s: %v", o.BundleFile, err)
 		}
+		in = mtls.InspectChain(certs, bundle, o.At)
 	case o.WorkloadAPI != "":
 		if err := mtls.CheckAddr(o.WorkloadAPI); err != nil {
 			return err
@@ -87,11 +106,10 @@ func RunInspect(ctx context.Context, o *InspectOptions) error {
 		if err != nil {
 			return &mtls.WorkloadAPIError{Addr: o.WorkloadAPI, Err: err}
 		}
-		if idErr == nil {
-			bundle, _ = set.GetX509BundleForTrustDomain(id.TrustDomain())
-		}
+		in = mtls.InspectChainSet(certs, set, o.TrustDomain, o.At)
+	default:
+		in = mtls.InspectChain(certs, nil, o.At)
 	}
-	in := mtls.InspectChain(certs, bundle, o.At)
 	if o.JSON {
 		if err := writeJSON(o.IO.Out, in); err != nil {
 			return err

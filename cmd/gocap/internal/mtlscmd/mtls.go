@@ -64,7 +64,8 @@ func classify(err error) error {
 		return nil
 	case errors.Is(err, cmdutil.ErrUsage), errors.Is(err, cmdutil.ErrTool):
 		return err
-	case errors.As(err, &wae), errors.Is(err, mtls.ErrBadPEM), errors.Is(err, mtls.ErrUnreachable):
+	case errors.As(err, &wae), errors.Is(err, mtls.ErrBadPEM), errors.Is(err, mtls.ErrUnreachable),
+		errors.As(err, new(*mtls.CADirError)):
 		return cmdutil.Usagef("%v", err)
 	case errors.Is(err, context.Canceled), errors.As(err, new(*cmdutil.GateError)):
 		return err

@@ -152,13 +152,13 @@ func TestServeThenEveryCommand(t *testing.T) {
 	defer es.Close()
 	out, errOut, code = run(t, ctx, "probe", es.Addr(), "--workload-api", addr, "--ca-dir", caDir, "--wait", "200ms",
 		"--expect-authorized", "spiffe://example.org/client", "--unauthorized", "spiffe://example.org/intruder")
-	if code != 0 || !strings.Contains(out, "7 passed, 0 failed, 0 skipped") {
+	if code != 0 || !strings.Contains(out, "8 passed, 0 failed, 0 skipped") {
 		t.Errorf("probe: exit %d\n%s\n%s", code, out, errOut)
 	}
 
 	// With only the bundle the probe judges what it can and skips the rest.
 	out, errOut, code = run(t, ctx, "probe", es.Addr(), "--bundle", filepath.Join(caDir, "root.pem"), "--wait", "200ms")
-	if code != 0 || !strings.Contains(out, "PASS  server-svid") || !strings.Contains(out, "4 passed, 0 failed, 3 skipped") {
+	if code != 0 || !strings.Contains(out, "PASS  server-svid") || !strings.Contains(out, "3 passed, 0 failed, 5 skipped") {
 		t.Errorf("probe --bundle: exit %d\n%s\n%s", code, out, errOut)
 	}
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spiffe/go-spiffe/v2/spiffeid"
 
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/errwriter"
@@ -24,7 +25,7 @@ type ProbeOptions struct {
 // NewCmdProbe builds `gocap mtls probe`.
 func NewCmdProbe(common *Common, runF func(context.Context, *ProbeOptions) error) *cobra.Command {
 	opts := &ProbeOptions{Common: common}
-	var serverID string
+	var serverID, td string
 	var authorized, unauthorized []string
 	cmd := &cobra.Command{
 		Use:   "probe HOST:PORT",
@@ -32,13 +33,17 @@ func NewCmdProbe(common *Common, runF func(context.Context, *ProbeOptions) error
 		Long: `Connect to a running mTLS service several times and judge each rule:
 the server presents a conforming X509-SVID chaining to the bundle, negotiates
 TLS 1.3, requires a client certificate, accepts an authorized client,
-refuses a client of another trust domain, an unauthorized SPIFFE ID
-(--unauthorized) and an expired client SVID.
+refuses a client of another trust domain, a client claiming another trust
+domain signed by this one's CA, an unauthorized SPIFFE ID (--unauthorized)
+and an expired client SVID. A refusal is inconclusive (skipped) when the
+service refused the authorized client too.
 
 Trust and client identities come from --bundle FILE (PEM roots),
 --workload-api (bundle and this workload's SVIDs) and --ca-dir (the folder
 of a gocap mtls serve CA: the probe mints its own authorized, unauthorized
-and expired SVIDs). With none, the local gocap mtls serve socket is used.
+and expired SVIDs). A bundle is one trust domain's: the one its CA names
+(or --trust-domain); a server claiming another fails server-svid. With
+none, the local gocap mtls serve socket is used.
 Exit 1 when a rule fails.`,
 		Example: `  gocap mtls probe 127.0.0.1:8443 --bundle root.pem
   gocap mtls probe svc:443 --workload-api unix:///run/spire/agent.sock --expect-authorized spiffe://example.org/client --unauthorized spiffe://example.org/intruder
@@ -54,12 +59,26 @@ Exit 1 when a rule fails.`,
 				return err
 			}
 			p.WorkloadAPI = opts.WorkloadAPI
+			var bundleTD spiffeid.TrustDomain
+			if td != "" {
+				var err error
+				if bundleTD, err = parseTD("trust-domain", td); err != nil {
+					return err
+				}
+			}
 			if opts.BundleFile != "" {
 				certs, err := mtls.LoadBundleFile(opts.BundleFile)
 				if err != nil {
 					return cmdutil.Usagef("--bundle %s: %v", opts.BundleFile, err)
 				}
-				p.Bundle = certs
+				if p.Bundle, err = mtls.NewBundle(bundleTD, certs); err != nil {
+					if td != "" {
+						return cmdutil.Usagef("--trust-domain %s, --bundle %s: %v", td, opts.BundleFile, err)
+					}
+					return cmdutil.Usagef("--bundle %s: %v", opts.BundleFile, err)
+				}
+			} else if td != "" {
+				return cmdutil.Usagef("--trust-domain %s names the trust domain of --bundle FILE: give --bundle too", td)
 			}
 			if opts.BundleFile == "" && p.WorkloadAPI == "" && p.CADir == "" {
 				p.WorkloadAPI = mtls.DefaultAddr()
@@ -85,6 +104,7 @@ Exit 1 when a rule fails.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.BundleFile, "bundle", "", "PEM file of the trust domain's root certificates")
+	f.StringVar(&td, "trust-domain", "", "trust domain of --bundle (default: the one its CA names in its spiffe:// URI SAN; never the server's claim)")
 	f.StringVar(&opts.Probe.CADir, "ca-dir", "", "CA folder of gocap mtls serve: mint test SVIDs with it")
 	f.StringVar(&serverID, "server-id", "", "SPIFFE ID the server must present")
 	f.StringSliceVar(&authorized, "expect-authorized", nil, "SPIFFE IDs the service must accept (the first is the probe's identity)")

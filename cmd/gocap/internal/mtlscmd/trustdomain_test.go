@@ -1,0 +1,150 @@
+package mtlscmd
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spiffe/go-spiffe/v2/spiffeid"
+	"github.com/spiffe/go-spiffe/v2/svid/x509svid"
+
+	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/mtls"
+)
+
+// crossDomainLeaf writes a CA for example.org into dir/ca and a chain (leaf,
+// intermediate) whose leaf claims id of ANOTHER trust domain yet is signed by
+// example.org's intermediate: the certificate a verifier that takes the trust
+// domain from the leaf would wrongly accept. It returns the chain's file, the
+// root bundle's file and the CA folder.
+func crossDomainLeaf(t *testing.T, id string) (chain, bundle, caDir string) {
+	chain, bundle, caDir, _ = crossDomainSVID(t, id)
+	return chain, bundle, caDir
+}
+
+func crossDomainSVID(t *testing.T, id string) (chain, bundle, caDir string, sv *x509svid.SVID) {
+	t.Helper()
+	dir := t.TempDir()
+	caDir = filepath.Join(dir, "ca")
+	if _, _, err := mtls.LoadOrCreateCA(caDir, spiffeid.RequireTrustDomainFromString("example.org")); err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) *pem.Block {
+		b, err := os.ReadFile(filepath.Join(caDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blk, _ := pem.Decode(b)
+		return blk
+	}
+	inter, err := x509.ParseCertificate(read("intermediate.pem").Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(read("intermediate.key").Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	u, _ := url.Parse(id)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7), Subject: pkix.Name{Organization: []string{"evil"}},
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour),
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		URIs:        []*url.URL{u},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, inter, &key.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain = filepath.Join(dir, "cross.pem")
+	body := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: inter.Raw})...)
+	if err := os.WriteFile(chain, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv = &x509svid.SVID{ID: spiffeid.RequireFromString(id), Certificates: []*x509.Certificate{leaf, inter}, PrivateKey: key}
+	return chain, filepath.Join(caDir, "root.pem"), caDir, sv
+}
+
+// TestInspectRefusesCrossTrustDomainLeaf: a leaf claiming evil.test signed by
+// example.org's CA does not chain to example.org's bundle: the bundle's trust
+// domain comes from the bundle (its CA's SPIFFE ID), not from the leaf.
+func TestInspectRefusesCrossTrustDomainLeaf(t *testing.T) {
+	chain, bundle, _ := crossDomainLeaf(t, "spiffe://evil.test/workload")
+	out, errOut, code := run(t, context.Background(), "inspect", chain, "--bundle", bundle)
+	if code != cmdutil.ExitGate || !strings.Contains(out, "FAIL  chains-to-bundle") || !strings.Contains(out, "evil.test") || !strings.Contains(out, "example.org") {
+		t.Errorf("cross-trust-domain leaf: exit %d\n%s%s", code, out, errOut)
+	}
+	// --trust-domain names the bundle's trust domain too; it must agree with the CA.
+	out, errOut, code = run(t, context.Background(), "inspect", chain, "--bundle", bundle, "--trust-domain", "evil.test")
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "--trust-domain evil.test") || !strings.Contains(errOut, "example.org") {
+		t.Errorf("--trust-domain contradicting the bundle: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = run(t, context.Background(), "inspect", chain, "--bundle", bundle, "--trust-domain", "example.org")
+	if code != cmdutil.ExitGate || !strings.Contains(out, "FAIL  chains-to-bundle") {
+		t.Errorf("--trust-domain example.org: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestInspectBundleWithoutTrustDomain: roots that name no trust domain need
+// --trust-domain; the leaf does not choose it.
+func TestInspectBundleWithoutTrustDomain(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "plain-root.pem")
+	if err := os.WriteFile(root, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: dnsCertDER(t)}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	chain, _, _ := crossDomainLeaf(t, "spiffe://evil.test/workload")
+	_, errOut, code := run(t, context.Background(), "inspect", chain, "--bundle", root)
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "--trust-domain") || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+		t.Errorf("bundle without a SPIFFE ID: exit %d %q", code, errOut)
+	}
+}
+
+// TestProbeRefusesCrossTrustDomainServer: a server presenting a leaf that
+// claims evil.test, signed by example.org's CA, fails server-svid when the
+// probe trusts example.org's bundle: the bundle is not relabelled with the
+// server's claim.
+func TestProbeRefusesCrossTrustDomainServer(t *testing.T) {
+	_, bundle, caDir, sv := crossDomainSVID(t, "spiffe://evil.test/server")
+	ca, _, err := mtls.LoadOrCreateCA(caDir, spiffeid.RequireTrustDomainFromString("example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := mtls.StartEchoServer(context.Background(), sv, ca.X509Bundle(), mtls.Authorize(spiffeid.RequireFromString("spiffe://example.org/client")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer es.Close()
+	for _, args := range [][]string{{"--bundle", bundle}, {"--ca-dir", caDir}} {
+		out, errOut, code := run(t, context.Background(), append([]string{"probe", es.Addr(), "--wait", "200ms"}, args...)...)
+		if code != cmdutil.ExitGate || !strings.Contains(out, "FAIL  server-svid") || !strings.Contains(out, "claims trust domain evil.test") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+}
+
+// TestProbeCADirWithoutCA: a folder without a CA is bad input (2), one line.
+func TestProbeCADirWithoutCA(t *testing.T) {
+	dir := t.TempDir()
+	_, errOut, code := run(t, context.Background(), "probe", "127.0.0.1:1", "--ca-dir", dir)
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "--ca-dir "+dir+": no gocap CA there") || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+		t.Errorf("exit %d %q", code, errOut)
+	}
+}
