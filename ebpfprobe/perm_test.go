@@ -66,6 +66,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	unlock()
 	removeAllocProg()
+	removeGCProg()
 	os.Exit(code)
 }
 

@@ -9,3 +9,4 @@ package bpf
 //go:generate go tool bpf2go -tags linux -target amd64 -type alloc_sample -type malloc_totals Malloc malloc.c -- -I./headers
 //go:generate go tool bpf2go -tags linux -target amd64 -type key4 -type key6 -type rule Policy policy.c -- -I./headers
 //go:generate go tool bpf2go -tags linux -target amd64 -type flood_event Flood flood.c -- -I./headers
+//go:generate go tool bpf2go -tags linux -target amd64 -type stw_event Gc gc.c -- -I./headers

@@ -29,6 +29,7 @@ func NewCmd(ios *iostreams.IOStreams, _ func(context.Context) error) *cobra.Comm
   doctor  what this kernel and this process can do, with a real attach test per hook
   tcp     TCP connection lifecycle from the sock:inet_sock_set_state tracepoint
   malloc  Go allocations: an entry-only uprobe on runtime.mallocgc
+  gc      a Go program's stop-the-world pauses: entry-only uprobes on the runtime
   policy  a CIDR/port policy enforcement point on TCX or cgroup_skb (--demo: netns)
   load    load an eBPF object, report the verifier's stats, unload it
 
@@ -38,7 +39,7 @@ pinned. Most commands need root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN).
 Exit codes: 0 ok, 1 doctor found a needed hook broken / the verifier rejected
 the object / the policy demo misbehaved, 2 bad input or missing privilege, 3 failure.`,
 	}
-	cmd.AddCommand(NewDoctorCmd(ios, nil), NewTCPCmd(ios, nil), NewMallocCmd(ios, nil), NewPolicyCmd(ios, nil), NewLoadCmd(ios, nil))
+	cmd.AddCommand(NewDoctorCmd(ios, nil), NewTCPCmd(ios, nil), NewMallocCmd(ios, nil), NewGCCmd(ios, nil), NewPolicyCmd(ios, nil), NewLoadCmd(ios, nil))
 	return cmd
 }
 
