@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gocap/gocap/checks/internal/lint"
+	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/reports"
 )
 
@@ -34,12 +35,12 @@ func (e *Env) analysis(ctx context.Context, check string) (*analysisRun, error) 
 		if err != nil {
 			var ve *lint.VersionError
 			if errors.As(err, &ve) {
-				return nil, fmt.Errorf("%w: %s", ErrUsage, ve.Msg)
+				return nil, fmt.Errorf("%w: %s", cmdutil.ErrUsage, ve.Msg)
 			}
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			return nil, fmt.Errorf("%w: %w", ErrTool, err)
+			return nil, fmt.Errorf("%w: %w", cmdutil.ErrTool, err)
 		}
 		return &analysisRun{res: res, rules: byName}, nil
 	})
@@ -50,21 +51,40 @@ func (e *Env) analysis(ctx context.Context, check string) (*analysisRun, error) 
 }
 
 // lintRun returns the Run function of a check whose findings come from the
-// shared analysis run; the vet check also reports packages that failed to
-// load or type-check.
+// shared analysis run. Each of the checks reports the packages that failed
+// to load or type-check (a blocker; the score counts the same claim from
+// several checks once) and leaves them out of its coverage: an analyzer that
+// could not run on a package did not find it clean.
 func lintRun(check string) func(context.Context, *Env) (*Result, error) {
 	return func(ctx context.Context, env *Env) (*Result, error) {
 		a, err := env.analysis(ctx, check)
 		if err != nil {
 			return nil, err
 		}
-		var fs []reports.Finding
-		if check == lint.CheckVet {
-			fs = a.typecheckFindings(env)
-		}
+		fs := a.typecheckFindings(env, check)
 		fs = append(fs, a.findings(env, check)...)
-		return &Result{Findings: fs, Summary: a.summary(check, len(fs))}, nil
+		return &Result{Findings: fs, Summary: a.summary(check, len(fs)), NotMeasured: a.notMeasured()}, nil
 	}
+}
+
+// notMeasured lists the packages the analyzers skipped: they did not load
+// or type-check, or a dependency did not.
+func (a *analysisRun) notMeasured() []reports.NotMeasured {
+	var out []reports.NotMeasured
+	seen := map[string]bool{}
+	for _, e := range a.res.Errors {
+		pkg := strings.TrimSuffix(e.Package, "_test")
+		if seen[pkg] {
+			continue
+		}
+		seen[pkg] = true
+		why := "does not type-check"
+		if e.Kind == "dependency" {
+			why = "a dependency does not type-check"
+		}
+		out = append(out, reports.NotMeasured{Package: pkg, Reason: why})
+	}
+	return out
 }
 
 // findings converts the diagnostics of the analyzers owned by check.
@@ -172,17 +192,17 @@ func (a *analysisRun) summary(check string, n int) string {
 const typecheckHint = "the package does not build or type-check, so go vet fails and most analyzers skip it; fix the error (go build ./... && go vet ./...)"
 
 // typecheckFindings reports packages that failed to load or type-check.
-func (a *analysisRun) typecheckFindings(env *Env) []reports.Finding {
+func (a *analysisRun) typecheckFindings(env *Env, check string) []reports.Finding {
 	var out []reports.Finding
 	hint := typecheckHint
 	if a.res.VersionSkew != "" {
 		hint = a.res.VersionSkew
 	}
 	for _, e := range a.res.Errors {
-		f := reports.Finding{Check: lint.CheckVet, Rule: "typecheck", Dimension: "correctness", Severity: reports.SevError,
+		f := reports.Finding{Check: check, Rule: reports.RuleTypecheck, Dimension: reports.DimCorrectness, Severity: reports.SevError,
 			Line: e.Line, Col: e.Col, Message: e.Kind + " error in " + e.Package + ": " + e.Message, Hint: hint}
 		if e.Kind == "dependency" {
-			f.Rule, f.Severity = "typecheck/dependency", reports.SevWarning
+			f.Rule, f.Severity = reports.RuleTypecheck+"/dependency", reports.SevWarning
 			f.Message = e.Package + " " + e.Message
 			f.Hint = "a package that imports a broken one cannot be analysed; fix the dependency's error first"
 		}

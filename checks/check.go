@@ -8,11 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/reports"
 )
 
@@ -27,13 +27,29 @@ type Check struct {
 	Doc string
 	// URL documents the check's rules.
 	URL string
-	// Measures lists the dimensions this check measures.
+	// Measures lists the dimensions this check measures (reports.Dim*).
 	Measures []string
+	// Needs says which packages the check can measure at all: a package
+	// without what it needs (tests, benchmarks) is not measured by it, so it
+	// is not scored as clean.
+	Needs Need
 	// Run does the work.
 	Run func(ctx context.Context, env *Env) (*Result, error)
 }
 
-// Result is what a check returns.
+// Need is what a package must have for a check to measure it.
+type Need int
+
+// Needs.
+const (
+	NeedSource     Need = iota // every selected package
+	NeedTests                  // packages with test files
+	NeedBenchmarks             // packages with benchmarks
+)
+
+// Result is what a check returns. A check whose ctx ends returns what it
+// had seen so far with ctx.Err(): RunAll reports it as timeout or
+// interrupted with those findings.
 type Result struct {
 	Findings []reports.Finding
 	Summary  string
@@ -47,6 +63,9 @@ type Result struct {
 	Profiles   []reports.ProfileTop
 	Escapes    []reports.Escape
 	Artifacts  []reports.Artifact
+	// NotMeasured lists selected packages the check could not measure
+	// (beyond those its Needs rule out) and why: they are not scored as clean.
+	NotMeasured []reports.NotMeasured
 }
 
 // Env is shared by the checks of one run.
@@ -109,89 +128,42 @@ func (e *Env) progress(check, msg string) {
 	}
 }
 
-var (
-	regMu    sync.Mutex
-	registry []*Check
-)
-
-// Register adds a check to the default set. It panics on a duplicate ID (a
-// programming error, at init time).
-func Register(c *Check) {
-	regMu.Lock()
-	defer regMu.Unlock()
-	for _, o := range registry {
-		if o.ID == c.ID {
-			panic("checks: duplicate check " + c.ID)
-		}
-	}
-	registry = append(registry, c)
-}
-
-// All returns the registered checks in a stable order.
-func All() []*Check {
-	regMu.Lock()
-	defer regMu.Unlock()
-	out := append([]*Check(nil), registry...)
-	order := map[string]int{}
-	for i, id := range DefaultOrder {
-		order[id] = i + 1
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		oi, oj := order[out[i].ID], order[out[j].ID]
-		if oi == 0 {
-			oi = 1000
-		}
-		if oj == 0 {
-			oj = 1000
-		}
-		return oi < oj
-	})
-	return out
-}
-
-// DefaultOrder is the order checks appear in a report.
-var DefaultOrder = []string{"vet", "fmt", "tidy", "race", "escape", "pprof", "errors", "logging"}
-
-// ErrUsage marks errors caused by the caller's input (exit code 2).
-var ErrUsage = errors.New("usage")
-
-// Select picks checks by --checks and --skip lists. Unknown IDs are a usage error.
-func Select(only, skip []string) ([]*Check, error) {
-	all := All()
+// Select picks from all (the explicit list of checks gocap runs, in report
+// order) by --checks and --skip lists. Unknown IDs are a usage error.
+func Select(all []*Check, only, skip []string) ([]*Check, error) {
 	known := map[string]*Check{}
-	var ids []string
 	for _, c := range all {
 		known[c.ID] = c
-		ids = append(ids, c.ID)
 	}
 	for _, id := range append(append([]string{}, only...), skip...) {
 		if known[id] == nil {
-			return nil, fmt.Errorf("%w: unknown check %q: known checks are %s", ErrUsage, id, strings.Join(ids, ","))
+			return nil, fmt.Errorf("%w: unknown check %q: known checks are %s", cmdutil.ErrUsage, id, strings.Join(IDs(all), ","))
 		}
 	}
 	skipSet := map[string]bool{}
 	for _, id := range skip {
 		skipSet[id] = true
 	}
-	var out []*Check
-	if len(only) > 0 {
-		onlySet := map[string]bool{}
-		for _, id := range only {
-			onlySet[id] = true
-		}
-		for _, c := range all {
-			if onlySet[c.ID] && !skipSet[c.ID] {
-				out = append(out, c)
-			}
-		}
-		return out, nil
+	onlySet := map[string]bool{}
+	for _, id := range only {
+		onlySet[id] = true
 	}
+	var out []*Check
 	for _, c := range all {
-		if !skipSet[c.ID] {
+		if (len(only) == 0 || onlySet[c.ID]) && !skipSet[c.ID] {
 			out = append(out, c)
 		}
 	}
 	return out, nil
+}
+
+// IDs returns the IDs of cs, in order (for help texts and messages).
+func IDs(cs []*Check) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.ID
+	}
+	return out
 }
 
 // RunAll runs the checks concurrently (they are independent; shared work goes
@@ -209,6 +181,22 @@ func RunAll(ctx context.Context, env *Env, cs []*Check) ([]reports.Check, *Resul
 			res, err := runOne(ctx, env, c)
 			rc := reports.Check{ID: c.ID, Name: c.Name, URL: c.URL, Measures: c.Measures, DurationMS: time.Since(start).Milliseconds()}
 			switch {
+			case err != nil && ctx.Err() != nil:
+				// Cut off: keep what the leg had seen.
+				rc.Status = reports.StatusInterrupted
+				rc.Summary = "interrupted"
+				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+					rc.Status = reports.StatusTimeout
+					rc.Summary = "cut off by the time limit"
+				}
+				if res != nil {
+					rc.Findings = res.Findings
+					if res.Summary != "" {
+						rc.Summary += ": " + res.Summary
+					}
+				} else {
+					rc.Summary += " before it reported anything"
+				}
 			case err != nil:
 				rc.Status = reports.StatusError
 				rc.Summary = err.Error()
@@ -234,6 +222,9 @@ func RunAll(ctx context.Context, env *Env, cs []*Check) ([]reports.Check, *Resul
 				}
 			}
 			reports.SortFindings(rc.Findings)
+			if res != nil && len(res.NotMeasured) > 0 {
+				rc.Coverage = &reports.Coverage{NotMeasured: res.NotMeasured}
+			}
 			out[i] = rc
 			results[i] = res
 			env.progress(c.ID, "done: "+string(rc.Status))
@@ -263,6 +254,11 @@ func runOne(ctx context.Context, env *Env, c *Check) (res *Result, err error) {
 	res, err = c.Run(ctx, env)
 	if err == nil && res == nil {
 		res = &Result{}
+	}
+	if err == nil && ctx.Err() != nil && !res.Skipped {
+		// A leg that returned without noticing its ctx ended ran short all
+		// the same.
+		err = ctx.Err()
 	}
 	return res, err
 }

@@ -1,6 +1,9 @@
 package checks
 
-import "github.com/gocap/gocap/checks/internal/lint"
+import (
+	"github.com/gocap/gocap/checks/internal/lint"
+	"github.com/gocap/gocap/reports"
+)
 
 // Errors reports error handling defects with errcheck and go-errorlint.
 var Errors = &Check{
@@ -31,8 +34,6 @@ errorlint; Close on a read-only file is reported by errcheck although its
 error rarely matters; %v in fmt.Errorf can be a deliberate choice to hide an
 implementation error from callers.`,
 	URL:      "https://github.com/kisielk/errcheck",
-	Measures: []string{"errors"},
+	Measures: []string{reports.DimErrors},
 	Run:      lintRun(lint.CheckErrors),
 }
-
-func init() { Register(Errors) }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/gocap/gocap/checks/internal/compilerjson"
 	"github.com/gocap/gocap/checks/internal/funcname"
+	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/modinfo"
 	"github.com/gocap/gocap/reports"
 )
 
@@ -41,11 +43,9 @@ leg reports the build errors). Diagnostics are cached per package (keyed by
 the export data go list -export reports, see EscapeCacheDir), so a warm run
 recompiles only what changed.`,
 	URL:      "https://go.dev/doc/gc-guide#Escape_analysis",
-	Measures: []string{"memory"},
+	Measures: []string{reports.DimMemory},
 	Run:      runEscape,
 }
-
-func init() { Register(Escape) }
 
 var escapeHints = map[compilerjson.Kind]string{
 	compilerjson.HeapEscape:  "a heap allocation costs an allocator call and GC work; keep the value local, pass it by value, or preallocate and reuse it (sync.Pool, a buffer owned by the caller)",
@@ -79,16 +79,16 @@ func escapeFiles(ctx context.Context, env *Env, pkgs []*Package) (files []*compi
 	}
 	files, err = compilerjson.ReadDir(dir)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: reading compiler diagnostics: %w", ErrTool, err)
+		return nil, "", fmt.Errorf("%w: reading compiler diagnostics: %w", cmdutil.ErrTool, err)
 	}
 	var ee *exec.ExitError
 	if runErr != nil {
 		if !errors.As(runErr, &ee) {
-			return nil, "", fmt.Errorf("%w: go build: %w", ErrTool, runErr)
+			return nil, "", fmt.Errorf("%w: go build: %w", cmdutil.ErrTool, runErr)
 		}
-		buildErr = firstLine(stderr.String())
+		buildErr = modinfo.FirstLine(stderr.String())
 		if len(files) == 0 && !strings.Contains(stderr.String(), ".go:") {
-			return nil, "", fmt.Errorf("%w: go build: %s", ErrTool, buildErr)
+			return nil, "", fmt.Errorf("%w: go build: %s", cmdutil.ErrTool, buildErr)
 		}
 	}
 	return files, buildErr, nil
@@ -179,7 +179,7 @@ func escapeResult(env *Env, files []*compilerjson.File) *Result {
 			if len(e.Inlined) > 0 {
 				msg += " (inlined from " + env.shortPath(e.Inlined[len(e.Inlined)-1]) + ")"
 			}
-			res.Findings = append(res.Findings, reports.Finding{Rule: string(e.Kind), Dimension: "memory", Severity: reports.SevInfo,
+			res.Findings = append(res.Findings, reports.Finding{Rule: string(e.Kind), Dimension: reports.DimMemory, Severity: reports.SevInfo,
 				File: rel, Line: e.Line, Col: e.Col, Message: msg, Hint: escapeHints[e.Kind], Function: fn, Detail: strings.Join(e.Flow, "\n")})
 		}
 	}

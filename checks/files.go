@@ -8,6 +8,9 @@ import (
 	"io"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/modinfo"
 )
 
 // Package is what gocap needs of `go list -json` for one package.
@@ -44,7 +47,7 @@ func (e *Env) Packages(ctx context.Context) ([]*Package, error) {
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
 		if err != nil {
-			return nil, fmt.Errorf("%w: go list: %s", ErrTool, firstLine(stderr.String()))
+			return nil, fmt.Errorf("%w: go list: %s", cmdutil.ErrTool, modinfo.FirstLine(stderr.String()))
 		}
 		dec := json.NewDecoder(bytes.NewReader(out))
 		var pkgs []*Package
@@ -53,7 +56,7 @@ func (e *Env) Packages(ctx context.Context) ([]*Package, error) {
 			if err := dec.Decode(&p); err == io.EOF {
 				break
 			} else if err != nil {
-				return nil, fmt.Errorf("%w: go list output: %w", ErrTool, err)
+				return nil, fmt.Errorf("%w: go list output: %w", cmdutil.ErrTool, err)
 			}
 			if p.Module != nil && p.Module.Dir != e.Dir {
 				continue // a nested module or a dependency: not ours

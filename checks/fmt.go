@@ -10,6 +10,7 @@ import (
 
 	"github.com/aymanbagabas/go-udiff"
 
+	"github.com/gocap/gocap/internal/modinfo"
 	"github.com/gocap/gocap/reports"
 )
 
@@ -24,11 +25,9 @@ Every Go file of the selected packages (tests included) is formatted with
 go/format.Source and compared byte for byte; a difference is an error finding
 carrying the unified diff. Files that do not parse are reported as such.`,
 	URL:      "https://pkg.go.dev/cmd/gofmt",
-	Measures: []string{"style"},
+	Measures: []string{reports.DimStyle},
 	Run:      runFmt,
 }
-
-func init() { Register(Fmt) }
 
 const fmtHint = "gofmt is the shared Go style: unformatted code makes diffs noisy and reviews slower; run gofmt -w (or goimports) on the file"
 
@@ -62,8 +61,8 @@ func runFmt(ctx context.Context, env *Env) (*Result, error) {
 		}
 		out, err := format.Source(src)
 		if err != nil {
-			res.Findings = append(res.Findings, reports.Finding{Rule: "parse", Dimension: "style", Severity: reports.SevError,
-				File: env.Rel(f), Line: 1, Message: "gofmt cannot parse the file: " + firstLine(err.Error()),
+			res.Findings = append(res.Findings, reports.Finding{Rule: "parse", Dimension: reports.DimStyle, Severity: reports.SevError,
+				File: env.Rel(f), Line: 1, Message: "gofmt cannot parse the file: " + modinfo.FirstLine(err.Error()),
 				Hint: "the file does not parse; fix the syntax error first"})
 			continue
 		}
@@ -72,7 +71,7 @@ func runFmt(ctx context.Context, env *Env) (*Result, error) {
 		}
 		rel := env.Rel(f)
 		diff := udiff.Unified("a/"+rel, "b/"+rel, string(src), string(out))
-		res.Findings = append(res.Findings, reports.Finding{Rule: "gofmt", Dimension: "style", Severity: reports.SevError,
+		res.Findings = append(res.Findings, reports.Finding{Rule: "gofmt", Dimension: reports.DimStyle, Severity: reports.SevError,
 			File: rel, Line: firstDiffLine(src, out), Message: "file is not gofmt'ed", Hint: fmtHint, Detail: diff})
 	}
 	res.Summary = fmt.Sprintf("%d of %d files need gofmt", len(res.Findings), len(files))

@@ -3,16 +3,16 @@ package checks
 import (
 	"context"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gocap/gocap/internal/modinfo"
 	"github.com/gocap/gocap/reports"
 )
 
 func testEnv(t *testing.T, mod string) *Env {
 	t.Helper()
-	root, path, gv, err := FindModule(filepath.Join("testdata", mod))
+	root, path, gv, err := modinfo.FindModule(filepath.Join("testdata", mod))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,10 +88,10 @@ diff current/go.sum tidy/go.sum
 }
 
 func TestSelectRejectsUnknownAndHonoursSkip(t *testing.T) {
-	if _, err := Select([]string{"nope"}, nil); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+	if _, err := Select(testChecks, []string{"nope"}, nil); err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Fatalf("unknown check err = %v", err)
 	}
-	cs, err := Select(nil, []string{"fmt"})
+	cs, err := Select(testChecks, nil, []string{"fmt"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,26 +99,6 @@ func TestSelectRejectsUnknownAndHonoursSkip(t *testing.T) {
 		if c.ID == "fmt" {
 			t.Fatal("--skip fmt still selected fmt")
 		}
-	}
-}
-
-func TestFindModuleErrors(t *testing.T) {
-	if _, _, _, err := FindModule("/"); err == nil || !strings.Contains(err.Error(), "not inside a Go module") {
-		t.Fatalf("err = %v", err)
-	}
-	if _, _, _, err := FindModule("testdata/nonexistent"); err == nil {
-		t.Fatal("missing folder accepted")
-	}
-}
-
-func TestListPackagesPatternMatchingNothing(t *testing.T) {
-	env := testEnv(t, "clean")
-	if _, err := ListPackages(context.Background(), env.Dir, []string{"./nothing/..."}); err == nil {
-		t.Fatal("pattern matching nothing accepted")
-	}
-	pk, err := ListPackages(context.Background(), env.Dir, []string{"./..."})
-	if err != nil || !slices.Contains(pk, "example.com/clean/calc") {
-		t.Fatalf("packages = %v, %v", pk, err)
 	}
 }
 

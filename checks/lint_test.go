@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/gocap/gocap/checks/internal/testmod"
+	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/reports"
 )
 
@@ -38,7 +39,7 @@ func lintReport(t *testing.T, dir string) *reports.Report {
 		return r
 	}
 	t.Setenv("GOCAP_CACHE", "off")
-	r, err := Run(context.Background(), Options{Dir: dir, Only: lintChecks})
+	r, err := Run(context.Background(), Options{Dir: dir, Checks: testChecks, Only: lintChecks})
 	if err != nil {
 		t.Fatalf("gocap check %s: %v", dir, err)
 	}
@@ -359,7 +360,7 @@ func TestVetNewerGoIsUsageError(t *testing.T) {
 	t.Setenv("GOTOOLCHAIN", "local")
 	dir := testmod.Write(t, map[string]string{"go.mod": "module example.com/m\n\ngo 1.99\n", "m.go": "package m\n"})
 	_, err := Errors.Run(context.Background(), &Env{Dir: dir, Module: "example.com/m", Patterns: []string{"./..."}})
-	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "needs Go 1.99 or newer") || strings.Contains(err.Error(), "\n") {
+	if !errors.Is(err, cmdutil.ErrUsage) || !strings.Contains(err.Error(), "needs Go 1.99 or newer") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("err = %v, want a one-line usage error naming Go 1.99", err)
 	}
 }

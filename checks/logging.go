@@ -1,6 +1,9 @@
 package checks
 
-import "github.com/gocap/gocap/checks/internal/lint"
+import (
+	"github.com/gocap/gocap/checks/internal/lint"
+	"github.com/gocap/gocap/reports"
+)
 
 // Logging reports printing from library code, where log/slog belongs.
 var Logging = &Check{
@@ -23,8 +26,6 @@ printing through a *log.Logger or an io.Writer the caller passed in is not
 reported, even when it ends up on stdout; test files and main packages are
 never reported.`,
 	URL:      "https://pkg.go.dev/log/slog",
-	Measures: []string{"observability"},
+	Measures: []string{reports.DimObservability},
 	Run:      lintRun(lint.CheckLogging),
 }
-
-func init() { Register(Logging) }

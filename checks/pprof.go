@@ -21,6 +21,7 @@ import (
 	"golang.org/x/perf/benchmath"
 
 	"github.com/gocap/gocap/checks/internal/profiles"
+	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/reports"
 )
 
@@ -48,11 +49,10 @@ or library code. "bench-failed" (error) — a benchmark failed. The numbers are
 measured while the other legs run: for stable ones run --checks pprof with
 --bench-count 10. Modules without benchmarks are skipped ("no benchmarks").`,
 	URL:      "https://pkg.go.dev/runtime/pprof",
-	Measures: []string{"performance"},
+	Measures: []string{reports.DimPerformance},
+	Needs:    NeedBenchmarks,
 	Run:      runPprof,
 }
-
-func init() { Register(Pprof) }
 
 // HotAllocShare is the share of a benchmark's allocated bytes one line of
 // the module's code must carry for the "hot-alloc" warning.
@@ -134,7 +134,7 @@ func runPprof(ctx context.Context, env *Env) (res *Result, err error) {
 		}
 		base = filepath.Join(outDir, "pprof")
 		if err := os.MkdirAll(base, 0o755); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+			return nil, fmt.Errorf("%w: %w", cmdutil.ErrUsage, err)
 		}
 	} else {
 		// Kept after the run (the report lists the files) unless the run
@@ -289,7 +289,7 @@ func runBenchmarks(ctx context.Context, env *Env, p *Package, dir string) (*benc
 	if err != nil {
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) {
-			return nil, fmt.Errorf("%w: go test -bench: %w", ErrTool, err)
+			return nil, fmt.Errorf("%w: go test -bench: %w", cmdutil.ErrTool, err)
 		}
 		r.failed = true
 		if _, serr := os.Stat(r.binary); serr != nil {
@@ -322,7 +322,7 @@ func benchResult(env *Env, p *Package, decls []benchDecl, run *benchRun) *Result
 	}
 	for _, l := range strings.Split(string(run.stdout), "\n") {
 		if m := benchFailRe.FindStringSubmatch(l); m != nil {
-			f := reports.Finding{Rule: "bench-failed", Dimension: "performance", Severity: reports.SevError,
+			f := reports.Finding{Rule: "bench-failed", Dimension: reports.DimPerformance, Severity: reports.SevError,
 				Message: fmt.Sprintf("%s failed", m[1]), Hint: benchFailedHint}
 			locate(&f, m[1])
 			res.Findings = append(res.Findings, f)
@@ -348,7 +348,7 @@ func benchResult(env *Env, p *Package, decls []benchDecl, run *benchRun) *Result
 		if b.AllocsPerOp < 1 {
 			continue
 		}
-		f := reports.Finding{Dimension: "performance", Severity: reports.SevInfo, Rule: "allocs", Hint: allocsHint,
+		f := reports.Finding{Dimension: reports.DimPerformance, Severity: reports.SevInfo, Rule: "allocs", Hint: allocsHint,
 			Message: fmt.Sprintf("%s allocates %s times per op (%s B/op)", b.Name, num(b.AllocsPerOp), num(b.BytesPerOp))}
 		locate(&f, b.Name)
 		if s, share, ok := sites(strings.SplitN(b.Name, "/", 2)[0]); ok && share >= HotAllocShare {

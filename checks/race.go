@@ -16,6 +16,8 @@ import (
 
 	"github.com/gocap/gocap/checks/internal/racereport"
 	"github.com/gocap/gocap/checks/internal/testjson"
+	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/modinfo"
 	"github.com/gocap/gocap/reports"
 )
 
@@ -40,11 +42,10 @@ The race runtime's exit sleep is cut from 1 s to RaceExitSleep ms (unless
 GORACE sets atexit_sleep_ms): see RaceExitSleep.
 Modules without test files are skipped ("no tests").`,
 	URL:      "https://go.dev/doc/articles/race_detector",
-	Measures: []string{"concurrency", "correctness"},
+	Measures: []string{reports.DimConcurrency, reports.DimCorrectness},
+	Needs:    NeedTests,
 	Run:      runRace,
 }
-
-func init() { Register(Race) }
 
 const (
 	raceHint    = "unsynchronised access to shared memory gives torn values and heisenbugs; guard it with a sync.Mutex, use sync/atomic, or hand ownership over a channel"
@@ -69,7 +70,7 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	env.progress("race", "go test -race")
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%w: go test -race: %w", ErrTool, err)
+		return nil, fmt.Errorf("%w: go test -race: %w", cmdutil.ErrTool, err)
 	}
 	pkgs, err := env.Packages(ctx)
 	dirs := map[string]string{}
@@ -92,11 +93,11 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 	}
 	stream, err := testjson.Read(&stdout)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrTool, err)
+		return nil, fmt.Errorf("%w: %w", cmdutil.ErrTool, err)
 	}
 	var ee *exec.ExitError
 	if runErr != nil && (!errors.As(runErr, &ee) || len(stream.Packages) == 0 && len(stream.Builds) == 0) {
-		return nil, fmt.Errorf("%w: go test -race: %s", ErrTool, firstLine(stderr.String()+strings.Join(stream.Other, "\n")))
+		return nil, fmt.Errorf("%w: go test -race: %s", cmdutil.ErrTool, modinfo.FirstLine(stderr.String()+strings.Join(stream.Other, "\n")))
 	}
 	return raceResult(env, stream, dirs), nil
 }
@@ -236,7 +237,7 @@ func toRace(env *Env, pkg string, rr racereport.Race) reports.Race {
 }
 
 func raceFinding(r reports.Race) reports.Finding {
-	f := reports.Finding{Rule: "data-race", Dimension: "concurrency", Severity: reports.SevError, Hint: raceHint, Detail: r.RawReport}
+	f := reports.Finding{Rule: reports.RuleDataRace, Dimension: reports.DimConcurrency, Severity: reports.SevError, Hint: raceHint, Detail: r.RawReport}
 	var parts []string
 	for i, a := range r.Accesses {
 		where := "outside the module"
@@ -291,9 +292,9 @@ func testFindings(env *Env, p *testjson.Package, dir string) ([]reports.Finding,
 			continue // a test printed "panic: ..." itself: no goroutine dump follows
 		}
 		loc := env.dumpLocation(dump)
-		f := reports.Finding{Dimension: "correctness", Severity: reports.SevError, Detail: strings.Join(dump, "\n")}
+		f := reports.Finding{Dimension: reports.DimCorrectness, Severity: reports.SevError, Detail: strings.Join(dump, "\n")}
 		if strings.HasPrefix(msg, "test timed out after") {
-			f.Rule, f.Hint = "timeout", timeoutHint
+			f.Rule, f.Hint = reports.RuleTimeout, timeoutHint
 			running := []string{}
 			for _, t := range p.Unfinished() {
 				running = append(running, t.Name)
@@ -304,7 +305,7 @@ func testFindings(env *Env, p *testjson.Package, dir string) ([]reports.Finding,
 			}
 			n += len(running)
 		} else {
-			f.Rule, f.Hint = "panic", panicHint
+			f.Rule, f.Hint = reports.RulePanic, panicHint
 			test := p.Output[i].Test
 			f.Message = "panic: " + strings.TrimSuffix(msg, " [recovered, repanicked]")
 			if test != "" {
@@ -315,7 +316,7 @@ func testFindings(env *Env, p *testjson.Package, dir string) ([]reports.Finding,
 			f.File, f.Line, f.Function = loc.File, loc.Line, loc.Func
 		}
 		out = append(out, f)
-		if f.Rule == "panic" {
+		if f.Rule == reports.RulePanic {
 			n += len(p.FailedLeaves())
 		}
 		return out, n
@@ -338,7 +339,7 @@ func testFindings(env *Env, p *testjson.Package, dir string) ([]reports.Finding,
 			if dir != "" {
 				file = env.Rel(filepath.Join(dir, m[1]))
 			}
-			msgs = append(msgs, reports.Finding{Rule: "test-failed", Dimension: "correctness", Severity: reports.SevError,
+			msgs = append(msgs, reports.Finding{Rule: reports.RuleTestFailed, Dimension: reports.DimCorrectness, Severity: reports.SevError,
 				File: file, Line: line, Message: t.Name + ": " + m[3], Hint: testHint, Function: p.ImportPath + "." + strings.SplitN(t.Name, "/", 2)[0]})
 		}
 		if len(msgs) == 0 {
@@ -346,14 +347,14 @@ func testFindings(env *Env, p *testjson.Package, dir string) ([]reports.Finding,
 				n--
 				continue
 			}
-			msgs = append(msgs, reports.Finding{Rule: "test-failed", Dimension: "correctness", Severity: reports.SevError,
+			msgs = append(msgs, reports.Finding{Rule: reports.RuleTestFailed, Dimension: reports.DimCorrectness, Severity: reports.SevError,
 				Message: fmt.Sprintf("%s: %s failed without a message", p.ImportPath, t.Name), Hint: testHint, Detail: strings.Join(t.Output, "\n")})
 		}
 		out = append(out, msgs...)
 	}
 	if p.Action == "fail" && p.FailedBuild == "" && n == 0 && !raceFailed(p) {
 		// The binary failed outside any test (TestMain, os.Exit, init).
-		out = append(out, reports.Finding{Rule: "test-failed", Dimension: "correctness", Severity: reports.SevError,
+		out = append(out, reports.Finding{Rule: reports.RuleTestFailed, Dimension: reports.DimCorrectness, Severity: reports.SevError,
 			Message: fmt.Sprintf("%s: the test binary failed outside any test: %s", p.ImportPath, lastLines(lines, 3)), Hint: testHint, Detail: strings.Join(lines, "\n")})
 		n++
 	}
@@ -417,11 +418,11 @@ func buildFindings(env *Env, b *testjson.Build) []reports.Finding {
 		if vet {
 			msg = pkg + ": go test's vet step failed: " + m[4]
 		}
-		out = append(out, reports.Finding{Rule: "build-failed", Dimension: "correctness", Severity: reports.SevError,
+		out = append(out, reports.Finding{Rule: reports.RuleBuildFailed, Dimension: reports.DimCorrectness, Severity: reports.SevError,
 			File: env.Rel(file), Line: line, Col: col, Message: msg, Hint: buildHint, Detail: strings.Join(b.Output, "\n")})
 	}
 	if len(out) == 0 {
-		out = append(out, reports.Finding{Rule: "build-failed", Dimension: "correctness", Severity: reports.SevError,
+		out = append(out, reports.Finding{Rule: reports.RuleBuildFailed, Dimension: reports.DimCorrectness, Severity: reports.SevError,
 			Message: pkg + " does not build: " + lastLines(b.Output, 2), Hint: buildHint, Detail: strings.Join(b.Output, "\n")})
 	}
 	return out

@@ -1,32 +1,32 @@
 package checks
 
 import (
+	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
 	"time"
 
-	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/semver"
 
+	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/modinfo"
 	"github.com/gocap/gocap/internal/version"
 	"github.com/gocap/gocap/reports"
 )
 
-// ErrTool marks failures of a tool gocap needs (exit code 3).
-var ErrTool = errors.New("tool failure")
-
-// Options for a whole gocap check run.
+// Options for running the legs of gocap check on a module.
 type Options struct {
-	Dir        string // any folder inside the module; default "."
-	Patterns   []string
+	Dir      string // any folder inside the module; default "."
+	Patterns []string
+	// Checks is the explicit list of checks to choose from (cmd/gocap
+	// passes its list); Only and Skip select among them (--checks, --skip).
+	Checks     []*Check
 	Only, Skip []string
 	OutDir     string
 	BenchTime  string
@@ -58,134 +58,11 @@ func ShardPackages(pkgs []string, i, n int) []string {
 	return out
 }
 
-// FindModule returns the root folder, module path and go line of the module
-// containing dir.
-func FindModule(dir string) (root, path, goVersion string, err error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", "", "", err
-	}
-	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
-		return "", "", "", fmt.Errorf("%w: %s is not a folder: run gocap in a Go module or pass --dir", ErrUsage, dir)
-	}
-	for d := abs; ; d = filepath.Dir(d) {
-		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
-		if err == nil {
-			f, err := modfile.ParseLax(filepath.Join(d, "go.mod"), b, nil)
-			if err != nil {
-				return "", "", "", fmt.Errorf("%w: %s/go.mod does not parse: %w; fix it (go mod edit) and retry", ErrUsage, d, err)
-			}
-			if f.Module == nil {
-				return "", "", "", fmt.Errorf("%w: %s/go.mod has no module line; add one (go mod init)", ErrUsage, d)
-			}
-			gv := ""
-			if f.Go != nil {
-				gv = f.Go.Version
-			}
-			return d, f.Module.Mod.Path, gv, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", "", "", fmt.Errorf("%w: %s is not inside a Go module (no go.mod found above it): cd into a module or run go mod init", ErrUsage, abs)
-		}
-	}
-}
-
-// RootPatterns rewrites the relative package patterns among patterns (".",
-// "./...", "../x") from dir to root, the module root where gocap runs the go
-// command, so that `gocap check ./...` in a subfolder checks that subfolder as
-// go vet would. Other patterns (import paths) are kept.
-func RootPatterns(root, dir string, patterns []string) []string {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return patterns
-	}
-	out := make([]string, len(patterns))
-	for i, p := range patterns {
-		out[i] = p
-		if p != "." && p != ".." && !strings.HasPrefix(p, "./") && !strings.HasPrefix(p, "../") {
-			continue
-		}
-		rel, err := filepath.Rel(root, filepath.Join(abs, p))
-		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-			out[i] = filepath.Join(abs, p) // outside the module: go list names the folder
-			continue
-		}
-		out[i] = "./" + filepath.ToSlash(rel)
-		if rel == "." {
-			out[i] = "."
-		}
-	}
-	return out
-}
-
-// GoEnv checks the go toolchain and returns its version (go1.26.8).
-func GoEnv(ctx context.Context) (string, error) {
-	if _, err := exec.LookPath("go"); err != nil {
-		return "", fmt.Errorf("%w: the go command is not on PATH: install Go (https://go.dev/dl) and retry", ErrTool)
-	}
-	out, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output()
-	if err != nil {
-		return "", fmt.Errorf("%w: go env GOVERSION failed: %w", ErrTool, err)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-// ListPackages returns the import paths matching patterns in root; a pattern
-// that matches nothing is a usage error.
-func ListPackages(ctx context.Context, root string, patterns []string) ([]string, error) {
-	args := append([]string{"list", "-e", "-f", "{{.ImportPath}}\t{{if .Error}}{{.Error}}{{end}}"}, patterns...)
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = root
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	warn := strings.TrimSpace(stderr.String())
-	if err != nil {
-		return nil, fmt.Errorf("%w: go list %s: %s", ErrUsage, strings.Join(patterns, " "), firstLine(warn))
-	}
-	var pkgs []string
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if l == "" {
-			continue
-		}
-		ip, perr, _ := strings.Cut(l, "\t")
-		if perr != "" && patternError(perr) {
-			hint := ""
-			if strings.Contains(perr, "is not in std") {
-				// checks/testdata/x: the go command reads it as an import path.
-				hint = fmt.Sprintf("; for a folder write ./%s, or -C %s if it is a module of its own", ip, ip)
-			}
-			return nil, fmt.Errorf("%w: pattern %q: %s%s", ErrUsage, ip, firstLine(perr), hint)
-		}
-		pkgs = append(pkgs, ip)
-	}
-	if len(pkgs) == 0 || strings.Contains(warn, "matched no packages") {
-		return nil, fmt.Errorf("%w: pattern %s matched no packages in %s: try ./...", ErrUsage, strings.Join(patterns, " "), root)
-	}
-	return pkgs, nil
-}
-
-// patternError reports whether a go list package error means the pattern
-// itself is wrong (as opposed to a package that fails to build, which the
-// checks report as findings).
-func patternError(msg string) bool {
-	for _, m := range []string{"no Go files", "no such file", "cannot find", "is not in std", "directory not found", "not in main module", "outside main module", "matched no packages", "malformed import path"} {
-		if strings.Contains(msg, m) {
-			return true
-		}
-	}
-	return false
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-// Run runs the selected checks on the module and returns a scored report.
+// Run runs the selected checks on the module and returns the unscored
+// report: the checks' outcomes and data, the selected packages with their
+// sizes (Report.Packages) and each check's coverage. internal/pipeline scores
+// it once, after suppressions; a cut-off run (ctx done) returns what the
+// legs had seen with ctx.Err().
 func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 	start := time.Now()
 	if o.Dir == "" {
@@ -194,25 +71,25 @@ func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 	if len(o.Patterns) == 0 {
 		o.Patterns = []string{"./..."}
 	}
-	cs, err := Select(o.Only, o.Skip)
+	cs, err := Select(o.Checks, o.Only, o.Skip)
 	if err != nil {
 		return nil, err
 	}
-	goVer, err := GoEnv(ctx)
+	goVer, err := modinfo.GoEnv(ctx)
 	if err != nil {
 		return nil, err
 	}
-	root, mod, modGo, err := FindModule(o.Dir)
+	root, mod, modGo, err := modinfo.FindModule(o.Dir)
 	if err != nil {
 		return nil, err
 	}
 	// gocap links x/tools, built with runtime.Version(); a module needing a
 	// newer Go cannot be type-checked by it.
 	if modGo != "" && semver.Compare("v"+strings.TrimPrefix(runtime.Version(), "go"), "v"+modGo) < 0 && !strings.HasPrefix(runtime.Version(), "devel") {
-		return nil, fmt.Errorf("%w: %s needs go %s but this gocap was built with %s: rebuild gocap with go %s or newer (go install ...@latest)", ErrUsage, root, modGo, runtime.Version(), modGo)
+		return nil, fmt.Errorf("%w: %s needs go %s but this gocap was built with %s: rebuild gocap with go %s or newer (go install ...@latest)", cmdutil.ErrUsage, root, modGo, runtime.Version(), modGo)
 	}
-	o.Patterns = RootPatterns(root, o.Dir, o.Patterns)
-	pkgs, err := ListPackages(ctx, root, o.Patterns)
+	o.Patterns = modinfo.RootPatterns(root, o.Dir, o.Patterns)
+	pkgs, err := modinfo.ListPackages(ctx, root, o.Patterns)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +97,7 @@ func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 	shard := ""
 	if o.Shards > 0 {
 		if o.Shard < 1 || o.Shard > o.Shards {
-			return nil, fmt.Errorf("%w: shard %d/%d: use I/N with 1 <= I <= N", ErrUsage, o.Shard, o.Shards)
+			return nil, fmt.Errorf("%w: shard %d/%d: use I/N with 1 <= I <= N", cmdutil.ErrUsage, o.Shard, o.Shards)
 		}
 		shard = fmt.Sprintf("%d/%d", o.Shard, o.Shards)
 		runPatterns = ShardPackages(pkgs, o.Shard, o.Shards)
@@ -243,23 +120,26 @@ func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 	// once every leg is done (RunAll waits for them), interrupted or not.
 	goTmp, err := os.MkdirTemp(os.Getenv("GOTMPDIR"), "gocap-go-")
 	if err != nil {
-		return nil, fmt.Errorf("%w: temp folder for the go command: %w", ErrTool, err)
+		return nil, fmt.Errorf("%w: temp folder for the go command: %w", cmdutil.ErrTool, err)
 	}
 	env.GoTmp = goTmp
 	defer func() {
 		if rerr := os.RemoveAll(goTmp); rerr != nil && err == nil {
-			rep, err = nil, fmt.Errorf("%w: removing the go command's temp folder: %w", ErrTool, rerr)
+			rep, err = nil, fmt.Errorf("%w: removing the go command's temp folder: %w", cmdutil.ErrTool, rerr)
 		}
 	}()
-	rcs, data := RunAll(ctx, env, cs)
-	if err := ctx.Err(); err != nil {
+	// The package list (shared with the legs) is read first: the legs
+	// report their coverage against it, and a cut-off run still has it.
+	list, err := env.Packages(ctx)
+	if err != nil {
 		return nil, err
 	}
+	rcs, data := RunAll(ctx, env, cs)
+	infos := packageInfos(list)
+	for i := range rcs {
+		setCoverage(&rcs[i], cs[i].Needs, infos)
+	}
 	if o.Files != nil {
-		list, err := env.Packages(ctx) // memoized: free when fmt ran
-		if err != nil {
-			return nil, err
-		}
 		var files []string
 		for _, p := range list {
 			files = append(files, p.Files()...)
@@ -280,12 +160,89 @@ func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 		Escapes:       data.Escapes,
 		Artifacts:     data.Artifacts,
 		Shard:         shard,
+		Packages:      infos,
 	}
 	JoinHotEscapes(rep)
-	reports.Score(rep, nil)
-	MemoryHeadline(rep)
 	rep.DurationMS = time.Since(start).Milliseconds()
-	return rep, nil
+	return rep, ctx.Err()
+}
+
+// packageInfos measures the selected packages: non-blank lines of non-test
+// Go files (the score's size measure), and whether they have tests and
+// benchmarks (what the race and pprof legs need).
+func packageInfos(list []*Package) []reports.Package {
+	out := make([]reports.Package, 0, len(list))
+	for _, p := range list {
+		info := reports.Package{Path: p.ImportPath, Tests: len(p.TestGoFiles)+len(p.XTestGoFiles) > 0}
+		for _, f := range append(append([]string(nil), p.GoFiles...), p.CgoFiles...) {
+			info.Lines += countLines(filepath.Join(p.Dir, f), nil)
+		}
+		if info.Tests {
+			for _, f := range append(append([]string(nil), p.TestGoFiles...), p.XTestGoFiles...) {
+				countLines(filepath.Join(p.Dir, f), &info.Benchmarks)
+			}
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// countLines counts the non-blank lines of a Go file (0 when it cannot be
+// read: the legs report that file themselves); with bench set it records
+// whether the file declares a benchmark.
+func countLines(path string, bench *bool) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	for sc.Scan() {
+		l := bytes.TrimSpace(sc.Bytes())
+		if len(l) == 0 {
+			continue
+		}
+		n++
+		if bench != nil && bytes.HasPrefix(l, []byte("func Benchmark")) {
+			*bench = true
+		}
+	}
+	return n
+}
+
+// setCoverage fills a check's coverage: a check that did not run measured
+// nothing; one that ran measured every selected package except those its
+// Needs rule out and those it said it could not measure.
+func setCoverage(c *reports.Check, need Need, pkgs []reports.Package) {
+	cov := &reports.Coverage{Selected: len(pkgs)}
+	if !c.Status.Ran() {
+		for _, p := range pkgs {
+			cov.NotMeasured = append(cov.NotMeasured, reports.NotMeasured{Package: p.Path, Reason: string(c.Status)})
+		}
+		c.Coverage = cov
+		return
+	}
+	why := map[string]string{}
+	if c.Coverage != nil {
+		for _, nm := range c.Coverage.NotMeasured {
+			why[nm.Package] = nm.Reason
+		}
+	}
+	for _, p := range pkgs {
+		switch {
+		case why[p.Path] != "":
+			cov.NotMeasured = append(cov.NotMeasured, reports.NotMeasured{Package: p.Path, Reason: why[p.Path]})
+		case need == NeedTests && !p.Tests:
+			cov.NotMeasured = append(cov.NotMeasured, reports.NotMeasured{Package: p.Path, Reason: "no tests"})
+		case need == NeedBenchmarks && !p.Benchmarks:
+			cov.NotMeasured = append(cov.NotMeasured, reports.NotMeasured{Package: p.Path, Reason: "no benchmarks"})
+		default:
+			cov.Measured++
+		}
+	}
+	c.Coverage = cov
 }
 
 // emptyShard is the report of a shard that holds no package (more shards
@@ -297,6 +254,5 @@ func emptyShard(cs []*Check, mod, goVer string, patterns []string, shard string,
 		rep.Checks = append(rep.Checks, reports.Check{ID: c.ID, Name: c.Name, URL: c.URL, Status: reports.StatusSkipped,
 			Summary: "shard " + shard + " holds no package", Findings: []reports.Finding{}})
 	}
-	reports.Score(rep, nil)
 	return rep
 }

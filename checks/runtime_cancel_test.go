@@ -67,7 +67,7 @@ func TestHang(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}()
-	_, err := Run(ctx, Options{Dir: dir, Only: []string{"race"}, Timeout: 10 * time.Minute})
+	_, err := Run(ctx, Options{Dir: dir, Checks: testChecks, Only: []string{"race"}, Timeout: 10 * time.Minute})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run error = %v, want context.Canceled", err)
 	}

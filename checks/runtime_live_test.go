@@ -66,10 +66,11 @@ func TestRuntimeLegsOnDefects(t *testing.T) {
 	root, _ := filepath.Abs("testdata/defects")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	rep, err := Run(ctx, Options{Dir: root, Only: []string{"race", "escape", "pprof"}, BenchTime: "100ms", Timeout: 4 * time.Minute})
+	rep, err := Run(ctx, Options{Dir: root, Checks: testChecks, Only: []string{"race", "escape", "pprof"}, BenchTime: "100ms", Timeout: 4 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
+	scored(rep)
 	wants := rtWants(t, root, runtimeDirs...)
 	if len(wants) < 4 {
 		t.Fatalf("only %d want marks found", len(wants))
@@ -167,10 +168,11 @@ func TestRuntimeLegsOnClean(t *testing.T) {
 	// --out is relative to where gocap runs, not to the module root.
 	out := t.TempDir()
 	t.Chdir(out)
-	rep, err := Run(context.Background(), Options{Dir: root, Only: []string{"race", "escape", "pprof"}, OutDir: "report", BenchTime: "50ms", Timeout: 4 * time.Minute})
+	rep, err := Run(context.Background(), Options{Dir: root, Checks: testChecks, Only: []string{"race", "escape", "pprof"}, OutDir: "report", BenchTime: "50ms", Timeout: 4 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
+	scored(rep)
 	for _, f := range rep.Findings() {
 		if f.Severity != reports.SevInfo {
 			t.Errorf("clean module: %s %s at %s:%d: %s", f.Severity, f.Rule, f.File, f.Line, f.Message)
@@ -199,10 +201,11 @@ func TestRuntimeLegsSkipWithoutTestsOrBenchmarks(t *testing.T) {
 	dir := t.TempDir()
 	writeFixture(t, dir, "go.mod", "module example.com/none\n\ngo 1.26\n")
 	writeFixture(t, dir, "none.go", "package none\n\n// One is one.\nfunc One() int { return 1 }\n")
-	rep, err := Run(context.Background(), Options{Dir: dir, Only: []string{"race", "pprof"}, Timeout: time.Minute})
+	rep, err := Run(context.Background(), Options{Dir: dir, Checks: testChecks, Only: []string{"race", "pprof"}, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
+	scored(rep)
 	if c := rep.Check("race"); c.Status != reports.StatusSkipped || c.Summary != "no tests" {
 		t.Errorf("race = %+v", c)
 	}
@@ -242,7 +245,7 @@ func BenchmarkGood(b *testing.B) {
 	write("bad/bad_test.go", "package bad\n\nimport \"testing\"\n\nfunc TestN(t *testing.T) { N() }\n")
 	write("user/user.go", "package user\n\nimport \"example.com/broken/bad\"\n\n// M uses bad.\nfunc M() int { return bad.N() }\n")
 	write("user/user_test.go", "package user\n\nimport \"testing\"\n\nfunc TestM(t *testing.T) { M() }\n")
-	rep, err := Run(context.Background(), Options{Dir: dir, Only: []string{"race", "escape", "pprof"}, BenchTime: "10ms", Timeout: 4 * time.Minute})
+	rep, err := Run(context.Background(), Options{Dir: dir, Checks: testChecks, Only: []string{"race", "escape", "pprof"}, BenchTime: "10ms", Timeout: 4 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

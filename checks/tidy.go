@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/modinfo"
 	"github.com/gocap/gocap/reports"
 )
 
@@ -23,11 +25,9 @@ Runs go mod tidy -diff, which changes nothing and exits 1 with a unified diff
 when go.mod or go.sum would change. Each removed or added requirement line
 becomes a finding at its go.mod line; the whole diff is attached.`,
 	URL:      "https://go.dev/ref/mod#go-mod-tidy",
-	Measures: []string{"dependencies"},
+	Measures: []string{reports.DimDependencies},
 	Run:      runTidy,
 }
-
-func init() { Register(Tidy) }
 
 var hunkRe = regexp.MustCompile(`^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@`)
 
@@ -47,7 +47,7 @@ func runTidy(ctx context.Context, env *Env) (*Result, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("%w: go mod tidy -diff: %s", ErrTool, firstLine(stderr.String()))
+		return nil, fmt.Errorf("%w: go mod tidy -diff: %s", cmdutil.ErrTool, modinfo.FirstLine(stderr.String()))
 	}
 	diff := stdout.String()
 	res.Findings = parseTidyDiff(diff)
@@ -90,7 +90,7 @@ func parseTidyDiff(diff string) []reports.Finding {
 		case strings.HasPrefix(l, "-"):
 			txt := strings.TrimSpace(l[1:])
 			if txt != "" && txt != ")" && txt != "require (" {
-				out = append(out, reports.Finding{Rule: "unused-requirement", Dimension: "dependencies", Severity: reports.SevError, File: "go.mod", Line: oldLine,
+				out = append(out, reports.Finding{Rule: "unused-requirement", Dimension: reports.DimDependencies, Severity: reports.SevError, File: "go.mod", Line: oldLine,
 					Message: "go mod tidy removes: " + txt, Detail: diff,
 					Hint: "a requirement nothing imports still pins versions and widens the supply chain; run go mod tidy"})
 			}
@@ -98,7 +98,7 @@ func parseTidyDiff(diff string) []reports.Finding {
 		case strings.HasPrefix(l, "+"):
 			txt := strings.TrimSpace(l[1:])
 			if txt != "" && txt != ")" && txt != "require (" {
-				out = append(out, reports.Finding{Rule: "missing-requirement", Dimension: "dependencies", Severity: reports.SevError, File: "go.mod", Line: oldLine,
+				out = append(out, reports.Finding{Rule: "missing-requirement", Dimension: reports.DimDependencies, Severity: reports.SevError, File: "go.mod", Line: oldLine,
 					Message: "go mod tidy adds: " + txt, Detail: diff,
 					Hint: "go.mod does not list what the code imports (or marks it indirect wrongly); run go mod tidy so builds are reproducible"})
 			}
@@ -107,7 +107,7 @@ func parseTidyDiff(diff string) []reports.Finding {
 		}
 	}
 	if sumChanged {
-		out = append(out, reports.Finding{Rule: "go-sum-drift", Dimension: "dependencies", Severity: reports.SevWarning, File: "go.sum", Line: 1,
+		out = append(out, reports.Finding{Rule: "go-sum-drift", Dimension: reports.DimDependencies, Severity: reports.SevWarning, File: "go.sum", Line: 1,
 			Message: "go.sum is out of date", Detail: diff,
 			Hint: "stale or missing checksums make builds fail or verify less; run go mod tidy"})
 	}

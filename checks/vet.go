@@ -1,6 +1,9 @@
 package checks
 
-import "github.com/gocap/gocap/checks/internal/lint"
+import (
+	"github.com/gocap/gocap/checks/internal/lint"
+	"github.com/gocap/gocap/reports"
+)
 
 // Vet runs the whole go vet suite in process, plus nilness, unusedwrite,
 // deepequalerrors, reflectvaluecompare and sortslice from x/tools.
@@ -37,8 +40,6 @@ its never-returns fact, which go vet would have. Results are cached under the
 user cache folder keyed by the module's source content, the go command and
 gocap's binary (GOCAP_CACHE=off disables it, GOCAP_CACHE=DIR moves it).`,
 	URL:      "https://pkg.go.dev/cmd/vet",
-	Measures: []string{"correctness", "concurrency"},
+	Measures: []string{reports.DimCorrectness, reports.DimConcurrency},
 	Run:      lintRun(lint.CheckVet),
 }
-
-func init() { Register(Vet) }

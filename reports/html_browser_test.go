@@ -142,8 +142,9 @@ func TestHTMLInBrowser(t *testing.T) {
 		}
 	}
 
-	if score != "87.5" || grade != "A" {
-		t.Errorf("score %q grade %q, want 87.5 A", score, grade)
+	// The fixture has a data race: a blocker caps it at C (score 70).
+	if score != "70.0" || grade != "C" {
+		t.Errorf("score %q grade %q, want 70.0 C", score, grade)
 	}
 	if total != 6 || all != 6 {
 		t.Errorf("%d finding rows, %d visible; want 6 and 6", total, all)

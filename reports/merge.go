@@ -61,6 +61,7 @@ func Merge(names []string, reps []*Report) (*Report, error) {
 			return e.File + ":" + strconv.Itoa(e.Line) + ":" + strconv.Itoa(e.Col) + ":" + e.Code + ":" + e.Message
 		})
 		out.Labs = appendUnique(out.Labs, r.Labs, func(l Lab) string { return l.ID })
+		out.Packages = appendUnique(out.Packages, r.Packages, func(p Package) string { return p.Path })
 		out.Artifacts = appendUnique(out.Artifacts, r.Artifacts, func(a Artifact) string { return a.Kind + "\x00" + a.Path })
 	}
 	if !end.IsZero() {
@@ -72,6 +73,19 @@ func Merge(names []string, reps []*Report) (*Report, error) {
 	out.Baseline = mergeBaselines(out, reps)
 	Score(out, first.Weights())
 	return out, nil
+}
+
+// mergeCoverage joins a check's coverage of two shards (disjoint packages).
+func mergeCoverage(a, b *Coverage) *Coverage {
+	if a == nil || b == nil {
+		if a == nil {
+			return b
+		}
+		return a
+	}
+	out := &Coverage{Measured: a.Measured + b.Measured, Selected: a.Selected + b.Selected}
+	out.NotMeasured = appendUnique(append([]NotMeasured(nil), a.NotMeasured...), b.NotMeasured, func(n NotMeasured) string { return n.Package })
+	return out
 }
 
 // mergeBaselines joins the baseline comparisons of shards compared with the
@@ -157,6 +171,7 @@ func mergeCheck(out *Report, c Check) {
 	if c.DurationMS > old.DurationMS {
 		old.DurationMS = c.DurationMS
 	}
+	old.Coverage = mergeCoverage(old.Coverage, c.Coverage)
 	if old.URL == "" {
 		old.URL = c.URL
 	}

@@ -100,7 +100,7 @@ func TestMerge(t *testing.T) {
 	if len(m.Benchmarks) != 1 || m.Benchmarks[0].Runs != 2 || len(m.Benchmarks[0].Samples) != 2 || m.Benchmarks[0].NsPerOp != 15 {
 		t.Errorf("benchmarks %+v", m.Benchmarks)
 	}
-	if d := m.Dimension("style"); d == nil || d.Weight != 7 || d.Score == nil || *d.Score != 87 {
+	if d := m.Dimension("style"); d == nil || d.Weight != 7 || d.Score == nil || *d.Score != round1(DensityScore(PointsError+PointsWarning, 0)) {
 		t.Errorf("style re-scored with the shards' weight: %+v", d)
 	}
 	if d := m.Dimension("concurrency"); d == nil || d.Score == nil {

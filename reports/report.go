@@ -64,7 +64,23 @@ const (
 	StatusFail    Status = "fail"
 	StatusError   Status = "error"
 	StatusSkipped Status = "skipped"
+	// StatusTimeout: the check was cut off by --timeout; its findings and
+	// coverage are what it had seen until then.
+	StatusTimeout Status = "timeout"
+	// StatusInterrupted: the check was cut off by Ctrl-C (SIGINT/SIGTERM);
+	// its findings and coverage are what it had seen until then.
+	StatusInterrupted Status = "interrupted"
 )
+
+// Ran reports whether a check with this status ran (wholly or partly) and so
+// measured what its coverage says.
+func (s Status) Ran() bool {
+	switch s {
+	case StatusPass, StatusFail, StatusTimeout, StatusInterrupted:
+		return true
+	}
+	return false
+}
 
 // Tool names the program that wrote a report.
 type Tool struct {
@@ -99,6 +115,55 @@ type Report struct {
 	// Baseline, when the run was compared with an earlier report
 	// (--baseline), says what changed; findings carry Finding.Baseline.
 	Baseline *BaselineInfo `json:"baseline,omitempty"`
+
+	// Score model v2 (see Score and docs/scoring.md).
+
+	// ScoreModel names the scoring model that computed Score ("v2").
+	ScoreModel string `json:"score_model,omitempty"`
+	// Blockers are the findings that cap the grade (a package that does not
+	// build: F; a failing, panicking, timed-out or racing test: at most C).
+	// Renderers show them first.
+	Blockers []Blocker `json:"blockers,omitempty"`
+	// Coverage is the share (0..1) of the module the score measured: each
+	// dimension's measured share of the code, weighted as in the score.
+	Coverage *float64 `json:"coverage,omitempty"`
+	// Packages are the selected packages with their size (the score's size
+	// measure) and what the checks need of them.
+	Packages []Package `json:"packages,omitempty"`
+	// LabTotals counts the lab steps of gocap run; labs never move Score.
+	LabTotals *LabTotals `json:"lab_totals,omitempty"`
+}
+
+// Package is one selected package of the module.
+type Package struct {
+	Path string `json:"path"`
+	// Lines is the number of non-blank lines in its non-test Go files.
+	Lines      int  `json:"lines"`
+	Tests      bool `json:"tests,omitempty"`
+	Benchmarks bool `json:"benchmarks,omitempty"`
+}
+
+// Coverage says on how many of the selected packages a check or a dimension
+// was measured, and why the others were not.
+type Coverage struct {
+	Measured    int           `json:"measured"`
+	Selected    int           `json:"selected"`
+	NotMeasured []NotMeasured `json:"not_measured,omitempty"`
+}
+
+// NotMeasured is one package a check could not measure, and why ("no
+// tests", "does not type-check", "timeout").
+type NotMeasured struct {
+	Package string `json:"package"`
+	Reason  string `json:"reason"`
+}
+
+// LabTotals counts the steps of every lab of a run.
+type LabTotals struct {
+	Labs    int `json:"labs"`
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
 }
 
 // BaselineInfo is the comparison of a report with an earlier one.
@@ -122,6 +187,9 @@ type Dimension struct {
 	// Summary says what was measured, or why it was not.
 	Summary    string      `json:"summary"`
 	Deductions []Deduction `json:"deductions,omitempty"`
+	// Coverage: the packages this dimension was measured on (nil: not
+	// computed, a report of score model v1).
+	Coverage *Coverage `json:"coverage,omitempty"`
 }
 
 // Deduction ties points lost in a dimension to the findings of one rule.
@@ -145,6 +213,9 @@ type Check struct {
 	Findings   []Finding `json:"findings"`
 	// URL documents the check's rules (help links in SARIF and HTML).
 	URL string `json:"url,omitempty"`
+	// Coverage: the selected packages the check measured, and why not the
+	// others (nil: every selected package when it ran, none otherwise).
+	Coverage *Coverage `json:"coverage,omitempty"`
 }
 
 // Finding is one problem found, tied to a place in the module.

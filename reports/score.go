@@ -1,58 +1,30 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
+	"strconv"
 )
 
-// DimensionDef declares a capability dimension and its weight in the overall score.
-type DimensionDef struct {
-	ID     string
-	Name   string
-	Weight float64
-}
+// ScoreModelV2 names the scoring model of Score (Report.ScoreModel).
+const ScoreModelV2 = "v2"
 
-// Dimensions known to gocap, in report order. Weights are relative; the overall
-// score is the weighted mean over the dimensions that were measured.
-var Dimensions = []DimensionDef{
-	{"correctness", "Correctness", 20},
-	{"style", "Style", 5},
-	{"dependencies", "Dependencies", 5},
-	{"concurrency", "Concurrency", 15},
-	{"memory", "Memory", 10},
-	{"performance", "Performance", 10},
-	{"errors", "Error handling", 15},
-	{"observability", "Observability", 10},
-	{"ebpf", "eBPF", 10},
-	{"wasm", "WebAssembly", 10},
-	{"zerotrust", "Zero trust (mTLS)", 10},
-}
-
-// Points a finding costs in its dimension, by severity; see README "Scoring".
+// Score model v2 constants; see README "Scoring" and docs/scoring.md.
 const (
-	PointsError   = 10.0
-	PointsWarning = 3.0
-	PointsInfo    = 0.5
-	// RuleCap is the most one rule can cost a dimension, so one noisy rule
-	// cannot hide every other signal.
-	RuleCap = 40.0
-	// InfoCap is the most all info findings together can cost a dimension.
-	InfoCap = 10.0
+	// HalfDensity is the cost density (FindingCost points per 1,000 measured
+	// lines) at which a dimension scores 50: score = 100·2^(−density/HalfDensity).
+	HalfDensity = 25.0
+	// MinSizeLines is the least size a dimension is normalised by, so a tiny
+	// module is not judged on a handful of lines: below it, one finding costs
+	// what it would cost in a module of this many lines.
+	MinSizeLines = 1000
+	// BuildBlockerMaxScore and TestBlockerMaxScore cap the overall score
+	// (and so the grade) while a blocker remains: F and C.
+	BuildBlockerMaxScore = 40.0
+	TestBlockerMaxScore  = 70.0
 )
-
-// Points returns what one finding of severity s costs.
-func Points(s Severity) float64 {
-	switch s {
-	case SevError:
-		return PointsError
-	case SevWarning:
-		return PointsWarning
-	case SevInfo:
-		return PointsInfo
-	}
-	return 0
-}
 
 // Grade maps a score to a letter: >90 A+, >80 A, >70 B, >60 C, >50 D, >40 E, else F.
 func Grade(score float64) string {
@@ -73,165 +45,277 @@ func Grade(score float64) string {
 	return "F"
 }
 
-// Score computes every dimension, the overall score and the grade from the
-// report's checks and labs. It replaces r.Dimensions, r.Score and r.Grade.
+// DensityScore is a dimension's score for a cost (Σ FindingCost) over a
+// measured size in lines: 100·2^(−density/HalfDensity), density being the
+// cost per 1,000 lines of at least MinSizeLines. It falls strictly as cost
+// grows and depends only on the total, never on how findings fall into rules.
+func DensityScore(cost float64, lines int) float64 {
+	size := float64(max(lines, MinSizeLines)) / 1000
+	return 100 * math.Exp2(-cost/size/HalfDensity)
+}
+
+// Score computes every dimension, the overall score, the grade, the
+// blockers, the coverage and the lab totals from the report's checks,
+// findings, packages and labs. It replaces what an earlier Score set.
 //
-// A dimension is measured when a check that ran (pass or fail) lists it in
-// Measures, or a lab of that dimension ran steps. Its score is
-// 100 − Σ per-rule deductions (floored at 0), each rule's deduction being
-// min(RuleCap, Σ Points(severity) × weight), and info findings together costing
-// at most InfoCap. A finding's Weight (0: full) scales its points; hot escapes
-// are weighted by heat (see checks.HeatWeight). A lab dimension scores the share of its steps that passed (skipped
-// steps excluded). A dimension that was not measured has a nil score and a
-// summary saying why; it does not count in the overall score.
+// A dimension is measured on the selected packages (Report.Packages) that at
+// least one check measuring it ran on (Check.Coverage; a check that ran with
+// no coverage covered every package). Its score is DensityScore of the summed
+// FindingCost of its findings over the non-test lines of those packages; a
+// finding reported identically by two checks counts once. A dimension
+// measured on no package is "not measured" with a nil score. The overall
+// score is the mean of the measured dimensions weighted by weight × measured
+// share; Report.Coverage is the weighted measured share of every dimension
+// the run's checks address. Blockers cap the score: a build blocker at
+// BuildBlockerMaxScore (F), a test blocker at TestBlockerMaxScore (C). Labs
+// are counted in Report.LabTotals and never move the score.
 func Score(r *Report, weights map[string]float64) {
-	measured := map[string]bool{}
-	why := map[string]string{}
+	r.ScoreModel = ScoreModelV2
+	r.LabTotals = labTotals(r.Labs)
+
+	pkgLines := map[string]int{}
+	total := 0
+	for _, p := range r.Packages {
+		pkgLines[p.Path] = p.Lines
+		total += p.Lines
+	}
+	selected := len(r.Packages)
+
+	// Which packages each dimension was measured on, and by which checks.
+	type dimAcc struct {
+		addressed bool            // a check of the run measures it
+		ran       bool            // one of those checks ran
+		measured  map[string]bool // packages measured (nil map: no package info)
+		why       []string        // why not measured, from checks that did not run
+		notMeas   map[string]string
+	}
+	dims := map[string]*dimAcc{}
+	get := func(id string) *dimAcc {
+		a := dims[id]
+		if a == nil {
+			a = &dimAcc{measured: map[string]bool{}, notMeas: map[string]string{}}
+			dims[id] = a
+		}
+		return a
+	}
 	for _, c := range r.Checks {
-		if c.Status == StatusPass || c.Status == StatusFail {
-			for _, d := range c.Measures {
-				measured[d] = true
+		for _, d := range c.Measures {
+			a := get(d)
+			a.addressed = true
+			if !c.Status.Ran() {
+				a.why = append(a.why, fmt.Sprintf("%s %s: %s", c.ID, c.Status, c.Summary))
+				continue
 			}
-		} else {
-			for _, d := range c.Measures {
-				if why[d] == "" {
-					why[d] = fmt.Sprintf("%s %s: %s", c.ID, c.Status, c.Summary)
+			a.ran = true
+			skip := map[string]string{}
+			if c.Coverage != nil {
+				for _, nm := range c.Coverage.NotMeasured {
+					skip[nm.Package] = c.ID + ": " + nm.Reason
 				}
 			}
-		}
-	}
-	type acc struct {
-		pts, info float64
-		n         int
-		hint      string
-	}
-	perDim := map[string]map[string]*acc{}
-	for _, f := range r.Findings() {
-		if f.Dimension == "" {
-			continue
-		}
-		m := perDim[f.Dimension]
-		if m == nil {
-			m = map[string]*acc{}
-			perDim[f.Dimension] = m
-		}
-		key := f.Check + "/" + f.Rule
-		a := m[key]
-		if a == nil {
-			a = &acc{hint: f.Hint}
-			m[key] = a
-		}
-		a.n++
-		p := Points(f.Severity)
-		if f.Weight > 0 && f.Weight < 1 {
-			p *= f.Weight
-		}
-		if f.Severity == SevInfo {
-			a.info += p
-		} else {
-			a.pts += p
-		}
-	}
-	labs := map[string][2]int{} // passed, counted
-	labSummary := map[string]string{}
-	for _, l := range r.Labs {
-		v := labs[l.Dimension]
-		for _, s := range l.Steps {
-			switch s.Status {
-			case StatusPass:
-				v[0]++
-				v[1]++
-			case StatusFail, StatusError:
-				v[1]++
+			for _, p := range r.Packages {
+				if why, ok := skip[p.Path]; ok {
+					if _, seen := a.notMeas[p.Path]; !seen {
+						a.notMeas[p.Path] = why
+					}
+					continue
+				}
+				a.measured[p.Path] = true
 			}
-		}
-		labs[l.Dimension] = v
-		if labSummary[l.Dimension] == "" {
-			labSummary[l.Dimension] = l.Summary
 		}
 	}
 
+	// Costs per dimension, each distinct claim once; blockers.
+	type ruleAcc struct {
+		cost float64
+		n    int
+		hint string
+	}
+	cost := map[string]float64{}
+	count := map[string]int{}
+	rules := map[string]map[string]*ruleAcc{}
+	seen := map[claimKey]bool{}
+	r.Blockers = nil
+	var build, test bool
+	for _, f := range r.Findings() {
+		k := claimOf(f)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if kind := BlockerKindOf(f); kind != "" {
+			r.Blockers = append(r.Blockers, Blocker{Kind: kind, Cap: kind.GradeCap(), Check: f.Check, Rule: f.Rule, File: f.File, Line: f.Line, Message: f.Message})
+			build = build || kind == BlockerBuild
+			test = test || kind == BlockerTest
+		}
+		if f.Dimension == "" {
+			continue
+		}
+		c := FindingCost(f)
+		cost[f.Dimension] += c
+		count[f.Dimension]++
+		m := rules[f.Dimension]
+		if m == nil {
+			m = map[string]*ruleAcc{}
+			rules[f.Dimension] = m
+		}
+		rk := f.Check + "/" + f.Rule
+		ra := m[rk]
+		if ra == nil {
+			ra = &ruleAcc{hint: f.Hint}
+			m[rk] = ra
+		}
+		ra.cost += c
+		ra.n++
+	}
+	slices.SortStableFunc(r.Blockers, func(a, b Blocker) int {
+		return cmp.Or(cmp.Compare(blockerRank(a.Kind), blockerRank(b.Kind)), cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Message, b.Message))
+	})
+
 	r.Dimensions = r.Dimensions[:0]
-	var sum, wsum float64
+	var sum, wsum, covW, covSum float64
 	for _, def := range Dimensions {
+		a := dims[def.ID]
+		if a == nil || !a.addressed {
+			continue // nothing in this run measures it: leave it out
+		}
 		w := def.Weight
 		if ww, ok := weights[def.ID]; ok {
 			w = ww
 		}
 		d := Dimension{ID: def.ID, Name: def.Name, Weight: w}
-		if lv, ok := labs[def.ID]; ok {
-			if lv[1] == 0 {
-				d.Summary = "not measured: every lab step was skipped; " + labSummary[def.ID]
-			} else {
-				s := round1(100 * float64(lv[0]) / float64(lv[1]))
-				d.Score = &s
-				d.Summary = fmt.Sprintf("%d of %d lab steps passed", lv[0], lv[1])
-				if lv[0] < lv[1] {
-					d.Deductions = append(d.Deductions, Deduction{Rule: "lab/step-failed", Points: round1(100 - s), Findings: lv[1] - lv[0], Hint: "a lab step failed: see the lab's steps for the reason"})
+		n, lines := 0, 0
+		for p := range a.measured {
+			n++
+			lines += pkgLines[p]
+		}
+		d.Coverage = &Coverage{Measured: n, Selected: selected}
+		for _, p := range r.Packages {
+			if !a.measured[p.Path] {
+				why := a.notMeas[p.Path]
+				if why == "" {
+					why = "no check measuring it ran"
 				}
+				d.Coverage.NotMeasured = append(d.Coverage.NotMeasured, NotMeasured{Package: p.Path, Reason: why})
+			}
+		}
+		share := 0.0 // measured share of the code, by lines (by packages when sizes are unknown)
+		switch {
+		case !a.ran:
+		case selected == 0:
+			share = 1 // a report without package info: the module as a whole
+		case total > 0:
+			share = float64(lines) / float64(total)
+		default:
+			share = float64(n) / float64(selected)
+		}
+		covW += w
+		covSum += w * share
+		if !a.ran || (selected > 0 && n == 0) {
+			switch {
+			case !a.ran && len(a.why) > 0:
+				d.Summary = "not measured: " + a.why[0]
+			default:
+				d.Summary = fmt.Sprintf("not measured: measured on 0 of %d packages", selected)
 			}
 			r.Dimensions = append(r.Dimensions, d)
-			if d.Score != nil && w > 0 {
-				sum += w * *d.Score
-				wsum += w
-			}
 			continue
 		}
-		if !measured[def.ID] {
-			if why[def.ID] == "" {
-				continue // nothing in this run measures it: leave it out
-			}
-			d.Summary = "not measured: " + why[def.ID]
-			r.Dimensions = append(r.Dimensions, d)
-			continue
+		if selected == 0 {
+			d.Coverage = nil
 		}
-		total := 0.0
-		info := 0.0
-		n := 0
-		for rule, a := range perDim[def.ID] {
-			p := math.Min(RuleCap, a.pts)
-			ip := a.info
-			if info+ip > InfoCap {
-				ip = math.Max(0, InfoCap-info)
-			}
-			info += ip
-			if p+ip == 0 {
-				continue
-			}
-			total += p + ip
-			n += a.n
-			d.Deductions = append(d.Deductions, Deduction{Rule: rule, Points: round1(p + ip), Findings: a.n, Hint: a.hint})
-		}
-		sort.Slice(d.Deductions, func(i, j int) bool {
-			if d.Deductions[i].Points != d.Deductions[j].Points {
-				return d.Deductions[i].Points > d.Deductions[j].Points
-			}
-			return d.Deductions[i].Rule < d.Deductions[j].Rule
-		})
-		s := round1(math.Max(0, 100-total))
+		c := cost[def.ID]
+		s := round1(DensityScore(c, lines))
 		d.Score = &s
-		if n == 0 {
-			d.Summary = "no findings"
-		} else {
-			d.Summary = fmt.Sprintf("%d findings cost %.1f points", n, round1(total))
-			if n == 1 {
-				d.Summary = fmt.Sprintf("1 finding costs %.1f points", round1(total))
-			}
+		lost := 100 - DensityScore(c, lines)
+		for rule, ra := range rules[def.ID] {
+			d.Deductions = append(d.Deductions, Deduction{Rule: rule, Points: round1(lost * ra.cost / c), Findings: ra.n, Hint: ra.hint})
 		}
+		slices.SortFunc(d.Deductions, func(x, y Deduction) int {
+			return cmp.Or(cmp.Compare(y.Points, x.Points), cmp.Compare(x.Rule, y.Rule))
+		})
+		d.Summary = dimSummary(count[def.ID], c, n, selected)
 		r.Dimensions = append(r.Dimensions, d)
-		if w > 0 {
-			sum += w * s
-			wsum += w
+		if w > 0 && share > 0 {
+			sum += w * share * s
+			wsum += w * share
 		}
+	}
+	r.Coverage = nil
+	if covW > 0 {
+		v := math.Round(covSum/covW*1000) / 1000
+		r.Coverage = &v
 	}
 	if wsum == 0 {
 		r.Score = nil
 		r.Grade = "-"
+		if build {
+			r.Grade = "F" // nothing measured, but something does not build
+		}
 		return
 	}
 	s := round1(sum / wsum)
+	if build {
+		s = math.Min(s, BuildBlockerMaxScore)
+	}
+	if test {
+		s = math.Min(s, TestBlockerMaxScore)
+	}
 	r.Score = &s
 	r.Grade = Grade(s)
+}
+
+func dimSummary(n int, cost float64, measured, selected int) string {
+	s := "no findings"
+	switch n {
+	case 0:
+	case 1:
+		s = "1 finding costs " + strconv.FormatFloat(round1(cost), 'f', 1, 64) + " points"
+	default:
+		s = strconv.Itoa(n) + " findings cost " + strconv.FormatFloat(round1(cost), 'f', 1, 64) + " points"
+	}
+	if selected > 0 {
+		s += "; measured on " + strconv.Itoa(measured) + " of " + strconv.Itoa(selected) + " packages"
+	}
+	return s
+}
+
+func blockerRank(k BlockerKind) int {
+	if k == BlockerBuild {
+		return 0
+	}
+	return 1
+}
+
+// claimKey identifies one claim: the same claim from two checks (a package
+// that does not type-check, seen by vet, errors and logging) counts once.
+type claimKey struct {
+	dim, rule, file, msg string
+	line, col            int
+}
+
+func claimOf(f Finding) claimKey {
+	return claimKey{dim: f.Dimension, rule: f.Rule, file: f.File, msg: f.Message, line: f.Line, col: f.Col}
+}
+
+func labTotals(ls []Lab) *LabTotals {
+	if len(ls) == 0 {
+		return nil
+	}
+	t := &LabTotals{Labs: len(ls)}
+	for _, l := range ls {
+		for _, s := range l.Steps {
+			switch s.Status {
+			case StatusPass:
+				t.Passed++
+			case StatusSkipped:
+				t.Skipped++
+			default:
+				t.Failed++
+			}
+		}
+	}
+	return t
 }
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/internal/iostreams"
 	"github.com/gocap/gocap/internal/termtext"
 )
@@ -24,11 +23,12 @@ const (
 	ExitInternal = 3 // a tool or gocap itself failed
 )
 
-// ErrUsage marks bad input; it is the same sentinel the checks package uses.
-var ErrUsage = checks.ErrUsage
+// ErrUsage marks bad input (exit 2). Every package that can fail on the
+// caller's input (checks, the pipeline, modinfo) wraps it.
+var ErrUsage = errors.New("usage")
 
-// ErrTool marks a failing tool (go missing...).
-var ErrTool = checks.ErrTool
+// ErrTool marks a failing tool gocap needs, such as the go command (exit 3).
+var ErrTool = errors.New("tool failure")
 
 // GateError is returned when a gate fails; the report was still written.
 type GateError struct{ Reason string }

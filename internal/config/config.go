@@ -12,7 +12,7 @@
 //	  correctness: 30
 //	gate:
 //	  min-score: 80
-//	  fail-on: error  # error|warning
+//	  fail-on: error  # error|warning|none (default: fail on a blocker)
 //	  fail-on-new: true
 //	  max-score-drop: 2
 //	exclude:          # drop findings by path glob (** allowed) and/or rule
@@ -178,8 +178,8 @@ func (c *Config) validate(knownChecks []string) error {
 	if g := c.Gate; g.MaxScoreDrop != nil && *g.MaxScoreDrop < 0 {
 		return fmt.Errorf("gate.max-score-drop %v: use 0 or more", *g.MaxScoreDrop)
 	}
-	if f := c.Gate.FailOn; f != "" && f != "error" && f != "warning" {
-		return fmt.Errorf("gate.fail-on %q: use error or warning", f)
+	if f := c.Gate.FailOn; f != "" && f != "error" && f != "warning" && f != "none" {
+		return fmt.Errorf("gate.fail-on %q: use error, warning or none", f)
 	}
 	for i, e := range c.Exclude {
 		if e.Path == "" && e.Rule == "" {

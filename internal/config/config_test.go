@@ -51,7 +51,7 @@ func TestParseErrors(t *testing.T) {
 		"checks:\n  nosuch: true\n":        `unknown check "nosuch"`,
 		"weights:\n  speed: 3\n":           `unknown dimension "speed"`,
 		"weights:\n  style: -1\n":          "use 0",
-		"gate:\n  fail-on: info\n":         "use error or warning",
+		"gate:\n  fail-on: info\n":         "use error, warning or none",
 		"gate:\n  min-score: 101\n":        "0 to 100",
 		"exclude:\n  - reason: why\n":      "give a path glob, a rule, or both",
 		"exclude:\n  - path: \"a/[b\"\n":   "not a valid glob",

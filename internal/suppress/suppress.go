@@ -166,7 +166,7 @@ func Apply(r *reports.Report, ds []*Directive) {
 	for _, d := range ds {
 		switch {
 		case d.Rule == "":
-			chk.Findings = append(chk.Findings, reports.Finding{Rule: "malformed-ignore", Dimension: "style", Severity: reports.SevWarning,
+			chk.Findings = append(chk.Findings, reports.Finding{Rule: "malformed-ignore", Dimension: reports.DimStyle, Severity: reports.SevWarning,
 				File: d.File, Line: d.Line, Message: "//gocap:ignore without a rule suppresses nothing",
 				Hint: "write //gocap:ignore RULE reason, e.g. //gocap:ignore vet/printf the format is built at run time"})
 		case d.used == 0:
@@ -174,7 +174,7 @@ func Apply(r *reports.Report, ds []*Directive) {
 			if (hasCheck && !ran[check]) || (!hasCheck && !allRan) {
 				continue
 			}
-			chk.Findings = append(chk.Findings, reports.Finding{Rule: "unused-ignore", Dimension: "style", Severity: reports.SevWarning,
+			chk.Findings = append(chk.Findings, reports.Finding{Rule: "unused-ignore", Dimension: reports.DimStyle, Severity: reports.SevWarning,
 				File: d.File, Line: d.Line, Message: fmt.Sprintf("//gocap:ignore %s suppresses nothing", d.Rule),
 				Hint: "the finding it silenced is gone (or the rule name is wrong): delete the directive so it cannot hide a future finding"})
 		}

@@ -127,10 +127,10 @@ func newErrorlint() *analysis.Analyzer {
 }
 
 const (
-	dimCorrect = "correctness"
-	dimConc    = "concurrency"
-	dimErrors  = "errors"
-	dimObs     = "observability"
+	dimCorrect = reports.DimCorrectness
+	dimConc    = reports.DimConcurrency
+	dimErrors  = reports.DimErrors
+	dimObs     = reports.DimObservability
 )
 
 // Rules returns the table of every analyzer gocap runs, one fresh table per

@@ -14,12 +14,16 @@ import (
 	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/iostreams"
+	"github.com/gocap/gocap/internal/labs"
+	"github.com/gocap/gocap/internal/pipeline"
 	"github.com/gocap/gocap/reports"
 )
 
 // Options of gocap check.
 type Options struct {
-	IO         *iostreams.IOStreams
+	IO *iostreams.IOStreams
+	// Checks is the explicit list of checks (cmd/gocap's), in report order.
+	Checks     []*checks.Check
 	Dir        string
 	Patterns   []string
 	Only       []string
@@ -48,19 +52,17 @@ type Options struct {
 	// Changed reports whether a flag was given (flags override the config).
 	Changed func(name string) bool
 
-	// AfterCollect, when set, adds to the report after the checks ran and
-	// before suppressions, scoring and the gates (gocap run adds its labs).
-	AfterCollect func(ctx context.Context, rep *reports.Report) error
+	// Labs are run after the checks (gocap run): their own report section,
+	// never the module's score.
+	Labs []labs.Lab
 
 	prepared *prepared
-	// files are the Go files of the checked packages, set by Collect and
-	// scanned by Process for //gocap:ignore directives.
-	files []string
 }
 
-// NewCmd builds the command; runF replaces the work in tests.
-func NewCmd(ios *iostreams.IOStreams, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: ios}
+// NewCmd builds the command over the explicit list of checks; runF replaces
+// the work in tests.
+func NewCmd(ios *iostreams.IOStreams, list []*checks.Check, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: ios, Checks: list}
 	var format string
 	cmd := &cobra.Command{
 		Use:   "check [PATTERN...]",
@@ -70,10 +72,14 @@ func NewCmd(ios *iostreams.IOStreams, runF func(context.Context, *Options) error
 The legs run concurrently: vet (the go vet suite plus nilness and unusedwrite,
 in process), fmt, tidy, race (go test -race), escape (compiler -json
 diagnostics), pprof (benchmarks with CPU and allocation profiles), errors and
-logging. Every point lost is tied to findings with a hint.
+logging. Every point lost is tied to findings with a hint. A package that
+does not build makes the grade F; a failing, panicking, timed-out or racing
+test caps it at C (blockers).
 
-Exit codes: 0 ok, 1 gate failed (--min-score, --fail-on), 2 bad input or usage,
-3 a tool or gocap failed.`,
+Exit codes: 0 ok, 1 gate failed (a blocker by default; --fail-on,
+--min-score, --fail-on-new, --max-score-drop), 2 bad input or usage, 3 a tool
+or gocap failed, or --timeout / Ctrl-C cut the run short (the report is still
+written with what was finished).`,
 		Example: `  gocap check
   gocap check ./pkg/... --checks vet,fmt
   gocap check --format json --out report.json --min-score 80`,
@@ -97,15 +103,16 @@ Exit codes: 0 ok, 1 gate failed (--min-score, --fail-on), 2 bad input or usage,
 	return cmd
 }
 
-// AddFlags registers gocap check's flags on f (gocap run shares them).
+// AddFlags registers gocap check's flags on f (gocap run shares them);
+// opts.Checks must be set (the --checks help lists them).
 func AddFlags(f *pflag.FlagSet, opts *Options, format *string) {
 	f.StringVarP(&opts.Dir, "dir", "C", ".", "run in this folder (inside the module)")
-	f.StringSliceVar(&opts.Only, "checks", nil, "run only these checks (comma list): vet,fmt,tidy,race,escape,pprof,errors,logging")
+	f.StringSliceVar(&opts.Only, "checks", nil, "run only these checks (comma list): "+strings.Join(checks.IDs(opts.Checks), ","))
 	f.StringSliceVar(&opts.Skip, "skip", nil, "skip these checks (comma list)")
 	f.StringVar(format, "format", "terminal", "output formats, comma list: "+strings.Join(reports.FormatNames(), ","))
 	f.StringVarP(&opts.Output.Out, "out", "o", "", "write to this file (one format) or folder (report.EXT per format) instead of stdout")
 	f.Float64Var(&opts.MinScore, "min-score", 0, "exit 1 when the overall score is below N (0-100)")
-	f.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding of this severity or worse exists: error|warning")
+	f.StringVar(&opts.FailOn, "fail-on", "", "exit 1 on a finding this severe or worse: error|warning, or none (report only); default: on a blocker")
 	f.DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "time limit for the whole check")
 	f.StringVar(&opts.BenchTime, "bench-time", "100ms", "-benchtime for the pprof leg")
 	f.IntVar(&opts.BenchCount, "bench-count", 1, "-count for the pprof leg (repeat runs for statistics)")
@@ -134,10 +141,8 @@ func (o *Options) Validate() error {
 	if o.MinScore < 0 || o.MinScore > 100 {
 		return cmdutil.Usagef("--min-score %v: use a number from 0 to 100", o.MinScore)
 	}
-	if o.FailOn != "" {
-		if _, err := reports.ParseSeverity(o.FailOn); err != nil || o.FailOn == "info" {
-			return cmdutil.Usagef("--fail-on %q: use error or warning", o.FailOn)
-		}
+	if err := pipeline.ParseFailOn(o.FailOn); err != nil {
+		return err
 	}
 	if o.Timeout <= 0 {
 		return cmdutil.Usagef("--timeout %v: use a positive duration such as 10m", o.Timeout)
@@ -148,7 +153,7 @@ func (o *Options) Validate() error {
 	if _, err := time.ParseDuration(o.BenchTime); err != nil && !isCountBenchTime(o.BenchTime) {
 		return cmdutil.Usagef("--bench-time %q: use a duration (100ms) or a count (50x)", o.BenchTime)
 	}
-	if _, err := checks.Select(o.Only, o.Skip); err != nil {
+	if _, err := checks.Select(o.Checks, o.Only, o.Skip); err != nil {
 		return err
 	}
 	if o.ShardSpec != "" {
@@ -179,40 +184,27 @@ func isCountBenchTime(s string) bool {
 	return err == nil && n > 0
 }
 
-// Run runs the check, applies the configuration, suppressions and
-// baseline, writes the report and applies the gates.
+// Run runs the pipeline, writes the report (also when --timeout or Ctrl-C
+// cut the run short) and applies the gates.
 func Run(ctx context.Context, o *Options) error {
 	if o.prepared == nil {
 		if err := o.Prepare(ctx); err != nil {
 			return err
 		}
 	}
-	rep, err := Collect(ctx, o)
+	prog := cmdutil.NewProgress(o.IO)
+	cfg := o.prepared.cfg
+	cfg.Progress = prog.Update
+	res, err := pipeline.Run(ctx, cfg)
+	prog.Done()
 	if err != nil {
 		return err
 	}
-	if o.AfterCollect != nil {
-		if err := o.AfterCollect(ctx, rep); err != nil {
-			return err
-		}
-	}
-	if err := Process(ctx, o, rep); err != nil {
+	if err := emit(o, res); err != nil {
 		return err
 	}
-	return emit(o, rep)
-}
-
-// Collect runs the checks and returns the scored report.
-func Collect(ctx context.Context, o *Options) (*reports.Report, error) {
-	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
-	defer cancel()
-	prog := cmdutil.NewProgress(o.IO)
-	defer prog.Done()
-	rep, err := checks.Run(ctx, checks.Options{Dir: o.Dir, Patterns: o.Patterns, Only: o.Only, Skip: o.Skip,
-		OutDir: o.Output.Dir(), BenchTime: o.BenchTime, BenchCount: o.BenchCount, Timeout: o.Timeout, Progress: prog.Update,
-		Shard: o.Shard, Shards: o.Shards, Files: &o.files})
-	if err != nil && ctx.Err() == context.DeadlineExceeded {
-		return nil, cmdutil.Toolf("gocap check did not finish within --timeout %v: raise it or narrow the pattern", o.Timeout)
+	if res.Cut != nil {
+		return res.Cut
 	}
-	return rep, err
+	return res.Gate()
 }

@@ -13,19 +13,17 @@ import (
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/config"
 	"github.com/gocap/gocap/internal/gitdiff"
-	"github.com/gocap/gocap/internal/suppress"
+	"github.com/gocap/gocap/internal/modinfo"
+	"github.com/gocap/gocap/internal/pipeline"
 	"github.com/gocap/gocap/reports"
 )
 
 // prepared is what Prepare read before any work: the module, the config,
 // the baseline and the gate.
 type prepared struct {
-	root     string
-	module   string
-	cfg      *config.Config
-	weights  map[string]float64
-	baseline *reports.Report
-	gate     cmdutil.GateOptions
+	root   string
+	module string
+	cfg    pipeline.Config
 }
 
 func (o *Options) changed(name string) bool { return o.Changed != nil && o.Changed(name) }
@@ -34,15 +32,12 @@ func (o *Options) changed(name string) bool { return o.Changed != nil && o.Chang
 // the baseline and checks --new-from-rev, so bad input fails before any
 // check runs.
 func (o *Options) Prepare(ctx context.Context) error {
-	root, mod, _, err := checks.FindModule(o.Dir)
+	root, mod, _, err := modinfo.FindModule(o.Dir)
 	if err != nil {
 		return err
 	}
 	p := &prepared{root: root, module: mod}
-	var ids []string
-	for _, c := range checks.All() {
-		ids = append(ids, c.ID)
-	}
+	ids := checks.IDs(o.Checks)
 	path := o.ConfigPath
 	if path == "" && !o.NoConfig {
 		if path, err = config.Find(o.Dir, root); err != nil {
@@ -63,8 +58,8 @@ func (o *Options) Prepare(ctx context.Context) error {
 		if err != nil {
 			return cmdutil.Usagef("%v", strings.TrimPrefix(err.Error(), config.ErrInvalid.Error()+": "))
 		}
-		p.cfg = cfg
-		p.weights = cfg.Weights
+		p.cfg.Project = cfg
+		p.cfg.Weights = cfg.Weights
 		if len(o.Only) == 0 {
 			o.Skip = append(o.Skip, cfg.Disabled()...)
 		}
@@ -92,59 +87,29 @@ func (o *Options) Prepare(ctx context.Context) error {
 		if b.Module != mod {
 			return cmdutil.Usagef("--baseline %s is a report of module %q, not %q: pass a report of this module", o.BaselinePath, b.Module, mod)
 		}
-		p.baseline = b
+		p.cfg.Baseline, p.cfg.BaselinePath = b, o.BaselinePath
 	}
 	if o.NewFromRev != "" {
 		if err := gitdiff.VerifyRev(ctx, root, o.NewFromRev); err != nil {
 			return cmdutil.Usagef("--new-from-rev: %v", err)
 		}
 	}
-	p.gate = cmdutil.GateOptions{MinScore: o.MinScore, FailOn: o.FailOn, FailOnNew: o.FailOnNew, MaxScoreDrop: o.MaxScoreDrop}
-	if p.baseline == nil {
-		p.gate.MaxScoreDrop = -1
+	c := &p.cfg
+	c.Dir, c.Patterns, c.Checks, c.Only, c.Skip, c.Labs = o.Dir, o.Patterns, o.Checks, o.Only, o.Skip, o.Labs
+	c.OutDir, c.BenchTime, c.BenchCount, c.Timeout = o.Output.Dir(), o.BenchTime, o.BenchCount, o.Timeout
+	c.Shard, c.Shards, c.NewFromRev = o.Shard, o.Shards, o.NewFromRev
+	c.Gate = pipeline.Gate{MinScore: o.MinScore, FailOn: o.FailOn, FailOnNew: o.FailOnNew, MaxScoreDrop: o.MaxScoreDrop}
+	if c.Baseline == nil {
+		c.Gate.MaxScoreDrop = -1
 	}
 	o.prepared = p
 	return nil
 }
 
-// Process applies, in order: vendor/generated/config excludes,
-// //gocap:ignore directives, --new-from-rev, re-scoring with the config's
-// weights, and the baseline comparison.
-func Process(ctx context.Context, o *Options, rep *reports.Report) error {
+// emit writes the report and adds GitHub annotations on a GitHub runner.
+func emit(o *Options, res *pipeline.Result) error {
 	p := o.prepared
-	suppress.Filter(rep, p.root, p.cfg)
-	ds, err := suppress.Scan(p.root, o.files)
-	if err != nil {
-		return cmdutil.Toolf("reading //gocap:ignore directives: %v", err)
-	}
-	suppress.Apply(rep, ds)
-	if o.NewFromRev != "" {
-		ch, err := gitdiff.Changed(ctx, p.root, o.NewFromRev)
-		if err != nil {
-			if errors.Is(err, gitdiff.ErrBadRev) {
-				return cmdutil.Usagef("--new-from-rev: %v", err)
-			}
-			return cmdutil.Toolf("--new-from-rev: %v", err)
-		}
-		reports.FilterFindings(rep, func(f reports.Finding) bool {
-			if f.Line == 0 {
-				_, ok := ch[f.File]
-				return ok
-			}
-			return ch.Contains(f.File, f.Line)
-		})
-	}
-	reports.Score(rep, p.weights)
-	if p.baseline != nil {
-		reports.CompareBaseline(rep, p.baseline, o.BaselinePath)
-	}
-	return nil
-}
-
-// emit writes the report, adds GitHub annotations on a GitHub runner, and
-// applies every gate.
-func emit(o *Options, rep *reports.Report) error {
-	p := o.prepared
+	rep := res.Report
 	ro := reports.RenderOptions{Color: o.IO.ColorEnabled(), Width: o.IO.Width(), Root: p.root}
 	if o.GitHubActions {
 		// SARIF and annotations want paths relative to the repository.
@@ -162,7 +127,7 @@ func emit(o *Options, rep *reports.Report) error {
 			return err
 		}
 	}
-	return cmdutil.GateWith(rep, p.gate)
+	return nil
 }
 
 // workspacePrefix is the module root relative to the GitHub workspace.

@@ -14,10 +14,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/internal/atomicfile"
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/iostreams"
+	"github.com/gocap/gocap/internal/modinfo"
 	"github.com/gocap/gocap/reports"
 )
 
@@ -54,7 +54,7 @@ func readReports(paths []string) ([]*reports.Report, error) {
 // moduleRoot returns the root of the module in the current folder when it
 // is the report's module (code context for html), else "".
 func moduleRoot(r *reports.Report) string {
-	root, mod, _, err := checks.FindModule(".")
+	root, mod, _, err := modinfo.FindModule(".")
 	if err != nil || mod != r.Module {
 		return ""
 	}

@@ -49,8 +49,8 @@ Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 a tool or gocap failed.
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.Usagef("%v%s (see %s --help)", err, flagHint(c, err), c.CommandPath())
 	})
-	cmd.AddCommand(checkcmd.NewCmd(ios, nil))
-	cmd.AddCommand(runcmd.NewCmd(ios, nil))
+	cmd.AddCommand(checkcmd.NewCmd(ios, Checks(), nil))
+	cmd.AddCommand(runcmd.NewCmd(ios, Checks(), Labs(), nil))
 	for _, f := range extra {
 		cmd.AddCommand(f(ios))
 	}

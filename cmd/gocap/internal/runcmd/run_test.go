@@ -8,16 +8,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/internal/iostreams"
 	"github.com/gocap/gocap/internal/labs"
 	"github.com/gocap/gocap/reports"
 )
 
-func TestRunAddsLabsAndScoresTheirDimension(t *testing.T) {
-	saved := Registered
-	t.Cleanup(func() { Registered = saved })
+// TestRunAddsLabsWithoutMovingTheScore: gocap run reports its labs in their
+// own section with their own pass counts, and the module's score, grade and
+// dimensions are those of the same checks without labs.
+func TestRunAddsLabsWithoutMovingTheScore(t *testing.T) {
 	var gotDir string
-	Registered = []labs.Lab{{ID: "fake", Name: "Fake lab", Dimension: "wasm", Run: func(ctx context.Context, o labs.Options) reports.Lab {
+	fake := []labs.Lab{{ID: "fake", Name: "Fake lab", Dimension: "wasm", Run: func(ctx context.Context, o labs.Options) reports.Lab {
 		gotDir = o.WorkDir
 		time.Sleep(300 * time.Millisecond) // the report's duration must cover it
 		l := reports.Lab{}
@@ -28,22 +30,35 @@ func TestRunAddsLabsAndScoresTheirDimension(t *testing.T) {
 		return l
 	}}}
 	clean, _ := filepath.Abs("../../../../checks/testdata/clean")
-	ios, _, out, errOut := iostreams.Test()
-	cmd := NewCmd(ios, nil)
-	cmd.SetArgs([]string{"-C", clean, "--checks", "fmt", "--format", "json", "--no-config"})
-	if err := cmd.ExecuteContext(context.Background()); err != nil {
-		t.Fatalf("run: %v (%s)", err, errOut)
+	run := func(extra ...string) reports.Report {
+		ios, _, out, errOut := iostreams.Test()
+		cmd := NewCmd(ios, []*checks.Check{checks.Vet, checks.Fmt}, fake, nil)
+		cmd.SetArgs(append([]string{"-C", clean, "--checks", "fmt", "--format", "json", "--no-config"}, extra...))
+		if err := cmd.ExecuteContext(context.Background()); err != nil {
+			t.Fatalf("run %v: %v (%s)", extra, err, errOut)
+		}
+		var rep reports.Report
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatal(err)
+		}
+		return rep
 	}
-	var rep reports.Report
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatal(err)
+	rep := run()
+	without := run("--no-labs")
+	if len(without.Labs) != 0 || without.LabTotals != nil {
+		t.Fatalf("--no-labs ran labs: %+v", without.Labs)
+	}
+	if rep.Score == nil || without.Score == nil || *rep.Score != *without.Score || rep.Grade != without.Grade || len(rep.Dimensions) != len(without.Dimensions) {
+		t.Fatalf("labs moved the module's verdict: %v %s %d dims with labs, %v %s %d without", rep.Score, rep.Grade, len(rep.Dimensions), without.Score, without.Grade, len(without.Dimensions))
 	}
 	if len(rep.Labs) != 1 || rep.Labs[0].ID != "fake" || rep.Labs[0].Dimension != "wasm" || len(rep.Labs[0].Steps) != 3 {
 		t.Fatalf("labs = %+v", rep.Labs)
 	}
-	d := rep.Dimension("wasm")
-	if d == nil || d.Score == nil || *d.Score != 50 {
-		t.Fatalf("wasm dimension = %+v, want 50 (1 of 2 counted steps)", d)
+	if d := rep.Dimension("wasm"); d != nil {
+		t.Fatalf("a lab became a module dimension: %+v", d)
+	}
+	if lt := rep.LabTotals; lt == nil || lt.Labs != 1 || lt.Passed != 1 || lt.Failed != 1 || lt.Skipped != 1 {
+		t.Fatalf("lab totals = %+v, want 1 lab: 1 passed, 1 failed, 1 skipped", lt)
 	}
 	if rep.Labs[0].Steps[2].Status != reports.StatusSkipped || rep.Labs[0].Steps[2].Reason != "no hook" {
 		t.Fatalf("skip step = %+v", rep.Labs[0].Steps[2])
@@ -61,7 +76,7 @@ func TestRunAddsLabsAndScoresTheirDimension(t *testing.T) {
 
 func TestRunRejectsUnknownLab(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
-	cmd := NewCmd(ios, func(context.Context, *Options) error { t.Fatal("ran"); return nil })
+	cmd := NewCmd(ios, []*checks.Check{checks.Fmt}, nil, func(context.Context, *Options) error { t.Fatal("ran"); return nil })
 	cmd.SetArgs([]string{"--labs", "nope"})
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), `unknown lab "nope"`) {

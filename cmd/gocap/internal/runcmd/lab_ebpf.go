@@ -1,5 +1,0 @@
-package runcmd
-
-import "github.com/gocap/gocap/ebpfprobe"
-
-func init() { Registered = append(Registered, ebpfprobe.Lab) }

@@ -1,5 +1,0 @@
-package runcmd
-
-import "github.com/gocap/gocap/mtls"
-
-func init() { Registered = append(Registered, mtls.Lab) }
