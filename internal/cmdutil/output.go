@@ -102,7 +102,13 @@ func (o *OutputSpec) Validate() error {
 	}
 	if len(o.Formats) > 1 || strings.HasSuffix(o.Out, "/") {
 		if st, err := os.Stat(o.Out); err == nil && !st.IsDir() {
-			return Usagef("--out %s is a file, but %d formats need a folder: give a folder or FORMAT=PATH pairs (json=r.json,md=r.md)", o.Out, len(o.Formats))
+			return Usagef("--out %s is a file, but %d formats need a folder: give a folder or FORMAT=PATH pairs (%s)", o.Out, len(o.Formats), pairsExample(o.Formats))
+		}
+		if base := filepath.Base(o.Out); !strings.HasSuffix(o.Out, "/") && strings.Contains(strings.TrimLeft(base, "."), ".") {
+			// r.json reads as a file: making a folder of that name would
+			// only surprise.
+			return Usagef("--out %s names a file, but %d formats (%s) need a folder or one path each: give a folder (%s/) or FORMAT=PATH pairs (%s)",
+				o.Out, len(o.Formats), strings.Join(o.Formats, ","), o.Out, pairsExample(o.Formats))
 		}
 		if err := os.MkdirAll(o.Out, 0o755); err != nil {
 			return Usagef("--out %s: cannot create the folder (%v): choose another path", o.Out, cause(err))
@@ -112,9 +118,23 @@ func (o *OutputSpec) Validate() error {
 	return checkFilePath(o.Out)
 }
 
+// pairsExample shows FORMAT=PATH pairs for formats: json=report.json,….
+func pairsExample(formats []string) string {
+	var ps []string
+	for _, f := range formats {
+		ps = append(ps, f+"=report."+reports.FormatExt(f))
+	}
+	return strings.Join(ps, ",")
+}
+
 func checkFilePath(p string) error {
 	if st, err := os.Stat(p); err == nil && st.IsDir() {
 		return Usagef("--out %s is a folder: give a file path", p)
+	}
+	if !atomicfile.IsRegularOrNew(p) {
+		// A device, a FIFO, /dev/stdout: written through, nothing is
+		// created beside it.
+		return nil
 	}
 	dir := filepath.Dir(p)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
