@@ -6,13 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
-	"sync"
-	"time"
-
-	"github.com/gocap/gocap/internal/iostreams"
-	"github.com/gocap/gocap/internal/termtext"
 )
 
 // Exit codes, documented in the README.
@@ -67,69 +61,4 @@ func Message(err error) string {
 	msg = strings.TrimPrefix(msg, ErrUsage.Error()+": ")
 	msg = strings.TrimPrefix(msg, ErrTool.Error()+": ")
 	return "gocap: " + msg
-}
-
-// eraseLine is the ANSI "erase to the end of the line" (EL) sequence.
-const eraseLine = "\x1b[K"
-
-// Progress prints a one-line status on a terminal's stderr and nothing otherwise.
-type Progress struct {
-	mu    sync.Mutex
-	w     io.Writer
-	on    bool
-	width int // a line that wrapped could not be redrawn in place
-	start time.Time
-	state map[string]string
-	order []string
-}
-
-// NewProgress returns a progress printer. It draws only when both Out and
-// ErrOut are terminals: with the output piped (gocap check | less) or
-// redirected, a line redrawn with \r would only garble it.
-func NewProgress(io *iostreams.IOStreams) *Progress {
-	return &Progress{w: io.ErrOut, on: io.IsStdoutTTY() && io.IsStderrTTY(), width: io.Width(), start: time.Now(), state: map[string]string{}}
-}
-
-// Update records a status for a named task and redraws the line.
-func (p *Progress) Update(task, msg string) {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.on {
-		return
-	}
-	if _, ok := p.state[task]; !ok {
-		p.order = append(p.order, task)
-	}
-	p.state[task] = msg
-	var running, done []string
-	for _, t := range p.order {
-		if strings.HasPrefix(p.state[t], "done") {
-			done = append(done, t)
-		} else {
-			running = append(running, t)
-		}
-	}
-	line := fmt.Sprintf("⏳ %4.1fs  running: %s  done: %d/%d", time.Since(p.start).Seconds(), strings.Join(running, ","), len(done), len(p.order))
-	// The progress line is decoration on a terminal: a failed write must not
-	// fail the run. \x1b[K erases the rest of the line: what an earlier,
-	// longer line left and the ^C the terminal echoed.
-	_, _ = fmt.Fprintf(p.w, "\r%s%s", termtext.Truncate(line, p.width-1), eraseLine)
-}
-
-// Done clears the progress line; later updates (a leg that ends after an
-// interrupt) draw nothing.
-func (p *Progress) Done() {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.on {
-		return
-	}
-	p.on = false
-	_, _ = fmt.Fprint(p.w, "\r"+eraseLine) // decoration, as in Update
 }

@@ -97,3 +97,6 @@ func (s *IOStreams) Width() int {
 func (s *IOStreams) Statusf(format string, a ...any) {
 	_, _ = fmt.Fprintf(s.ErrOut, format, a...)
 }
+
+// SetWidth sets the terminal width (tests); Width still caps it at 120.
+func (s *IOStreams) SetWidth(w int) { s.width = w }
