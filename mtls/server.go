@@ -77,8 +77,9 @@ func Listen(cfg ServerConfig) (*Server, error) {
 	if cfg.SVIDTTL < MinSVIDTTL {
 		return nil, fmt.Errorf("SVID TTL %s is too short: use at least %s", cfg.SVIDTTL, MinSVIDTTL)
 	}
-	if cfg.Socket == "" || !filepath.IsAbs(cfg.Socket) {
-		return nil, fmt.Errorf("socket path %q must be absolute", cfg.Socket)
+	stale, err := CheckSocket(cfg.Socket)
+	if err != nil {
+		return nil, err
 	}
 	dir := filepath.Dir(cfg.Socket)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -87,14 +88,7 @@ func Listen(cfg ServerConfig) (*Server, error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("socket folder %s: %w", dir, err)
 	}
-	if st, err := os.Lstat(cfg.Socket); err == nil {
-		if st.Mode()&os.ModeSocket == 0 {
-			return nil, fmt.Errorf("socket path %s exists and is not a socket: choose another --socket", cfg.Socket)
-		}
-		if c, err := net.DialTimeout("unix", cfg.Socket, time.Second); err == nil {
-			_ = c.Close() // only probed whether someone listens
-			return nil, fmt.Errorf("a server already listens on %s: stop it or choose another --socket", cfg.Socket)
-		}
+	if stale {
 		if err := os.Remove(cfg.Socket); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("stale socket %s: %w", cfg.Socket, err)
 		}
@@ -119,6 +113,29 @@ func Listen(cfg ServerConfig) (*Server, error) {
 		}))
 	workload.RegisterSpiffeWorkloadAPIServer(s.grpc, s)
 	return s, nil
+}
+
+// CheckSocket says whether a server could listen on path, writing nothing:
+// the path must be absolute and, when it exists, a socket nobody listens on
+// (stale reports that such a leftover will be replaced). Call it before
+// writing anything a server needs (its CA folder), so that a refusal leaves
+// no files behind.
+func CheckSocket(path string) (stale bool, err error) {
+	if path == "" || !filepath.IsAbs(path) {
+		return false, fmt.Errorf("socket path %q must be absolute", path)
+	}
+	st, err := os.Lstat(path)
+	if err != nil {
+		return false, nil
+	}
+	if st.Mode()&os.ModeSocket == 0 {
+		return false, fmt.Errorf("socket path %s exists and is not a socket: choose another --socket", path)
+	}
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		_ = c.Close() // only probed whether someone listens
+		return false, fmt.Errorf("a server already listens on %s: stop it or choose another --socket", path)
+	}
+	return true, nil
 }
 
 // Addr is the Workload API address for clients: unix:///abs/path.

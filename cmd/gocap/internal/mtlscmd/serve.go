@@ -99,7 +99,12 @@ Runs until interrupted (Ctrl-C), then removes the socket.`,
 }
 
 // RunServe serves until ctx ends.
+// Everything is checked before anything is written: a refused socket
+// leaves no CA folder behind.
 func RunServe(ctx context.Context, o *ServeOptions) error {
+	if _, err := mtls.CheckSocket(o.Socket); err != nil {
+		return cmdutil.Usagef("%v", err)
+	}
 	ca, created, err := mtls.LoadOrCreateCA(o.CADir, o.TrustDomain)
 	if err != nil {
 		return cmdutil.Usagef("--ca-dir: %v", err)

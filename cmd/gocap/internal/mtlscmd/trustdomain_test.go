@@ -148,3 +148,41 @@ func TestProbeCADirWithoutCA(t *testing.T) {
 		t.Errorf("exit %d %q", code, errOut)
 	}
 }
+
+// TestServeOnHeldSocketWritesNothing: serve on a socket another server
+// holds refuses (2) before writing anything: no CA folder with keys appears
+// in that server's folder.
+func TestServeOnHeldSocketWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := mtls.NewCA(spiffeid.RequireTrustDomainFromString("example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "api.sock")
+	srv, err := mtls.Listen(mtls.ServerConfig{CA: ca, Entries: mtls.DefaultEntries(ca.TrustDomain(), os.Getuid()), SVIDTTL: time.Hour, Socket: sock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	before, _ := os.ReadDir(dir)
+	_, errOut, code := run(t, context.Background(), "serve", "--workload-api", "unix://"+sock)
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "already listens on "+sock) {
+		t.Errorf("exit %d %q", code, errOut)
+	}
+	after, _ := os.ReadDir(dir)
+	if len(after) != len(before) {
+		var names []string
+		for _, e := range after {
+			names = append(names, e.Name())
+		}
+		t.Errorf("serve wrote into the other server's folder: %v", names)
+	}
+}
