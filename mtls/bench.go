@@ -83,7 +83,11 @@ func RunBench(ctx context.Context, o BenchOptions) (_ *BenchResult, err error) {
 	res := &BenchResult{WorkloadAPI: d.WorkloadAPI}
 	var issuer *Issuer
 	if d.WorkloadAPI == "" {
-		is, err := StartIssuer(ctx, d.TrustDomain, d.WorkDir, d.SVIDTTL, nil)
+		entries, err := d.entries()
+		if err != nil {
+			return nil, err
+		}
+		is, err := StartIssuer(ctx, d.TrustDomain, d.WorkDir, d.SVIDTTL, entries)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/spiffe/go-spiffe/v2/spiffeid"
@@ -130,7 +131,21 @@ func (o *DemoOptions) defaults() error {
 	if o.WorkloadAPI == "" && o.WorkDir == "" {
 		return errors.New("demo needs a work folder for the embedded issuer")
 	}
+	if o.WorkloadAPI == "" {
+		for _, id := range []spiffeid.ID{o.ServerID, o.ClientID} {
+			if id.TrustDomain() != o.TrustDomain {
+				return fmt.Errorf("%s is not in trust domain %s: the embedded issuer issues for its own trust domain only", id, o.TrustDomain)
+			}
+		}
+	}
 	return nil
+}
+
+// entries are the embedded issuer's registration entries: the server and
+// client IDs, for this uid.
+func (o *DemoOptions) entries() ([]Entry, error) {
+	sel := []string{"unix:uid:" + strconv.Itoa(os.Getuid())}
+	return ValidateEntries([]Entry{{SPIFFEID: o.ServerID.String(), Selectors: sel}, {SPIFFEID: o.ClientID.String(), Selectors: sel}}, o.TrustDomain)
 }
 
 // RunDemo starts the embedded issuer (unless opts.WorkloadAPI is set), a
@@ -146,7 +161,11 @@ func RunDemo(ctx context.Context, opts DemoOptions) (_ *DemoResult, err error) {
 	}
 	res := &DemoResult{WorkloadAPI: opts.WorkloadAPI}
 	if opts.WorkloadAPI == "" {
-		is, err := StartIssuer(ctx, opts.TrustDomain, opts.WorkDir, opts.SVIDTTL, nil)
+		entries, err := opts.entries()
+		if err != nil {
+			return nil, err
+		}
+		is, err := StartIssuer(ctx, opts.TrustDomain, opts.WorkDir, opts.SVIDTTL, entries)
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spiffe/go-spiffe/v2/spiffeid"
@@ -90,6 +91,19 @@ func unwrapOp(err error) error {
 	return err
 }
 
+// NoSVIDError says a Workload API issues no SVID for the ID asked for to
+// this workload: no registration entry covers it (bad input).
+type NoSVIDError struct {
+	Addr    string
+	ID      spiffeid.ID
+	UID     int
+	Offered []string // the IDs it does issue
+}
+
+func (e *NoSVIDError) Error() string {
+	return fmt.Sprintf("Workload API %s issues no SVID for %s to this workload (uid %d; it issues %s): pick one of those or add a registration entry for %s", e.Addr, e.ID, e.UID, strings.Join(e.Offered, ", "), e.ID)
+}
+
 // NewSource connects to the Workload API at addr and waits (at most timeout)
 // for the first X509-SVID update. When id is not zero the source serves the
 // SVID with that ID; otherwise the first one. Close the source when done.
@@ -98,8 +112,19 @@ func NewSource(ctx context.Context, addr string, id spiffeid.ID, timeout time.Du
 		return nil, err
 	}
 	opts := []workloadapi.X509SourceOption{workloadapi.WithClientOptions(workloadapi.WithAddr(addr))}
+	var (
+		mu      sync.Mutex
+		offered []string // the IDs of the first update, for the error
+	)
 	if !id.IsZero() {
 		opts = append(opts, workloadapi.WithDefaultX509SVIDPicker(func(svids []*x509svid.SVID) *x509svid.SVID {
+			mu.Lock()
+			if offered == nil {
+				for _, s := range svids {
+					offered = append(offered, s.ID.String())
+				}
+			}
+			mu.Unlock()
 			for _, s := range svids {
 				if s.ID == id {
 					return s
@@ -120,11 +145,13 @@ func NewSource(ctx context.Context, addr string, id spiffeid.ID, timeout time.Du
 	if !id.IsZero() {
 		sv, err := src.GetX509SVID()
 		if err != nil || sv.ID != id {
-			got := "none"
-			if sv != nil {
-				got = sv.ID.String()
+			mu.Lock()
+			e := &NoSVIDError{Addr: addr, ID: id, UID: os.Getuid(), Offered: offered}
+			mu.Unlock()
+			if cerr := src.Close(); cerr != nil {
+				return nil, errors.Join(e, cerr)
 			}
-			return nil, errors.Join(fmt.Errorf("Workload API %s issues no SVID for %s to this workload (first SVID: %s): add a registration entry for it", addr, id, got), src.Close())
+			return nil, e
 		}
 	}
 	return src, nil

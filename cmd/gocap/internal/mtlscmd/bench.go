@@ -49,7 +49,7 @@ handshake failed (the goal is 0).`,
 			if err := checkTTL(b.SVIDTTL); err != nil {
 				return err
 			}
-			if err := checkAddrFlag(opts.WorkloadAPI); err != nil {
+			if err := opts.resolveAddr(); err != nil {
 				return err
 			}
 			b.WorkloadAPI = opts.WorkloadAPI

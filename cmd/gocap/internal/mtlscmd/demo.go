@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spiffe/go-spiffe/v2/spiffeid"
 
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/errwriter"
@@ -41,7 +42,7 @@ no client certificate. Exit 1 when a refusal was accepted.`,
 			if opts.Demo.TrustDomain, err = parseTD("trust-domain", td); err != nil {
 				return err
 			}
-			if err := checkAddrFlag(opts.WorkloadAPI); err != nil {
+			if err := opts.resolveAddr(); err != nil {
 				return err
 			}
 			opts.Demo.WorkloadAPI = opts.WorkloadAPI
@@ -57,6 +58,17 @@ no client certificate. Exit 1 when a refusal was accepted.`,
 			}
 			if len(ids) == 1 {
 				opts.Demo.ClientID = ids[0]
+			}
+			if opts.WorkloadAPI == "" {
+				// The embedded issuer registers the two IDs, in its own trust domain.
+				for _, f := range []struct {
+					flag string
+					id   spiffeid.ID
+				}{{"server-id", opts.Demo.ServerID}, {"client-id", opts.Demo.ClientID}} {
+					if !f.id.IsZero() && f.id.TrustDomain() != opts.Demo.TrustDomain {
+						return cmdutil.Usagef("--%s %s is not in trust domain %s (--trust-domain): the embedded issuer issues for one trust domain", f.flag, f.id, opts.Demo.TrustDomain)
+					}
+				}
 			}
 			if runF != nil {
 				return runF(c.Context(), opts)

@@ -49,7 +49,7 @@ Exit 1 when a rule fails, 2 for a malformed file.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.File = args[0]
-			if err := checkAddrFlag(opts.WorkloadAPI); err != nil {
+			if err := opts.resolveAddr(); err != nil {
 				return err
 			}
 			if td != "" {

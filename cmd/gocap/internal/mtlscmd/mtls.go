@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spiffe/go-spiffe/v2/spiffeid"
+	"github.com/spiffe/go-spiffe/v2/workloadapi"
 
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/iostreams"
@@ -42,7 +43,10 @@ X509-SVIDs through go-spiffe, handshakes authorized by SPIFFE ID, rotation
 under load, and conformance checks for running services and certificates.
 
 Every command takes --workload-api unix:///path to use another Workload API
-(gocap mtls serve, or a SPIRE agent's socket).
+(gocap mtls serve, or a SPIRE agent's socket); without it, every command uses
+$SPIFFE_ENDPOINT_SOCKET when that is set, else its own default (the embedded
+issuer for demo and bench; the gocap mtls serve socket for serve, probe and
+svid; no bundle for inspect).
 
 Exit codes: 0 ok, 1 a rule or goal failed, 2 bad input (flags, PEM, socket),
 3 gocap failed.`,
@@ -50,7 +54,7 @@ Exit codes: 0 ok, 1 a rule or goal failed, 2 bad input (flags, PEM, socket),
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.Usagef("%v (see %s --help)", err, c.CommandPath())
 	})
-	cmd.PersistentFlags().StringVar(&common.WorkloadAPI, "workload-api", "", "Workload API address unix:///abs/path (default: the embedded issuer, or $SPIFFE_ENDPOINT_SOCKET)")
+	cmd.PersistentFlags().StringVar(&common.WorkloadAPI, "workload-api", "", "Workload API address unix:///abs/path (default: $SPIFFE_ENDPOINT_SOCKET, else the command's own; see gocap mtls --help)")
 	cmd.AddCommand(NewCmdServe(common, nil), NewCmdDemo(common, nil), NewCmdBench(common, nil), NewCmdProbe(common, nil), NewCmdInspect(common, nil))
 	return cmd
 }
@@ -65,7 +69,7 @@ func classify(err error) error {
 	case errors.Is(err, cmdutil.ErrUsage), errors.Is(err, cmdutil.ErrTool):
 		return err
 	case errors.As(err, &wae), errors.Is(err, mtls.ErrBadPEM), errors.Is(err, mtls.ErrUnreachable),
-		errors.As(err, new(*mtls.CADirError)):
+		errors.As(err, new(*mtls.CADirError)), errors.As(err, new(*mtls.NoSVIDError)):
 		return cmdutil.Usagef("%v", err)
 	case errors.Is(err, context.Canceled), errors.As(err, new(*cmdutil.GateError)):
 		return err
@@ -93,12 +97,20 @@ func parseIDs(flag string, ss []string) ([]spiffeid.ID, error) {
 	return out, nil
 }
 
-func checkAddrFlag(addr string) error {
-	if addr == "" {
-		return nil
+// resolveAddr applies the one rule every mtls command follows for its
+// Workload API: --workload-api, else $SPIFFE_ENDPOINT_SOCKET, else none (the
+// command's own default: the embedded issuer for demo and bench, the
+// `gocap mtls serve` socket for serve, probe and svid, no bundle for
+// inspect). The address is validated, naming where it came from.
+func (c *Common) resolveAddr() error {
+	from := "--workload-api"
+	if c.WorkloadAPI == "" {
+		if a, ok := os.LookupEnv(workloadapi.SocketEnv); ok && a != "" {
+			c.WorkloadAPI, from = a, "$"+workloadapi.SocketEnv
+		}
 	}
-	if !strings.HasPrefix(addr, "unix:///") {
-		return cmdutil.Usagef("--workload-api %q: use unix:///abs/path/to/socket (three slashes)", addr)
+	if c.WorkloadAPI != "" && !strings.HasPrefix(c.WorkloadAPI, "unix:///") {
+		return cmdutil.Usagef("%s %q: use unix:///abs/path/to/socket (three slashes)", from, c.WorkloadAPI)
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ Exit 1 when a rule fails.`,
 				return cmdutil.Usagef("%q is not HOST:PORT", args[0])
 			}
 			p.Addr = args[0]
-			if err := checkAddrFlag(opts.WorkloadAPI); err != nil {
+			if err := opts.resolveAddr(); err != nil {
 				return err
 			}
 			p.WorkloadAPI = opts.WorkloadAPI

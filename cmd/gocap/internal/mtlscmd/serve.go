@@ -58,7 +58,7 @@ Runs until interrupted (Ctrl-C), then removes the socket.`,
 			if err := checkTTL(opts.SVIDTTL); err != nil {
 				return err
 			}
-			if err := checkAddrFlag(opts.WorkloadAPI); err != nil {
+			if err := opts.resolveAddr(); err != nil {
 				return err
 			}
 			if !c.Flags().Changed("socket") && opts.WorkloadAPI != "" {

@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -184,5 +185,131 @@ func TestServeOnHeldSocketWritesNothing(t *testing.T) {
 			names = append(names, e.Name())
 		}
 		t.Errorf("serve wrote into the other server's folder: %v", names)
+	}
+}
+
+// TestDemoServerIDWithoutEntry: an ID no registration entry covers is bad
+// input (2, one line naming the ID); the embedded issuer registers the IDs
+// the demo is given, in its trust domain only.
+func TestDemoServerIDWithoutEntry(t *testing.T) {
+	ctx := context.Background()
+	ca, err := mtls.NewCA(spiffeid.RequireTrustDomainFromString("example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "api.sock")
+	srv, err := mtls.Listen(mtls.ServerConfig{CA: ca, Entries: mtls.DefaultEntries(ca.TrustDomain(), os.Getuid()), SVIDTTL: time.Hour, Socket: sock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(sctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	_, errOut, code := run(t, ctx, "demo", "--workload-api", srv.Addr(), "--server-id", "spiffe://example.org/nobody", "--timeout", "5s")
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "no SVID for spiffe://example.org/nobody") || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+		t.Errorf("external Workload API: exit %d %q", code, errOut)
+	}
+	out, errOut, code := run(t, ctx, "demo", "--server-id", "spiffe://example.org/web")
+	if code != 0 || !strings.Contains(out, "Server SVID   spiffe://example.org/web") {
+		t.Errorf("embedded issuer, --server-id spiffe://example.org/web: exit %d\n%s%s", code, out, errOut)
+	}
+	_, errOut, code = run(t, ctx, "demo", "--server-id", "spiffe://other.org/web")
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "--server-id spiffe://other.org/web") || !strings.Contains(errOut, "example.org") {
+		t.Errorf("embedded issuer, another trust domain: exit %d %q", code, errOut)
+	}
+}
+
+// startTestServer serves a Workload API for example.org (default entries)
+// on a temp socket until the test ends.
+func startTestServer(t *testing.T) *mtls.Server {
+	t.Helper()
+	ca, err := mtls.NewCA(spiffeid.RequireTrustDomainFromString("example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := mtls.Listen(mtls.ServerConfig{CA: ca, Entries: mtls.DefaultEntries(ca.TrustDomain(), os.Getuid()), SVIDTTL: time.Hour, Socket: filepath.Join(t.TempDir(), "api.sock")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	return srv
+}
+
+// TestSpiffeEndpointSocketEveryCommand: without --workload-api, every mtls
+// command uses $SPIFFE_ENDPOINT_SOCKET (demo used to start its own issuer).
+func TestSpiffeEndpointSocketEveryCommand(t *testing.T) {
+	srv := startTestServer(t)
+	t.Setenv("SPIFFE_ENDPOINT_SOCKET", srv.Addr())
+	ctx := context.Background()
+	out, errOut, code := run(t, ctx, "demo")
+	if code != 0 || !strings.Contains(out, "Workload API  "+srv.Addr()+" (external)") {
+		t.Errorf("demo: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = run(t, ctx, "bench", "--rate", "20", "--duration", "1s", "--json")
+	if code != 0 || !strings.Contains(out, `"workload_api": "`+srv.Addr()+`"`) {
+		t.Errorf("bench: exit %d\n%s%s", code, out, errOut)
+	}
+	pemFile := fetchSVIDFile(t, ctx, srv.Addr())
+	out, errOut, code = run(t, ctx, "inspect", pemFile)
+	if code != 0 || !strings.Contains(out, "PASS  chains-to-bundle") {
+		t.Errorf("inspect: exit %d\n%s%s", code, out, errOut)
+	}
+	// serve listens there: it is held, so it refuses, naming the socket.
+	// (A serve that ignored it would listen elsewhere until this guard ends it.)
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	_, errOut, code = run(t, sctx, "serve")
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, strings.TrimPrefix(srv.Addr(), "unix://")) {
+		t.Errorf("serve: exit %d %q", code, errOut)
+	}
+	t.Setenv("SPIFFE_ENDPOINT_SOCKET", "/relative.sock")
+	_, errOut, code = run(t, ctx, "demo")
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, `$SPIFFE_ENDPOINT_SOCKET "/relative.sock"`) {
+		t.Errorf("bad $SPIFFE_ENDPOINT_SOCKET: exit %d %q", code, errOut)
+	}
+}
+
+// TestReadmeSocketLineWithoutTMPDIR: the README's shell line for the serve
+// socket gives the socket serve listens on, TMPDIR set or not.
+func TestReadmeSocketLineWithoutTMPDIR(t *testing.T) {
+	b, err := os.ReadFile("../../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "export SPIFFE_ENDPOINT_SOCKET=") || strings.Contains(l, "--workload-api unix://$TMPDIR") {
+			line = l
+			break
+		}
+	}
+	if line == "" {
+		t.Fatal("README: no line exporting the serve socket")
+	}
+	for _, tmp := range []string{"", "/var/tmp"} {
+		cmd := exec.Command("sh", "-c", "unset TMPDIR; [ -n \"$T\" ] && export TMPDIR=\"$T\"; "+line+"; echo \"$SPIFFE_ENDPOINT_SOCKET\"")
+		cmd.Env = append(os.Environ(), "T="+tmp)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		t.Setenv("TMPDIR", tmp)
+		if got, want := strings.TrimSpace(string(out)), "unix://"+mtls.DefaultSocket(); got != want {
+			t.Errorf("TMPDIR=%q: the README's %q gives %q; serve listens on %q", tmp, line, got, want)
+		}
 	}
 }
