@@ -402,6 +402,7 @@ func num(v float64) string {
 func parseBenchmarks(pkg string, r io.Reader) []reports.Benchmark {
 	br := benchfmt.NewReader(r, pkg)
 	byName := map[string]*reports.Benchmark{}
+	custom := map[string][]reports.Metric{}
 	var order []string
 	for br.Scan() {
 		res, ok := br.Result().(*benchfmt.Result)
@@ -428,6 +429,13 @@ func parseBenchmarks(pkg string, r io.Reader) []reports.Benchmark {
 		run.BytesPerOp, _ = res.Value("B/op")
 		run.AllocsPerOp, _ = res.Value("allocs/op")
 		b.Samples = append(b.Samples, run)
+		for _, v := range res.Values { // b.ReportMetric's own units
+			switch v.Unit {
+			case "sec/op", "ns/op", "B/op", "allocs/op":
+			default:
+				custom[name] = append(custom[name], reports.Metric{Name: v.Unit, Value: v.Value, Unit: v.Unit})
+			}
+		}
 	}
 	out := make([]reports.Benchmark, 0, len(order))
 	for _, name := range order {
@@ -436,9 +444,28 @@ func parseBenchmarks(pkg string, r io.Reader) []reports.Benchmark {
 		b.NsPerOp = center(b.Samples, func(r reports.BenchRun) float64 { return r.NsPerOp })
 		b.BytesPerOp = center(b.Samples, func(r reports.BenchRun) float64 { return r.BytesPerOp })
 		b.AllocsPerOp = center(b.Samples, func(r reports.BenchRun) float64 { return r.AllocsPerOp })
+		b.Metrics = customMetrics(custom[name])
 		out = append(out, *b)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// customMetrics joins each b.ReportMetric unit's runs into its median, in
+// the order the units first appear.
+func customMetrics(ms []reports.Metric) []reports.Metric {
+	var units []string
+	vals := map[string][]reports.BenchRun{}
+	for _, m := range ms {
+		if _, ok := vals[m.Unit]; !ok {
+			units = append(units, m.Unit)
+		}
+		vals[m.Unit] = append(vals[m.Unit], reports.BenchRun{NsPerOp: m.Value})
+	}
+	var out []reports.Metric
+	for _, u := range units {
+		out = append(out, reports.Metric{Name: u, Value: center(vals[u], func(r reports.BenchRun) float64 { return r.NsPerOp }), Unit: u})
+	}
 	return out
 }
 

@@ -278,6 +278,10 @@ type Benchmark struct {
 	BytesPerOp  float64    `json:"bytes_per_op"`
 	AllocsPerOp float64    `json:"allocs_per_op"`
 	Samples     []BenchRun `json:"samples,omitempty"`
+	// Metrics are the benchmark's own b.ReportMetric units (frames/op,
+	// MB/s…), the median of the runs; a benchmark may report only these
+	// (NsPerOp is then 0: not reported).
+	Metrics []Metric `json:"metrics,omitempty"`
 }
 
 // BenchRun is one measured run of a benchmark.
