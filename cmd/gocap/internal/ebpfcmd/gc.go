@@ -10,12 +10,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/gocap/gocap/ebpfprobe"
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
+	"github.com/gocap/gocap/internal/promserve"
 	"github.com/gocap/gocap/internal/termtext"
 )
 
@@ -27,8 +29,10 @@ type GCOptions struct {
 	Cmd      []string
 	Duration time.Duration
 	JSON     bool
-	// Ready is called once the probes are attached (tests).
-	Ready func(pid int)
+	Metrics  string // --metrics ADDR
+	// Ready is called once the probes are attached (tests); metricsAddr is
+	// where --metrics listens ("" without it).
+	Ready func(pid int, metricsAddr string)
 }
 
 // NewGCCmd builds `gocap ebpf gc`.
@@ -47,7 +51,8 @@ termination) and the others (ReadMemStats, goroutine profiles, traces…).
 
 On a terminal a live line shows the count, p99 and max; at the end a log2
 histogram (µs) and p50/p99/max per reason. --json prints one JSON object per
-pause, then {"summary": {...}}. Go's own target is ≤ 500 µs of stop-the-world
+pause, then {"summary": {...}}. --metrics ADDR serves the pauses as a Prometheus
+histogram (exp2 buckets, labels reason and kind) at ADDR/metrics while it traces. Go's own target is ≤ 500 µs of stop-the-world
 per GC cycle; on a loaded machine the tail is scheduling, not the GC.
 
 --exe traces every process running PATH, --pid one process, and "-- CMD ARGS"
@@ -80,6 +85,7 @@ until it exits.`,
 	cmd.Flags().IntVar(&o.PID, "pid", 0, "trace this running Go process")
 	cmd.Flags().DurationVarP(&o.Duration, "duration", "d", 0, "stop after this long (default: until Ctrl-C or the command exits)")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "one JSON object per pause, then a summary object")
+	cmd.Flags().StringVar(&o.Metrics, "metrics", "", "serve the pause histogram for Prometheus at ADDR/metrics (e.g. :9102)")
 	return cmd
 }
 
@@ -113,6 +119,17 @@ func checkTarget(exe string, pid int, cmd []string) error {
 // RunGC traces until the duration ends, Ctrl-C or the command exits, then
 // prints the summary.
 func RunGC(ctx context.Context, o *GCOptions) error {
+	reg := prometheus.NewRegistry()
+	hist := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "gocap_gc_pause_seconds", Help: "Stop-the-world pauses of the traced Go program, by runtime reason and kind (gc, other).",
+		Buckets: promserve.LatencyBuckets,
+	}, []string{"reason", "kind"})
+	reg.MustRegister(hist)
+	srv, err := listenMetrics(o.Metrics, reg, o.IO)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = srv.Close() }() // the trace is already printed; a shutdown error is moot
 	ctx, cancel := withDuration(ctx, o.Duration)
 	defer cancel()
 	out := errwriter.New(o.IO.Out)
@@ -159,10 +176,19 @@ func RunGC(ctx context.Context, o *GCOptions) error {
 				}()
 			}
 			if o.Ready != nil {
-				o.Ready(pid)
+				addr := ""
+				if srv != nil {
+					addr = srv.Addr
+				}
+				o.Ready(pid, addr)
 			}
 		},
 	}, func(p ebpfprobe.Pause) {
+		kind := "other"
+		if p.GC {
+			kind = "gc"
+		}
+		hist.WithLabelValues(p.Reason, kind).Observe(p.Total.Seconds())
 		if o.JSON {
 			if err := enc.Encode(p); err != nil && encErr == nil {
 				encErr = err
@@ -236,6 +262,20 @@ func printGCSummary(out *errwriter.Writer, res *ebpfprobe.GCResult, width int) {
 	if res.ExitCode != 0 {
 		out.Printf("\nthe command exited with status %d\n", res.ExitCode)
 	}
+}
+
+// listenMetrics opens --metrics ADDR before the work starts (nil, nil
+// without it), so a bad address is a usage error, not a late failure.
+func listenMetrics(addr string, reg *prometheus.Registry, ios *iostreams.IOStreams) (*promserve.Server, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	srv, err := promserve.Listen(addr, reg)
+	if err != nil {
+		return nil, cmdutil.Usagef("--metrics %s: %v (give a free host:port, e.g. :9102)", addr, err)
+	}
+	ios.Statusf("metrics at http://%s/metrics\n", srv.Addr)
+	return srv, nil
 }
 
 // fmtDur prints a duration in µs below 10 ms and in ms above.

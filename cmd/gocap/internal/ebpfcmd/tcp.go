@@ -22,6 +22,7 @@ type TCPOptions struct {
 	PID      int
 	Port     int
 	JSON     bool
+	Metrics  string // --metrics ADDR: see tcpmetrics.go
 	// Ready is called once the tracer is attached (tests, the lab).
 	Ready func()
 }
@@ -63,11 +64,17 @@ log2 histogram of connect latency (bcc's layout) and a heatmap over time.
 	cmd.Flags().IntVar(&o.PID, "pid", 0, "only connections of this process")
 	cmd.Flags().IntVar(&o.Port, "port", 0, "only connections with this local or remote port")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "one JSON object per connection")
+	cmd.Flags().StringVar(&o.Metrics, "metrics", "", "serve connect latency and connection counts for Prometheus at ADDR/metrics (e.g. :9100)")
 	return cmd
 }
 
 // RunTCP traces until the duration ends or Ctrl-C, then prints the summary.
 func RunTCP(ctx context.Context, o *TCPOptions) error {
+	tm, err := newTCPMetrics(o.Metrics, o.IO)
+	if err != nil {
+		return err
+	}
+	defer tm.close()
 	ctx, cancel := withDuration(ctx, o.Duration)
 	defer cancel()
 	out := errwriter.New(o.IO.Out)
@@ -85,6 +92,7 @@ func RunTCP(ctx context.Context, o *TCPOptions) error {
 			o.Ready()
 		}
 	}}, func(c ebpfprobe.Conn) {
+		tm.observe(c)
 		mu.Lock()
 		defer mu.Unlock()
 		n++
