@@ -2,8 +2,11 @@ package ebpfcmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -72,6 +75,11 @@ starts the command and traces it until it exits.`,
 					return cmdutil.Usagef("--pid %d: no such process", o.PID)
 				}
 			}
+			if len(o.Cmd) > 0 {
+				if _, err := exec.LookPath(o.Cmd[0]); err != nil {
+					return cmdutil.Usagef("ebpf malloc -- %s: %s (give the path of a Go program, or a command on $PATH)", o.Cmd[0], lookPathWhy(err))
+				}
+			}
 			if o.Exe != "" {
 				if st, err := os.Stat(o.Exe); err != nil || st.IsDir() {
 					return cmdutil.Usagef("--exe %s: no such file", o.Exe)
@@ -96,6 +104,24 @@ starts the command and traces it until it exits.`,
 	cmd.Flags().IntVar(&o.Top, "top", 10, "show this many allocation sites")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the result as JSON")
 	return cmd
+}
+
+func lookPathWhy(err error) string {
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		return "not found on $PATH"
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		return ee.Err.Error()
+	}
+	return err.Error()
 }
 
 // RunMalloc traces and prints the result.
