@@ -29,6 +29,14 @@ type GateError struct{ Reason string }
 
 func (e *GateError) Error() string { return "gate failed: " + e.Reason }
 
+// VerdictError is a negative verdict that is the command's own result, not
+// a threshold (exit 1, as a gate): a plugin returned an error, a module or
+// program was refused. Its message names the failure as what it is, without
+// "gate failed:".
+type VerdictError struct{ Msg string }
+
+func (e *VerdictError) Error() string { return e.Msg }
+
 // Usagef returns a usage error (exit 2).
 func Usagef(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrUsage, fmt.Sprintf(format, a...))
@@ -45,7 +53,7 @@ func ExitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &ge):
+	case errors.As(err, &ge), errors.As(err, new(*VerdictError)):
 		return ExitGate
 	case errors.Is(err, ErrUsage):
 		return ExitUsage

@@ -58,7 +58,7 @@ func mapErr(name string, err error) error {
 	case errors.As(err, &ue):
 		return cmdutil.Toolf("ebpf %s: %v (see gocap ebpf doctor)", name, ue)
 	case errors.As(err, &re):
-		return &cmdutil.GateError{Reason: re.Error()}
+		return &cmdutil.VerdictError{Msg: fmt.Sprintf("ebpf %s: %v", name, re)}
 	case errors.Is(err, context.Canceled):
 		return err
 	}

@@ -313,7 +313,11 @@ func inspect(o *Options, bin []byte) error {
 	}
 	if !info.Allowed {
 		// The verdict above (or the JSON) names them; one short line here.
-		return &cmdutil.GateError{Reason: fmt.Sprintf("%s has %d imports outside the allow-list (see the verdict)", o.Module, len(info.Disallowed))}
+		n := fmt.Sprintf("%d imports", len(info.Disallowed))
+		if len(info.Disallowed) == 1 {
+			n = "1 import"
+		}
+		return &cmdutil.VerdictError{Msg: fmt.Sprintf("%s is refused: %s outside the allow-list (see the verdict)", o.Module, n)}
 	}
 	return nil
 }
@@ -394,7 +398,7 @@ func plugin(ctx context.Context, o *Options, bin []byte) (err error) {
 		out, err := p.Call(ctx, o.Call, in)
 		var ge *wasmrun.GuestError
 		if errors.As(err, &ge) {
-			return &cmdutil.GateError{Reason: ge.Error()}
+			return &cmdutil.VerdictError{Msg: fmt.Sprintf("%s: plugin function %s returned an error: %s", o.Module, ge.Func, ge.Message)}
 		}
 		if err != nil {
 			return wrap(o.Module, err)
