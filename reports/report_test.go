@@ -161,12 +161,69 @@ func TestTerminalHintOncePerRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	if strings.Count(out, "↳ why it matters") != 1 || strings.Count(out, "END") != 1 {
-		t.Errorf("want the hint once and whole:\n%s", out)
+	// Once under "fix first", once under the check's findings.
+	fix, check, _ := strings.Cut(out, "FAIL errors")
+	for _, part := range []string{fix, check} {
+		if strings.Count(part, "↳ why it matters") != 1 || strings.Count(part, "END") != 1 {
+			t.Errorf("want the hint once and whole in each section:\n%s", out)
+		}
 	}
 	for _, l := range strings.Split(out, "\n") {
 		if termtext.Width(l) > 80 {
 			t.Errorf("line wider than 80: %q", l)
 		}
+	}
+}
+
+// TestTerminalActionOrder: a report with a blocker, one vet error, a
+// test-code error and 300 escape notes reads verdict, blockers, fix first
+// (the ten costliest: both errors and eight notes, production code before
+// the test file's error), dimensions, then
+// the checks with errors before the escape check's notes.
+func TestTerminalActionOrder(t *testing.T) {
+	r := &Report{Tool: Tool{Name: "gocap"}, Module: "m", Checks: []Check{
+		{ID: "escape", Status: StatusPass, Measures: []string{DimMemory}},
+		{ID: "race", Status: StatusFail, Measures: []string{DimConcurrency}, Findings: []Finding{
+			{Check: "race", Rule: RuleDataRace, Dimension: DimConcurrency, Severity: SevError, File: "a/a.go", Line: 3, Message: "data race on counter"}}},
+		{ID: "vet", Status: StatusFail, Measures: []string{DimCorrectness}, Findings: []Finding{
+			{Check: "vet", Rule: "printf", Dimension: DimCorrectness, Severity: SevError, File: "a/a_test.go", Line: 9, Message: "test printf"},
+			{Check: "vet", Rule: "printf", Dimension: DimCorrectness, Severity: SevError, File: "a/a.go", Line: 7, Message: "prod printf"}}},
+	}}
+	for i := range 300 {
+		r.Checks[0].Findings = append(r.Checks[0].Findings, Finding{Check: "escape", Rule: "escape", Dimension: DimMemory, Severity: SevInfo,
+			File: "a/b.go", Line: i + 1, Message: "x escapes to heap"})
+	}
+	Score(r, nil)
+	if len(r.Blockers) != 1 {
+		t.Fatalf("blockers = %+v", r.Blockers)
+	}
+	var buf bytes.Buffer
+	if err := RenderTerminal(&buf, r, TerminalOptions{Width: 100}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	at := func(s string) int {
+		t.Helper()
+		i := strings.Index(out, s)
+		if i < 0 {
+			t.Fatalf("no %q in:\n%s", s, out)
+		}
+		return i
+	}
+	order := []string{"Grade " + r.Grade, "Blockers", "data race on counter", "Fix first", "prod printf", "x escapes to heap", "test printf", "Correctness", "FAIL race", "FAIL vet", "PASS escape"}
+	for i := 1; i < len(order); i++ {
+		if at(order[i-1]) >= at(order[i]) {
+			t.Errorf("%q comes after %q:\n%.3000s", order[i-1], order[i], out)
+		}
+	}
+	fix := out[at("Fix first"):at("Correctness")]
+	if n := strings.Count(fix, "\n  "); n > FixFirstCount+FixFirstCount { // a finding and at most its hint or a wrapped line
+		t.Errorf("fix first holds %d lines", n)
+	}
+	if strings.Count(fix, "escapes to heap") != FixFirstCount-2 {
+		t.Errorf("fix first: want the 2 errors then %d notes:\n%s", FixFirstCount-2, fix)
+	}
+	if strings.Contains(fix, "data race") {
+		t.Error("the blocker is listed again under fix first")
 	}
 }

@@ -89,7 +89,12 @@ func bar(v *float64, width int) string {
 	return strings.Repeat("█", n) + strings.Repeat("░", width-n)
 }
 
-// RenderTerminal writes the report for a person at a terminal.
+// RenderTerminal writes the report for a person at a terminal, in the order
+// they act on it: the verdict (grade, score, how much was measured) and the
+// blockers that cap the grade; "fix first", the FixFirstCount findings that
+// cost the most points, production code before tests; the dimensions; then
+// every check's findings, checks with errors before those with only notes;
+// labs, races, benchmarks and hot escapes last.
 func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 	st := NewStyles(o.Color)
 	width := o.Width
@@ -104,10 +109,41 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 	rule := st.Rule.Render(strings.Repeat("─", width))
 	writeStrings(&b, st.Title.Render("gocap"), " ", st.Dim.Render(r.Tool.Version), "  ",
 		st.Bold.Render(r.Module), " ", st.Dim.Render("("+seconds(r.DurationMS)+"s)"), "\n")
-	writeStrings(&b, "Score ", st.score(r.Score), "  Grade ", st.Bold.Render(r.Grade), "\n")
+	verdict := "Grade " + st.Bold.Render(r.Grade) + "  Score " + strings.TrimSpace(st.score(r.Score))
+	if r.Coverage != nil {
+		verdict += st.Dim.Render("  measured " + strconv.Itoa(int(*r.Coverage*100+0.5)) + "% of the module")
+	}
+	if n := len(r.Blockers); n > 0 {
+		verb := " caps"
+		if n > 1 {
+			verb = " cap"
+		}
+		verdict += "  " + st.Bad.Render(plural(n, "blocker")+verb+" the grade at "+worstCap(r.Blockers))
+	}
+	writeStrings(&b, verdict, "\n")
 	if bl := r.Baseline; bl != nil {
 		writeStrings(&b, "Baseline ", bl.Path, " (score ", scoreText(bl.Score), "): ", st.Bold.Render(strconv.Itoa(bl.New)+" new"), ", ",
 			strconv.Itoa(len(bl.Fixed)), " fixed, ", strconv.Itoa(bl.Unchanged), " unchanged\n")
+	}
+	if len(r.Blockers) > 0 {
+		writeStrings(&b, rule, "\n", st.Bold.Render("Blockers"), st.Dim.Render(" (fix these before anything else)"), "\n")
+		for _, bk := range r.Blockers {
+			loc := location(Finding{File: bk.File, Line: bk.Line})
+			prefix := "  " + st.Bad.Render("✗ "+padRight(string(bk.Kind), 5)) + " " + st.Dim.Render("caps at "+padRight(bk.Cap, 2)) + " " + loc + " " + st.Dim.Render("["+bk.Check+"/"+bk.Rule+"]") + " "
+			writeStrings(&b, termtext.Wrap(width, prefix, firstLine(bk.Message), 4), "\n")
+		}
+	}
+	if fix := FixFirst(r, FixFirstCount); len(fix) > 0 {
+		writeStrings(&b, rule, "\n", st.Bold.Render("Fix first"), st.Dim.Render(" (the findings that cost the most points; production code before tests)"), "\n")
+		hinted := map[string]bool{}
+		for _, f := range fix {
+			prefix := "  " + st.Bad.Render(padLeft(fixed1(FindingCost(f)), 4)) + st.Dim.Render(" pts ") + st.sev(f.Severity) + " " + location(f) + " " + st.Dim.Render("["+f.Check+"/"+f.Rule+"]") + " "
+			writeStrings(&b, termtext.Wrap(width, prefix, firstLine(f.Message), 22), "\n")
+			if key := f.Check + "/" + f.Rule; f.Hint != "" && !hinted[key] {
+				hinted[key] = true
+				writeStrings(&b, termtext.Wrap(width, strings.Repeat(" ", 22), st.Dim.Render("↳ "+firstLine(f.Hint)), 24), "\n")
+			}
+		}
 	}
 	writeStrings(&b, rule, "\n")
 
@@ -127,8 +163,10 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 			writeStrings(&b, prefix, st.Dim.Render(truncate(dd.Hint, width-termtext.Width(prefix))), "\n")
 		}
 	}
-	writeStrings(&b, rule, "\n")
-	for _, c := range r.Checks {
+	if len(r.Dimensions) > 0 {
+		writeStrings(&b, rule, "\n")
+	}
+	for _, c := range ChecksByUrgency(r) {
 		prefix := st.status(c.Status) + " " + padRight(c.ID, 10) + " " + st.Dim.Render(padLeft(seconds(c.DurationMS), 6)+"s") + " "
 		writeStrings(&b, termtext.Wrap(width, prefix, c.Summary, 5), "\n")
 		fs := append([]Finding(nil), c.Findings...)
@@ -138,21 +176,14 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 		hinted := map[string]bool{}
 		for i, f := range fs {
 			if i == maxF {
-				writeStrings(&b, "     ", st.Dim.Render("… "+strconv.Itoa(len(fs)-maxF)+" more findings (see --format json)"), "\n")
+				writeStrings(&b, "     ", st.Dim.Render("… "+strconv.Itoa(len(fs)-maxF)+" more findings (see --format html or json)"), "\n")
 				break
-			}
-			loc := f.File
-			if f.Line > 0 {
-				loc += ":" + strconv.Itoa(f.Line)
-				if f.Col > 0 {
-					loc += ":" + strconv.Itoa(f.Col)
-				}
 			}
 			mark := ""
 			if f.Baseline == BaselineNew {
 				mark = st.Warn.Render("new ")
 			}
-			prefix := "     " + st.sev(f.Severity) + " " + mark + loc + " " + st.Dim.Render("["+f.Rule+"]") + " "
+			prefix := "     " + st.sev(f.Severity) + " " + mark + location(f) + " " + st.Dim.Render("["+f.Rule+"]") + " "
 			writeStrings(&b, termtext.Wrap(width, prefix, firstLine(f.Message), 13), "\n")
 			if f.Hint != "" && !hinted[f.Rule] {
 				hinted[f.Rule] = true
@@ -163,18 +194,31 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 	for _, l := range r.Labs {
 		prefix := st.status(l.Status) + " lab " + padRight(l.ID, 6) + " " + st.Dim.Render(padLeft(seconds(l.DurationMS), 6)+"s") + " "
 		writeStrings(&b, termtext.Wrap(width, prefix, l.Summary, 5), "\n")
+		// Step names in a column of their own: a name never runs into
+		// its result.
+		nameW := 0
 		for _, s := range l.Steps {
-			text := s.Name + " " + s.Summary
+			nameW = max(nameW, termtext.Width(s.Name))
+		}
+		nameW = min(nameW, 24)
+		for _, s := range l.Steps {
+			text := s.Summary
 			if s.Reason != "" {
 				text += st.Dim.Render(" (" + s.Reason + ")")
 			}
-			writeStrings(&b, termtext.Wrap(width, "     "+st.status(s.Status)+" ", text, 10), "\n")
+			prefix := "     " + st.status(s.Status) + " " + st.Bold.Render(padRight(s.Name, nameW)) + "  "
+			indent := 5 + 4 + 1 + nameW + 2
+			if termtext.Width(s.Name) > nameW {
+				writeStrings(&b, "     ", st.status(s.Status), " ", st.Bold.Render(s.Name), "\n")
+				prefix = strings.Repeat(" ", indent)
+			}
+			writeStrings(&b, termtext.Wrap(width, prefix, text, indent), "\n")
 			if len(s.Metrics) > 0 {
-				var ms []string
-				for _, m := range s.Metrics {
-					ms = append(ms, m.Name+"="+fmtNum(m.Value)+m.Unit)
+				ms := make([]string, len(s.Metrics))
+				for i, m := range s.Metrics {
+					ms[i] = FormatMetric(m)
 				}
-				writeStrings(&b, termtext.Wrap(width, "          ", st.Dim.Render(strings.Join(ms, "  ")), 10), "\n")
+				writeStrings(&b, termtext.Wrap(width, strings.Repeat(" ", indent), st.Dim.Render(strings.Join(ms, " · ")), indent), "\n")
 			}
 		}
 	}
@@ -190,12 +234,7 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 	}
 	if len(r.Benchmarks) > 0 {
 		writeStrings(&b, rule, "\n", st.Bold.Render("Benchmarks"), "\n")
-		// The numbers take 52 cells; the name gets the rest, 20 to 40.
-		nameW := min(max(width-54, 20), 40)
-		for _, bm := range r.Benchmarks {
-			writeStrings(&b, "  ", padRight(truncate(bm.Name, nameW), nameW), " ", padLeft(fmtNum(bm.NsPerOp), 10), " ns/op ",
-				padLeft(fmtNum(bm.BytesPerOp), 8), " B/op ", padLeft(fmtNum(bm.AllocsPerOp), 6), " allocs/op\n")
-		}
+		writeBenchTable(&b, r.Benchmarks, width, st)
 	}
 	hot := 0
 	for _, e := range r.Escapes {
@@ -222,6 +261,104 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// worstCap is the lowest grade cap among the blockers (F before C).
+func worstCap(bs []Blocker) string {
+	c := ""
+	for _, b := range bs {
+		if c == "" || b.Cap > c { // letters: F > C
+			c = b.Cap
+		}
+	}
+	return c
+}
+
+// BenchRow is one benchmark's cells as the human formats show them.
+type BenchRow struct {
+	Name                string
+	Time, Bytes, Allocs string
+	Metrics             string
+}
+
+// BenchRows formats benchmarks for a table: names qualified by their
+// package's last element when they come from several packages (so two
+// BenchmarkParse rows differ), times and sizes in readable units, "–" for a
+// number the benchmark did not report (a benchmark that reports only its own
+// metrics has no ns/op), its own metrics last.
+func BenchRows(bs []Benchmark) []BenchRow {
+	pkgs := map[string]bool{}
+	for _, bm := range bs {
+		pkgs[bm.Package] = true
+	}
+	rows := make([]BenchRow, len(bs))
+	for i, bm := range bs {
+		name := bm.Name
+		if len(pkgs) > 1 {
+			p := bm.Package
+			if j := strings.LastIndexByte(p, '/'); j >= 0 {
+				p = p[j+1:]
+			}
+			name = p + "." + name
+		}
+		row := BenchRow{Name: name, Time: "–", Bytes: "–", Allocs: "–"}
+		reported := bm.NsPerOp != 0 || len(bm.Metrics) == 0
+		if reported {
+			row.Time = FormatValue(bm.NsPerOp, "ns") + "/op"
+			row.Bytes = FormatValue(bm.BytesPerOp, "B") + "/op"
+			row.Allocs = FormatValue(bm.AllocsPerOp, "") + " allocs/op"
+		}
+		ms := make([]string, len(bm.Metrics))
+		for j, m := range bm.Metrics {
+			ms[j] = FormatValue(m.Value, m.Unit)
+			if !strings.Contains(ms[j], m.Unit) {
+				ms[j] += " " + m.Unit
+			}
+		}
+		row.Metrics = strings.Join(ms, "  ")
+		rows[i] = row
+	}
+	return rows
+}
+
+// writeBenchTable aligns every column to its widest cell; a name too long
+// for the terminal is cut in the middle (the start and the distinguishing
+// end stay: BenchmarkEncode/size=…/parallel).
+func writeBenchTable(b *strings.Builder, bs []Benchmark, width int, st Styles) {
+	rows := BenchRows(bs)
+	var nw, tw, bw, aw int
+	for _, r := range rows {
+		nw = max(nw, termtext.Width(r.Name))
+		tw = max(tw, termtext.Width(r.Time))
+		bw = max(bw, termtext.Width(r.Bytes))
+		aw = max(aw, termtext.Width(r.Allocs))
+	}
+	nw = min(nw, max(width-2-tw-bw-aw-6, 16))
+	for _, r := range rows {
+		line := "  " + padRight(cutMiddle(r.Name, nw), nw) + "  " + padLeft(r.Time, tw) + "  " + padLeft(r.Bytes, bw) + "  " + padLeft(r.Allocs, aw)
+		if r.Metrics != "" {
+			line += "  " + r.Metrics
+		}
+		writeStrings(b, termtext.Truncate(line, width), "\n")
+	}
+}
+
+// cutMiddle shortens s to n runes by replacing its middle with "…".
+func cutMiddle(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n || n < 5 {
+		return s
+	}
+	head := (n - 1) / 2
+	tail := n - 1 - head
+	return string(rs[:head]) + "…" + string(rs[len(rs)-tail:])
 }
 
 // truncate keeps the first line of s, cut to n cells (at least 10).
