@@ -427,7 +427,8 @@ func plugin(ctx context.Context, o *Options, bin []byte) (err error) {
 	if werr != nil {
 		return cmdutil.Usagef("--watch %s: %v", o.Module, werr)
 	}
-	return ctx.Err()
+	// Ctrl-C is how a watch ends: exit 0 (README, "Interrupting a command").
+	return nil
 }
 
 func contains(l []string, s string) bool {

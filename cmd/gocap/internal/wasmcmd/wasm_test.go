@@ -3,7 +3,6 @@ package wasmcmd
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -182,8 +181,8 @@ func TestPluginWatchStopsOnCancel(t *testing.T) {
 	cmd.SetArgs([]string{"plugin", "--watch", "--cache-dir", cacheDir, "--call", "compact", samples + "plugin.wasm"})
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	err := cmd.ExecuteContext(ctx)
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("err %v, want context.Canceled after Ctrl-C", err)
+	if err != nil {
+		t.Fatalf("err %v, want nil after Ctrl-C: it is how a watch ends", err)
 	}
 	if out.String() != `{"a":1}` || !strings.Contains(errOut.String(), "watching") {
 		t.Errorf("stdout %q stderr %q", out.String(), errOut.String())
