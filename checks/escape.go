@@ -30,9 +30,10 @@ diagnostics as LSP JSON (no regexes over -m text), and keeps the escape
 analysis ones: heap escapes (rule "heap-escape"), variables moved to the heap
 ("moved-to-heap") and parameters leaking to the heap or a result
 ("leak-param"), each with the compiler's flow explanation and the enclosing
-function named as pprof names it. They are info findings; an escape in a
-function that shows up in a benchmark's CPU or allocation profile becomes a
-"hot-" warning (see JoinHotEscapes), unless the compiler's flow shows the
+function named as pprof names it. Zero-size values (ctxKey{}, new(struct{}),
+[]byte{}) are left out: they never allocate. They are info findings; an
+escape on a line that allocates on every op of a benchmark becomes a "hot-"
+warning (see JoinHotEscapes), unless the compiler's flow shows the
 value escapes only because the function returns it (the explanation ends at
 a result, reached by a return statement or a named result): keeping that
 value on the stack needs an API change (the caller passes the destination,
@@ -141,7 +142,7 @@ func runEscape(ctx context.Context, env *Env) (*Result, error) {
 	}
 	escapeCacheTrim(cache)
 	sort.SliceStable(files, func(i, j int) bool { return files[i].Header.File < files[j].Header.File })
-	res := escapeResult(env, files)
+	res := escapeResult(env, files, newZeroSizer(all))
 	switch hits := len(pkgs) - len(misses); {
 	case hits == 0:
 		res.Summary += fmt.Sprintf(" (%d packages compiled)", len(misses))
@@ -157,7 +158,8 @@ func runEscape(ctx context.Context, env *Env) (*Result, error) {
 }
 
 // escapeResult turns compiler diagnostics into escapes and info findings.
-func escapeResult(env *Env, files []*compilerjson.File) *Result {
+// Zero-size values (see zerosize.go) are dropped: they never allocate.
+func escapeResult(env *Env, files []*compilerjson.File, zs *zeroSizer) *Result {
 	res := &Result{}
 	names := funcname.New()
 	counts := map[compilerjson.Kind]int{}
@@ -167,6 +169,9 @@ func escapeResult(env *Env, files []*compilerjson.File) *Result {
 		}
 		rel := env.Rel(f.Header.File)
 		for _, e := range compilerjson.Escapes(f) {
+			if e.Kind != compilerjson.LeakParam && zs != nil && zs.zeroSizeEscape(e.Message, e.File, e.Inlined) {
+				continue
+			}
 			fn, start := names.Enclosing(f.Header.Package, e.File, e.Line, e.Col)
 			returned := e.Returned(names.Results(e.File, e.Line, e.Col))
 			res.Escapes = append(res.Escapes, reports.Escape{File: rel, Line: e.Line, Col: e.Col, Code: e.Code,

@@ -8,98 +8,92 @@ import (
 	"github.com/gocap/gocap/reports"
 )
 
-// HotThreshold is the share of a profile (flat+cum of the function, in CPU or
-// allocation profiles) above which an escape in that function counts as hot.
+// HotThreshold is the share of a profile's total (a function's cumulative
+// value) above which a module function is always listed in a ProfileTop.
 const HotThreshold = 0.01
 
-// JoinHotEscapes marks as hot the escapes that allocate in profiled hot
-// paths, records their heat and raises their findings from info to warning
-// (rule "hot-" + rule). An escape is hot when its function is hot (≥
-// HotThreshold of a profile, joined by name with type arguments ignored, or
-// by file and start line since inlining renames nested closures) and, when
-// the profiles list lines, samples pass through its own line: an error branch
-// of a hot function that never ran stays info. Its heat is the line's share
-// (else the function's). Leaking parameters allocate nothing by themselves
-// and are never hot, nor are values that escape only as panic arguments.
-// A returned escape (Escape.Returned: the compiler's flow ends at a result
-// of the function) in a hot path is not hot either: it keeps its heat, its
-// finding stays info with rule ReturnedEscapeRule and a hint to change the
-// API, and it is left out of the memory headline. Call it after every
-// check ran.
+// JoinHotEscapes marks as hot the escapes that allocate on every op of a
+// benchmark, records their heat and raises their findings from info to
+// warning (rule "hot-" + rule). The evidence is each benchmark's own
+// allocation profile (Benchmark.AllocLines): an escape is hot when its line
+// allocates at least HotPerOp times per op (on at least MinAllocSamples
+// samples) under some benchmark — see HotPerOp for why that figure holds
+// still between runs. CPU time is not the test: a function can be hot while
+// the escape in it never allocates (a zero-size value, an append into a
+// pooled buffer that rarely grows, an error branch). Its heat is the line's
+// largest share of a benchmark's allocated objects. Leaking parameters
+// allocate nothing by themselves and are never hot, nor are values that
+// escape only as panic arguments. A returned escape (Escape.Returned: the
+// compiler's flow ends at a result of the function) on a hot line is not hot
+// either: it keeps its heat, its finding stays info with rule
+// ReturnedEscapeRule and a hint to change the API, and it is left out of the
+// memory headline. A hot line whose allocation the escape findings now
+// explain loses its pprof hot-alloc (or returned-alloc) finding: one finding
+// per line. Call it after every check ran.
 func JoinHotEscapes(r *reports.Report) {
 	type key struct {
 		file string
 		line int
 	}
-	heat := map[string]float64{}
-	heatAt := map[key]float64{} // functions by file and start line
-	lineHeat := map[key]float64{}
-	haveLines := false
-	for _, p := range r.Profiles {
-		if p.Total <= 0 {
-			continue
-		}
-		for _, f := range p.Top {
-			h := float64(f.Cum) / float64(p.Total)
-			k := joinName(f.Func)
-			heat[k] = max(heat[k], h)
-			if f.StartLine > 0 && f.File != "" {
-				kk := key{f.File, f.StartLine}
-				heatAt[kk] = max(heatAt[kk], h)
-			}
-		}
-		for _, l := range p.Lines {
-			haveLines = true
-			k := key{l.File, l.Line}
-			lineHeat[k] = max(lineHeat[k], float64(l.Cum)/float64(p.Total))
-		}
+	hot := map[key]*hotLine{}
+	for _, h := range HotLines(r.Benchmarks) {
+		hot[key{h.File, h.Line}] = h
 	}
-	var marked []*reports.Escape // hot or returned from a hot path
+	type mark struct {
+		e *reports.Escape
+		h *hotLine
+	}
+	var marked []mark // hot or returned from a hot line
 	for i := range r.Escapes {
 		e := &r.Escapes[i]
-		if e.Function == "" || e.Code == "leak" || panicOnly(e.Flow) {
+		if e.Code == "leak" || panicOnly(e.Flow) {
 			continue
 		}
-		h := heat[joinName(e.Function)]
-		if e.FuncLine > 0 {
-			h = max(h, heatAt[key{e.File, e.FuncLine}])
-		}
-		if h < HotThreshold {
+		h := hot[key{e.File, e.Line}]
+		if h == nil {
 			continue
-		}
-		if haveLines {
-			if h = lineHeat[key{e.File, e.Line}]; h == 0 {
-				continue
-			}
 		}
 		e.Hot = !e.Returned
-		e.Heat = h
-		marked = append(marked, e)
+		e.Heat = h.Share
+		marked = append(marked, mark{e, h})
 	}
-	c := r.Check("escape")
-	if c != nil {
+	joined := map[key]bool{}
+	if c := r.Check("escape"); c != nil {
 		for i := range c.Findings {
 			f := &c.Findings[i]
 			if f.Rule == "leak-param" {
 				continue
 			}
-			for _, e := range marked {
+			for _, m := range marked {
+				e := m.e
 				if e.File != f.File || e.Line != f.Line || e.Col != f.Col || !strings.HasPrefix(f.Message, e.Message) {
 					continue
 				}
+				joined[key{e.File, e.Line}] = true
 				if e.Returned {
 					f.Rule = ReturnedEscapeRule
 					f.Hint = returnedHint
-					f.Message = fmt.Sprintf("%s (returned; %.1f%% of a benchmark profile runs this line)", f.Message, e.Heat*100)
+					f.Message = fmt.Sprintf("%s (returned; %s)", f.Message, hotNote(m.h))
 				} else {
 					f.Severity = reports.SevWarning
 					f.Weight = HeatWeight(e.Heat)
 					f.Rule = "hot-" + strings.TrimPrefix(f.Rule, "hot-")
-					f.Message = fmt.Sprintf("%s (hot: %.1f%% of a benchmark profile runs this line)", f.Message, e.Heat*100)
+					f.Message = fmt.Sprintf("%s (hot: %s)", f.Message, hotNote(m.h))
 				}
+				f.Detail = strings.TrimSpace(f.Detail + "\nbenchmarks reaching this line: " + strings.Join(m.h.Benches, ", "))
 				break
 			}
 		}
+	}
+	if c := r.Check("pprof"); c != nil && len(joined) > 0 {
+		keep := c.Findings[:0]
+		for _, f := range c.Findings {
+			if (f.Rule == "hot-alloc" || f.Rule == ReturnedAllocRule) && joined[key{f.File, f.Line}] {
+				continue
+			}
+			keep = append(keep, f)
+		}
+		c.Findings = keep
 	}
 	// Hot escapes first, hottest first; returned ones from hot paths next.
 	sort.SliceStable(r.Escapes, func(i, j int) bool {
@@ -111,13 +105,15 @@ func JoinHotEscapes(r *reports.Report) {
 	})
 }
 
-// FullHeat is the profile share at which a hot escape costs a full warning's
-// points; below it the cost scales with the share (weighted by heat).
+// FullHeat is the share of a benchmark's allocations at which a hot escape
+// costs a full warning's points; below it the cost scales with the share
+// (weighted by heat).
 const FullHeat = 0.10
 
-// HeatWeight is the weight of a hot escape's finding: its heat (the share of
-// a benchmark profile that runs its line) over FullHeat, at most 1. An escape
-// on a line with 1% of a profile costs a tenth of one on a line with ≥ 10%.
+// HeatWeight is the weight of a hot escape's finding: its heat (its line's
+// share of the objects a benchmark allocates) over FullHeat, at most 1. An
+// escape making 1% of a benchmark's allocations costs a tenth of one making
+// ≥ 10%.
 func HeatWeight(heat float64) float64 {
 	if heat <= 0 {
 		return 0
@@ -181,7 +177,7 @@ func MemoryHeadline(r *reports.Report) {
 		}
 	}
 	if len(hot) == 0 {
-		if len(r.Profiles) > 0 {
+		if len(r.Profiles) > 0 || len(r.Benchmarks) > 0 {
 			d.Summary = "no escape in a profiled hot path; " + d.Summary
 		}
 		return

@@ -9,14 +9,17 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/google/pprof/profile"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 
@@ -29,34 +32,37 @@ import (
 var Pprof = &Check{
 	ID:   "pprof",
 	Name: "benchmarks and profiles",
-	Doc: `benchmarks with CPU and allocation profiles
+	Doc: `benchmarks with CPU and allocation profiles, one benchmark at a time
 
-For each package with benchmarks, one at a time (profiles are per test
-binary), runs go test -run ^$ -bench . -benchmem -benchtime T -count N
--cpuprofile -memprofile, reads the results with golang.org/x/perf/benchfmt
+For each package with benchmarks: builds the test binary (go test -c, beside
+the race leg), then, holding the runtime lock (tests never run beside
+benchmarks), lists the benchmarks with one run of one iteration each
+(sub-benchmarks included) and runs every leaf benchmark in a process of its
+own with -test.benchmem -test.benchtime T -test.count N -test.cpuprofile
+-test.memprofile and a -test.memprofilerate chosen to give its profile about
+TargetAllocSamples samples. Results are read with golang.org/x/perf/benchfmt
 (the centre is benchmath's median when N > 1) and the profiles with
 github.com/google/pprof/profile: ns/op, B/op and allocs/op per benchmark, the
-top CPU functions and allocation sites, and the heaviest stacks. The raw
-profiles and the test binary are kept (in --out's folder under pprof/, else
-the module's last three runs under gocap's cache folder, see CacheDir) so go
-tool pprof opens them.
+lines of the module's non-test code allocating under each (allocations per
+op, Benchmark.AllocLines), the top CPU functions and allocation sites, and
+the heaviest stacks. The per-benchmark profiles are merged per package and
+kept with the test binary (in --out's folder under pprof/, else the module's
+last three runs under gocap's cache folder, see CacheDir) so go tool pprof
+opens them.
 
-Rules: "hot-alloc" (warning) — a benchmark allocates (allocs/op ≥ 1) and at
-least half of the bytes allocated under it come from one line of the
-module's non-test code: the hot path allocates, and that line is named.
-"allocs" (info) — a benchmark allocates, spread over many sites or in test
-or library code. "bench-failed" (error) — a benchmark failed. The numbers are
-measured while the other legs run: for stable ones run --checks pprof with
---bench-count 10. Modules without benchmarks are skipped ("no benchmarks").`,
+Rules: "hot-alloc" (warning) — a line of the module's non-test code
+allocates at least HotPerOp times per op of some benchmark (see HotPerOp for
+why that holds still between runs): one finding per line, at that line,
+naming the benchmarks that reach it; JoinHotEscapes folds it into the escape
+finding at the same line when there is one. "returned-alloc" (info) — the
+same, on a line that builds what its function returns. "allocs" (info) — a
+benchmark allocates. "bench-failed" (error) — a benchmark failed. Modules
+without benchmarks are skipped ("no benchmarks").`,
 	URL:      "https://pkg.go.dev/runtime/pprof",
 	Measures: []string{reports.DimPerformance},
 	Needs:    NeedBenchmarks,
 	Run:      runPprof,
 }
-
-// HotAllocShare is the share of a benchmark's allocated bytes one line of
-// the module's code must carry for the "hot-alloc" warning.
-const HotAllocShare = 0.5
 
 // maxProfileLines caps the module lines a ProfileTop lists.
 const maxProfileLines = 500
@@ -197,48 +203,63 @@ type benchTarget struct {
 	benches []benchDecl
 }
 
-// benchAll runs the targets' benchmarks one package at a time into base;
-// artifact paths are made relative to outDir when it is set.
+// benchAll builds the targets' test binaries (static work, beside the race
+// leg), then, holding the runtime lock, runs their benchmarks one package at
+// a time into base; artifact paths are made relative to outDir when set.
 func benchAll(ctx context.Context, env *Env, base, outDir string, targets []benchTarget) (*Result, error) {
 	res := &Result{}
+	dirs := make([]string, len(targets))
+	bins := make([]string, len(targets))
 	failedBuilds := 0
 	for i, t := range targets {
-		env.progress("pprof", fmt.Sprintf("benchmarks %d/%d: %s", i+1, len(targets), t.pkg.ImportPath))
-		dir := filepath.Join(base, strings.NewReplacer("/", "_", "\\", "_").Replace(t.pkg.ImportPath))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		env.progress("pprof", fmt.Sprintf("building test binary %d/%d: %s", i+1, len(targets), t.pkg.ImportPath))
+		dirs[i] = filepath.Join(base, strings.NewReplacer("/", "_", "\\", "_").Replace(t.pkg.ImportPath))
+		if err := os.MkdirAll(dirs[i], 0o755); err != nil {
 			return nil, err
 		}
-		out, err := runBenchmarks(ctx, env, t.pkg, dir)
+		bin, err := buildBenchBinary(ctx, env, t.pkg, dirs[i])
 		if err != nil {
 			return nil, err
 		}
-		if out.buildFailed {
+		if bin == "" {
 			failedBuilds++
 		}
-		pr := benchResult(env, t.pkg, t.benches, out)
+		bins[i] = bin
+	}
+	// Benchmarks never run beside tests (see runtime_lock.go).
+	release, err := env.holdRuntime(ctx, "pprof")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	for i, t := range targets {
+		if bins[i] == "" {
+			continue
+		}
+		pr, err := benchPackage(ctx, env, t, bins[i], dirs[i], fmt.Sprintf("%d/%d", i+1, len(targets)))
+		if err != nil {
+			return nil, err
+		}
 		res.Benchmarks = append(res.Benchmarks, pr.Benchmarks...)
-		res.Profiles = append(res.Profiles, pr.Profiles...)
 		res.Findings = append(res.Findings, pr.Findings...)
 		for _, a := range pr.Artifacts {
 			a.Path = relTo(outDir, a.Path)
 			res.Artifacts = append(res.Artifacts, a)
 		}
-		for j := range res.Profiles {
-			res.Profiles[j].Path = relTo(outDir, res.Profiles[j].Path)
+		for _, p := range pr.Profiles {
+			p.Path = relTo(outDir, p.Path)
+			res.Profiles = append(res.Profiles, p)
 		}
 	}
+	res.Findings = append(res.Findings, hotAllocFindings(env, res.Benchmarks)...)
 	hot := 0
 	for _, f := range res.Findings {
 		if f.Rule == "hot-alloc" {
 			hot++
 		}
 	}
-	verb := "allocate"
-	if hot == 1 {
-		verb = "allocates"
-	}
-	res.Summary = fmt.Sprintf("%s in %s, %d %s in a hot path; profiles in %s", count(len(res.Benchmarks), "benchmark", "benchmarks"),
-		count(len(targets), "package", "packages"), hot, verb, base)
+	res.Summary = fmt.Sprintf("%s in %s, %s allocating on every op; profiles in %s", count(len(res.Benchmarks), "benchmark", "benchmarks"),
+		count(len(targets), "package", "packages"), count(hot, "line", "lines"), base)
 	if failedBuilds > 0 {
 		res.Summary += fmt.Sprintf("; %d packages did not build", failedBuilds)
 	}
@@ -257,136 +278,367 @@ func relTo(dir, path string) string {
 	return path
 }
 
-// benchRun is the raw outcome of one package's benchmark run.
-type benchRun struct {
-	stdout      []byte
-	cpu, mem    string // profile paths, "" when not written
-	binary      string
-	buildFailed bool
-	failed      bool
+// buildBenchBinary compiles p's test binary into dir (go test -c); "" when
+// it does not build (the race leg reports the errors).
+func buildBenchBinary(ctx context.Context, env *Env, p *Package, dir string) (string, error) {
+	bin := filepath.Join(dir, p.Name+".test")
+	if err := os.Remove(bin); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("remove the file of an earlier run: %w", err)
+	}
+	cmd := env.goCommand(ctx, "test", "-c", "-o", bin, p.ImportPath)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			return "", fmt.Errorf("%w: go test -c: %w", cmdutil.ErrTool, err)
+		}
+		return "", nil
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", nil
+	}
+	return bin, nil
 }
 
-func runBenchmarks(ctx context.Context, env *Env, p *Package, dir string) (*benchRun, error) {
-	r := &benchRun{cpu: filepath.Join(dir, "cpu.pprof"), mem: filepath.Join(dir, "mem.pprof"), binary: filepath.Join(dir, p.Name+".test")}
-	for _, f := range []string{r.cpu, r.mem, r.binary} {
-		// Stale files from an earlier run must not be read as this run's.
-		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("remove the file of an earlier run: %w", err)
-		}
-	}
-	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem",
-		"-benchtime", env.BenchTime, "-count", fmt.Sprint(env.BenchCount),
-		"-cpuprofile", r.cpu, "-memprofile", r.mem, "-o", r.binary,
-		"-timeout", env.Timeout.String(), p.ImportPath}
-	cmd := env.goCommand(ctx, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+// runTestBinary runs a test binary in its package's folder (as go test
+// does) and returns its standard output; a failing run is not an error (its
+// output says which benchmark failed).
+func runTestBinary(ctx context.Context, env *Env, bin, dir string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	killGroup(cmd)
+	cmd.WaitDelay = 5 * time.Second
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
 	err := cmd.Run()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	r.stdout = stdout.Bytes()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		return nil, fmt.Errorf("%w: %s: %w", cmdutil.ErrTool, filepath.Base(bin), err)
+	}
+	return stdout.Bytes(), nil
+}
+
+// Memory profile sampling. The runtime samples one allocation per
+// MemProfileRate bytes (512 KiB by default): a benchmark allocating 48 B/op
+// for 100 ms leaves a handful of samples, and a line's share of them moves
+// from run to run. Each benchmark is run with a rate chosen from its first
+// (one-iteration) run so that its profile holds about TargetAllocSamples
+// samples, however much it allocates: the share of a line allocating once
+// per op is then known to a few percent, and the sampling costs at most a few
+// milliseconds per benchmark.
+const (
+	TargetAllocSamples = 4000
+	maxMemProfileRate  = 64 << 10
+)
+
+// memProfileRate is the -test.memprofilerate for a benchmark measured at
+// nsPerOp and bytesPerOp in a one-iteration run. That one iteration runs
+// cold (caches, lazy initialisation) and is typically several times slower
+// than the steady state: the iterations are estimated at four times what
+// its time suggests, so the sampling overhead stays small.
+func memProfileRate(benchTime string, count int, nsPerOp, bytesPerOp float64) int {
+	iters := 1.0
+	if n, ok := strings.CutSuffix(benchTime, "x"); ok {
+		if v, err := strconv.ParseFloat(n, 64); err == nil {
+			iters = v
+		}
+	} else if d, err := time.ParseDuration(benchTime); err == nil {
+		iters = 4 * float64(d.Nanoseconds()) / max(nsPerOp, 1)
+	}
+	bytes := bytesPerOp * iters * float64(max(count, 1))
+	return int(min(max(bytes/TargetAllocSamples, 1), maxMemProfileRate))
+}
+
+// benchPackage runs one package's benchmarks: one run of every benchmark
+// for a single iteration lists them (sub-benchmarks included), then each
+// leaf benchmark runs in a process of its own with its own CPU and
+// allocation profiles, so every benchmark is judged by what it allocates
+// itself, never by its siblings'. The per-benchmark profiles are merged into
+// the package's cpu.pprof and mem.pprof for go tool pprof.
+func benchPackage(ctx context.Context, env *Env, t benchTarget, bin, dir, of string) (*Result, error) {
+	p := t.pkg
+	res := &Result{}
+	declOf := map[string]benchDecl{}
+	for _, d := range t.benches {
+		declOf[d.Name] = d
+	}
+	failed := map[string]bool{}
+	addFailures := func(out []byte) {
+		for _, l := range strings.Split(string(out), "\n") {
+			m := benchFailRe.FindStringSubmatch(l)
+			if m == nil || failed[m[1]] {
+				continue
+			}
+			failed[m[1]] = true
+			f := reports.Finding{Rule: "bench-failed", Dimension: reports.DimPerformance, Severity: reports.SevError,
+				Message: fmt.Sprintf("%s failed", m[1]), Hint: benchFailedHint}
+			if d, ok := declOf[strings.SplitN(m[1], "/", 2)[0]]; ok {
+				f.File, f.Line, f.Function = env.Rel(d.File), d.Line, p.ImportPath+"."+d.Name
+			}
+			res.Findings = append(res.Findings, f)
+		}
+	}
+	timeout := "-test.timeout=" + env.Timeout.String()
+	env.progress("pprof", fmt.Sprintf("benchmarks %s: %s: listing", of, p.ImportPath))
+	list, err := runTestBinary(ctx, env, bin, p.Dir, "-test.run=^$", "-test.bench=.", "-test.benchtime=1x", "-test.benchmem", timeout)
 	if err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			return nil, fmt.Errorf("%w: go test -bench: %w", cmdutil.ErrTool, err)
+		return nil, err
+	}
+	addFailures(list)
+	leaves := parseBenchmarks(p.ImportPath, bytes.NewReader(list))
+	var cpus, mems []*profile.Profile
+	for i, leaf := range leaves {
+		if failed[leaf.Name] {
+			continue
 		}
-		r.failed = true
-		if _, serr := os.Stat(r.binary); serr != nil {
-			r.buildFailed = true
+		env.progress("pprof", fmt.Sprintf("benchmarks %s: %s: %d/%d %s", of, p.ImportPath, i+1, len(leaves), leaf.Name))
+		cpu, mem := filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", i)), filepath.Join(dir, fmt.Sprintf("mem-%d.pprof", i))
+		rate := memProfileRate(env.BenchTime, env.BenchCount, leaf.NsPerOp, leaf.BytesPerOp)
+		out, err := runTestBinary(ctx, env, bin, p.Dir, "-test.run=^$", "-test.bench="+RunPattern(leaf.Name), "-test.benchmem",
+			"-test.benchtime="+env.BenchTime, "-test.count="+strconv.Itoa(env.BenchCount),
+			"-test.cpuprofile="+cpu, "-test.memprofile="+mem, "-test.memprofilerate="+strconv.Itoa(rate), timeout)
+		if err != nil {
+			return nil, err
+		}
+		addFailures(out)
+		var b *reports.Benchmark
+		for _, r := range parseBenchmarks(p.ImportPath, bytes.NewReader(out)) {
+			if r.Name == leaf.Name {
+				b = &r
+			}
+		}
+		if cp, err := profiles.Load(cpu); err == nil {
+			cpus = append(cpus, cp)
+		}
+		if mp, err := profiles.Load(mem); err == nil {
+			mems = append(mems, mp)
+			if b != nil {
+				b.AllocLines = allocLines(env, mp, leaf.Name, b.AllocsPerOp, b.BytesPerOp)
+			}
+		}
+		for _, f := range []string{cpu, mem} {
+			if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, err
+			}
+		}
+		if b == nil {
+			continue
+		}
+		res.Benchmarks = append(res.Benchmarks, *b)
+		if b.AllocsPerOp >= 1 {
+			f := reports.Finding{Dimension: reports.DimPerformance, Severity: reports.SevInfo, Rule: "allocs", Hint: allocsHint,
+				Message: fmt.Sprintf("%s allocates %s times per op (%s B/op)", b.Name, num(b.AllocsPerOp), num(b.BytesPerOp))}
+			if d, ok := declOf[strings.SplitN(b.Name, "/", 2)[0]]; ok {
+				f.File, f.Line, f.Function = env.Rel(d.File), d.Line, p.ImportPath+"."+d.Name
+			}
+			res.Findings = append(res.Findings, f)
 		}
 	}
-	for _, f := range []*string{&r.cpu, &r.mem, &r.binary} {
-		if _, err := os.Stat(*f); err != nil {
-			*f = ""
+	for _, pk := range []struct {
+		profs []*profile.Profile
+		name  string
+		kind  string
+		art   string
+	}{{cpus, "cpu.pprof", "cpu", "cpu-profile"}, {mems, "mem.pprof", "alloc_space", "mem-profile"}} {
+		path := filepath.Join(dir, pk.name)
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		if len(pk.profs) == 0 {
+			continue
+		}
+		merged, err := profiles.Merge(pk.profs)
+		if err != nil {
+			continue
+		}
+		if err := writeProfile(path, merged); err != nil {
+			return nil, err
+		}
+		res.Artifacts = append(res.Artifacts, reports.Artifact{Kind: pk.art, Path: path})
+		if top, err := profileTop(env, p.ImportPath, path, pk.kind); err == nil {
+			res.Profiles = append(res.Profiles, *top)
 		}
 	}
-	return r, nil
+	res.Artifacts = append(res.Artifacts, reports.Artifact{Kind: "test-binary", Path: bin})
+	return res, nil
+}
+
+// writeProfile writes a profile atomically (temp file + rename).
+func writeProfile(path string, p *profile.Profile) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".profile-*")
+	if err != nil {
+		return err
+	}
+	if err := p.Write(f); err != nil {
+		return errors.Join(err, f.Close(), os.Remove(f.Name()))
+	}
+	if err := f.Close(); err != nil {
+		return errors.Join(err, os.Remove(f.Name()))
+	}
+	return os.Rename(f.Name(), path)
 }
 
 var benchFailRe = regexp.MustCompile(`^--- FAIL: (Benchmark\S*)`)
 
-// benchResult turns one package's benchmark output and profiles into
-// benchmarks, profile tops and findings.
-func benchResult(env *Env, p *Package, decls []benchDecl, run *benchRun) *Result {
-	res := &Result{}
-	res.Benchmarks = parseBenchmarks(p.ImportPath, bytes.NewReader(run.stdout))
-	declOf := map[string]benchDecl{}
-	for _, d := range decls {
-		declOf[d.Name] = d
+// HotPerOp is how many allocations per op a line must make under a
+// benchmark to be a hot allocation, and MinAllocSamples how many samples
+// the figure must rest on. Allocations per op come in steps: a line
+// allocates once per op (1.0) or several times (2, 3 …), every other op
+// (0.5), on slice growth (≤ 1/4 amortised), or once per run in the setup
+// (≈ 0). 0.75 sits in the gap between "every other op" and "every op", with a
+// margin on both sides far wider than the sampling error of a line's share
+// (a few percent at TargetAllocSamples), so a line does not flip between
+// runs. Nothing is hot at 0 allocations per op, however large its share of
+// a benchmark's setup.
+const (
+	HotPerOp        = 0.75
+	MinAllocSamples = 10
+)
+
+// allocLines reduces one benchmark's allocation profile to the module's
+// non-test lines allocating under it, with allocations per op: a line's
+// share of the objects allocated under the benchmark function times the
+// benchmark's allocations per op (setup allocations dilute the share by the
+// few objects they add once per run). go test prints allocs/op truncated to
+// an integer (6.9 prints 6); B/op over the profile's mean object size gives
+// the fraction, kept within [allocs/op, allocs/op+1).
+func allocLines(env *Env, prof *profile.Profile, bench string, allocsPerOp, bytesPerOp float64) []reports.AllocLine {
+	top := strings.SplitN(bench, "/", 2)[0]
+	own := func(fr profiles.Frame) bool { return env.ownFile(fr.File) && !strings.HasSuffix(fr.File, "_test.go") }
+	under := func(fr profiles.Frame) bool {
+		n := fr.Func[strings.LastIndexByte(fr.Func, '/')+1:]
+		_, n, _ = strings.Cut(n, ".")
+		return n == top || strings.HasPrefix(n, top+".")
 	}
-	locate := func(f *reports.Finding, bench string) {
-		if d, ok := declOf[strings.SplitN(bench, "/", 2)[0]]; ok {
-			f.File, f.Line, f.Function = env.Rel(d.File), d.Line, p.ImportPath+"."+d.Name
-		}
+	total, lines, err := profiles.AllocLines(prof, under, own)
+	if err != nil || total.Objects == 0 {
+		return nil
 	}
-	for _, l := range strings.Split(string(run.stdout), "\n") {
-		if m := benchFailRe.FindStringSubmatch(l); m != nil {
-			f := reports.Finding{Rule: "bench-failed", Dimension: reports.DimPerformance, Severity: reports.SevError,
-				Message: fmt.Sprintf("%s failed", m[1]), Hint: benchFailedHint}
-			locate(&f, m[1])
-			res.Findings = append(res.Findings, f)
-		}
+	perOpAll := allocsPerOp
+	if total.Bytes > 0 && bytesPerOp > 0 {
+		perOpAll = min(max(bytesPerOp*float64(total.Objects)/float64(total.Bytes), allocsPerOp), allocsPerOp+1)
 	}
-	if run.cpu != "" {
-		res.Artifacts = append(res.Artifacts, reports.Artifact{Kind: "cpu-profile", Path: run.cpu})
-		if top, err := profileTop(env, p.ImportPath, run.cpu, "cpu"); err == nil {
-			res.Profiles = append(res.Profiles, *top)
-		}
-	}
-	if run.mem != "" {
-		res.Artifacts = append(res.Artifacts, reports.Artifact{Kind: "mem-profile", Path: run.mem})
-		if top, err := profileTop(env, p.ImportPath, run.mem, "alloc_space"); err == nil {
-			res.Profiles = append(res.Profiles, *top)
-		}
-	}
-	if run.binary != "" {
-		res.Artifacts = append(res.Artifacts, reports.Artifact{Kind: "test-binary", Path: run.binary})
-	}
-	sites := allocSites(env, run.mem)
-	for _, b := range res.Benchmarks {
-		if b.AllocsPerOp < 1 {
+	var out []reports.AllocLine
+	for _, l := range lines {
+		share := float64(l.Objects) / float64(total.Objects)
+		perOp := share * perOpAll
+		if perOp < 0.01 && share < 0.01 {
 			continue
 		}
-		f := reports.Finding{Dimension: reports.DimPerformance, Severity: reports.SevInfo, Rule: "allocs", Hint: allocsHint,
-			Message: fmt.Sprintf("%s allocates %s times per op (%s B/op)", b.Name, num(b.AllocsPerOp), num(b.BytesPerOp))}
-		locate(&f, b.Name)
-		if s, share, ok := sites(strings.SplitN(b.Name, "/", 2)[0]); ok && share >= HotAllocShare {
-			f.Severity, f.Rule, f.Hint = reports.SevWarning, "hot-alloc", hotAllocHint
-			f.Message += fmt.Sprintf("; %.0f%% of its bytes are allocated at %s:%d in %s", share*100, s.File, s.Line, shortFunc(s.Func))
-		}
-		res.Findings = append(res.Findings, f)
+		out = append(out, reports.AllocLine{File: env.Rel(l.File), Line: l.Line, Func: l.Func, PerOp: round3(perOp), Share: round3(share), Samples: int(l.Samples + 0.5)})
 	}
-	return res
+	return out
 }
 
-// allocSites returns a function giving, for a benchmark function name, the
-// allocation site in the module's non-test code that carries the largest
-// share of the bytes allocated under that benchmark.
-func allocSites(env *Env, memPath string) func(bench string) (profiles.Site, float64, bool) {
-	none := func(string) (profiles.Site, float64, bool) { return profiles.Site{}, 0, false }
-	if memPath == "" {
-		return none
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// hotLine is a line allocating on every op of one or more benchmarks.
+type hotLine struct {
+	File, Func string
+	Line       int
+	PerOp      float64 // the most per op under any benchmark
+	Share      float64 // the largest share of a benchmark's objects
+	Benches    []string
+}
+
+// HotLines gathers the lines allocating at least HotPerOp times per op
+// (on at least MinAllocSamples samples) under some benchmark, by file and
+// line, each naming the benchmarks that reach it, most per op first.
+func HotLines(bs []reports.Benchmark) []*hotLine {
+	type key struct {
+		file string
+		line int
 	}
-	prof, err := profiles.Load(memPath)
-	if err != nil {
-		return none
+	type reach struct {
+		name  string
+		perOp float64
 	}
-	own := func(fr profiles.Frame) bool { return env.ownFile(fr.File) && !strings.HasSuffix(fr.File, "_test.go") }
-	return func(bench string) (profiles.Site, float64, bool) {
-		under := func(fr profiles.Frame) bool {
-			n := fr.Func[strings.LastIndexByte(fr.Func, '/')+1:]
-			_, n, _ = strings.Cut(n, ".")
-			return n == bench || strings.HasPrefix(n, bench+".")
+	by := map[key]*hotLine{}
+	reaches := map[key][]reach{}
+	var order []key
+	for _, b := range bs {
+		for _, l := range b.AllocLines {
+			if l.PerOp < HotPerOp || l.Samples < MinAllocSamples {
+				continue
+			}
+			k := key{l.File, l.Line}
+			h := by[k]
+			if h == nil {
+				h = &hotLine{File: l.File, Line: l.Line, Func: l.Func}
+				by[k] = h
+				order = append(order, k)
+			}
+			h.PerOp, h.Share = max(h.PerOp, l.PerOp), max(h.Share, l.Share)
+			reaches[k] = append(reaches[k], reach{b.Name, l.PerOp})
 		}
-		total, sites, err := profiles.Sites(prof, "alloc_space", under, own)
-		if err != nil || total == 0 || len(sites) == 0 || !own(profiles.Frame{File: sites[0].File}) {
-			return profiles.Site{}, 0, false
-		}
-		s := sites[0]
-		s.File = env.Rel(s.File)
-		return s, float64(s.Value) / float64(total), true
 	}
+	out := make([]*hotLine, 0, len(order))
+	for _, k := range order {
+		rs := reaches[k]
+		sort.SliceStable(rs, func(i, j int) bool {
+			if rs[i].perOp != rs[j].perOp {
+				return rs[i].perOp > rs[j].perOp
+			}
+			return rs[i].name < rs[j].name
+		})
+		h := by[k]
+		for _, r := range rs {
+			h.Benches = append(h.Benches, r.name)
+		}
+		out = append(out, h)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].File != out[j].File {
+			return out[i].File < out[j].File
+		}
+		return out[i].Line < out[j].Line
+	})
+	return out
+}
+
+// benchList names up to three benchmarks and how many more.
+func benchList(names []string) string {
+	if len(names) <= 3 {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:3], ", ") + fmt.Sprintf(" and %d more", len(names)-3)
+}
+
+// hotNote is the volatile note hot findings end with (left out of
+// fingerprints): how much the line allocates and under which benchmarks.
+func hotNote(h *hotLine) string {
+	return fmt.Sprintf("allocates %s per op in %s", num(h.PerOp), benchList(h.Benches))
+}
+
+// hotAllocFindings makes one finding per hot line, at the allocating line
+// of the module's non-test code, naming the benchmarks that reach it: a
+// "hot-alloc" warning, or "returned-alloc" info when the line builds the
+// function's result (a returned string, slice or map; a String or Error
+// method), which only an API change avoids. JoinHotEscapes later folds a
+// hot line into the escape finding at the same line when there is one.
+func hotAllocFindings(env *Env, bs []reports.Benchmark) []reports.Finding {
+	var out []reports.Finding
+	rets := newReturnedAllocs()
+	for _, h := range HotLines(bs) {
+		f := reports.Finding{Rule: "hot-alloc", Dimension: reports.DimPerformance, Severity: reports.SevWarning, Hint: hotAllocHint,
+			File: h.File, Line: h.Line, Function: h.Func,
+			Message: fmt.Sprintf("%s allocates on every benchmarked op (%s)", shortFunc(h.Func), hotNote(h)),
+			Detail:  "benchmarks reaching this line: " + strings.Join(h.Benches, ", ")}
+		if rets.returns(filepath.Join(env.Dir, h.File), h.Line) {
+			f.Rule, f.Severity, f.Hint = ReturnedAllocRule, reports.SevInfo, returnedAllocHint
+			f.Message = fmt.Sprintf("%s allocates the result it returns on every benchmarked op (%s)", shortFunc(h.Func), hotNote(h))
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 func num(v float64) string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gocap/gocap/checks/internal/racereport"
@@ -38,6 +40,12 @@ first access. A package that does not build
 mismatch), a failing test, a panic and a timeout are findings of their own
 (build-failed, test-failed, panic, timeout); the other packages still report.
 A test that failed only because of a race is reported as the race alone.
+A failing test is one finding carrying its whole output (testify's Error
+Trace/Error/Test/Messages lines, t.Log lines) as Detail, its message the
+first meaningful line; it is re-run once, alone, and if it then passes it is
+a "flaky-test" warning naming both outcomes. The leg holds the runtime lock
+while its tests run (never beside benchmarks) and reports packages and tests
+done from the test2json stream as progress.
 The race runtime's exit sleep is cut from 1 s to RaceExitSleep ms (unless
 GORACE sets atexit_sleep_ms): see RaceExitSleep.
 Modules without test files are skipped ("no tests").`,
@@ -52,26 +60,48 @@ const (
 	buildHint   = "the package's tests do not compile (go test also fails the build on vet's printf, copylocks... checks), so nothing in it was tested; fix the error"
 	testHint    = "a failing test means the behaviour it pins down is broken (or the test is); fix the code or the expectation"
 	panicHint   = "a panic in a test aborts the whole test binary, hiding later results; fix the nil/index/conversion error at this frame or recover and return an error"
+	flakyHint   = "the test depends on timing or on what runs beside it (here: gocap's other legs); make it deterministic (fake clocks, synchronisation instead of sleeps, generous deadlines) so CI does not fail at random"
 	timeoutHint = "the test binary hit the -timeout: a deadlock, a leaked goroutine waiting forever, or a test that needs a context deadline; look at the goroutine at this frame"
 )
 
 func runRace(ctx context.Context, env *Env) (*Result, error) {
+	// Tests never run beside benchmarks (see runtime_lock.go).
+	release, err := env.holdRuntime(ctx, "race")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	// go test starts at once; the package list (shared with the other legs)
 	// is read while it runs.
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// The test binary's own -timeout fires first (a timeout finding with the
 	// goroutine dump) instead of the whole check being cancelled.
-	args := []string{"test", "-race", "-json", "-timeout", max(time.Second, (env.Timeout * 9 / 10).Round(time.Second)).String()}
+	args := []string{"test", "-race", "-json", "-timeout", raceTimeout(env).String()}
 	args = append(args, env.Patterns...)
 	cmd := env.goCommand(runCtx, args...)
 	cmd.Env = append(cmd.Env, "GORACE="+goraceFlags(os.Getenv("GORACE")))
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("%w: go test -race: %w", cmdutil.ErrTool, err)
+	}
 	env.progress("race", "go test -race")
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%w: go test -race: %w", cmdutil.ErrTool, err)
 	}
+	prog := newRaceProgress(env)
+	type read struct {
+		stream *testjson.Result
+		err    error
+	}
+	done := make(chan read, 1)
+	go func() {
+		s, err := testjson.ReadEach(stdout, prog.event)
+		_, _ = io.Copy(io.Discard, stdout) // after a read error: let go test finish
+		done <- read{s, err}
+	}()
 	pkgs, err := env.Packages(ctx)
 	dirs := map[string]string{}
 	tests := 0
@@ -79,27 +109,163 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 		dirs[p.ImportPath] = p.Dir
 		tests += len(p.TestGoFiles) + len(p.XTestGoFiles)
 	}
+	prog.setTotal(len(pkgs))
 	if err != nil || tests == 0 {
 		cancel()
+		<-done
 		_ = cmd.Wait() // reaps the cancelled go test: its exit status is the kill, not a result
 		if err != nil {
 			return nil, err
 		}
 		return &Result{Skipped: true, Summary: "no tests"}, nil
 	}
+	rd := <-done
 	runErr := cmd.Wait()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	stream, err := testjson.Read(&stdout)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", cmdutil.ErrTool, err)
+	stream := rd.stream
+	if rd.err != nil {
+		return nil, fmt.Errorf("%w: %w", cmdutil.ErrTool, rd.err)
 	}
 	var ee *exec.ExitError
 	if runErr != nil && (!errors.As(runErr, &ee) || len(stream.Packages) == 0 && len(stream.Builds) == 0) {
 		return nil, fmt.Errorf("%w: go test -race: %s", cmdutil.ErrTool, modinfo.FirstLine(stderr.String()+strings.Join(stream.Other, "\n")))
 	}
-	return raceResult(env, stream, dirs), nil
+	res, failed := raceResult(env, stream, dirs)
+	if err := rerunFailed(ctx, env, res, failed); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// raceTimeout is the -timeout of the race leg's test binaries: nine tenths
+// of the check's, so the binary's own timeout (with its goroutine dump)
+// fires before the check is cancelled.
+func raceTimeout(env *Env) time.Duration {
+	return max(time.Second, (env.Timeout * 9 / 10).Round(time.Second))
+}
+
+// raceProgress turns the test2json stream into progress lines: packages
+// done (of the selected ones, once known) and tests done, at most a few a
+// second.
+type raceProgress struct {
+	env         *Env
+	mu          sync.Mutex
+	total       int
+	pkgs, tests int
+	last        time.Time
+}
+
+func newRaceProgress(env *Env) *raceProgress { return &raceProgress{env: env} }
+
+func (p *raceProgress) setTotal(n int) {
+	p.mu.Lock()
+	p.total = n
+	p.mu.Unlock()
+	p.send(true)
+}
+
+func (p *raceProgress) event(e testjson.Event) {
+	if e.Action != "pass" && e.Action != "fail" && e.Action != "skip" || e.Package == "" {
+		return
+	}
+	p.mu.Lock()
+	if e.Test == "" {
+		p.pkgs++
+	} else {
+		p.tests++
+	}
+	p.mu.Unlock()
+	p.send(e.Test == "")
+}
+
+func (p *raceProgress) send(force bool) {
+	p.mu.Lock()
+	if !force && time.Since(p.last) < 200*time.Millisecond {
+		p.mu.Unlock()
+		return
+	}
+	p.last = time.Now()
+	msg := RaceProgress(p.pkgs, p.total, p.tests)
+	p.mu.Unlock()
+	p.env.progress("race", msg)
+}
+
+// RaceProgress is the race leg's progress line: "12/40 packages, 311 tests"
+// (without the total while the package list is not known yet).
+func RaceProgress(pkgs, total, tests int) string {
+	ps := strconv.Itoa(pkgs)
+	if total > 0 {
+		ps += "/" + strconv.Itoa(total)
+	}
+	return ps + " packages, " + count(tests, "test", "tests")
+}
+
+// maxReruns caps the failing tests the race leg re-runs alone: past it
+// (a broken module fails dozens of tests) the failures stand as they are.
+const maxReruns = 10
+
+// failedTest is a test-failed finding the race leg may re-run.
+type failedTest struct {
+	pkg, test string
+	finding   int // index in Result.Findings
+}
+
+// rerunFailed re-runs each failing test once, alone (the runtime lock is
+// held, so no benchmark runs beside it), with the same race detector
+// settings. A test that then passes was not broken but timing-sensitive: its
+// test-failed error becomes a flaky-test warning naming both outcomes.
+func rerunFailed(ctx context.Context, env *Env, res *Result, failed []failedTest) error {
+	if len(failed) > maxReruns {
+		failed = failed[:maxReruns]
+	}
+	for i, ft := range failed {
+		env.progress("race", fmt.Sprintf("re-running %d/%d failing tests alone: %s", i+1, len(failed), ft.test))
+		args := []string{"test", "-race", "-json", "-count=1", "-timeout", raceTimeout(env).String(), "-run", RunPattern(ft.test), ft.pkg}
+		cmd := env.goCommand(ctx, args...)
+		cmd.Env = append(cmd.Env, "GORACE="+goraceFlags(os.Getenv("GORACE")))
+		var stdout bytes.Buffer
+		cmd.Stdout = &stdout
+		_ = cmd.Run() // a failing re-run exits 1: its outcome is read from the stream
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		stream, err := testjson.Read(&stdout)
+		if err != nil {
+			continue
+		}
+		p := stream.Packages[ft.pkg]
+		if p == nil || p.Tests[ft.test] == nil || p.Tests[ft.test].Action != "pass" || raceFailed(p) {
+			continue
+		}
+		f := &res.Findings[ft.finding]
+		first := strings.TrimPrefix(f.Message, ft.test+": ")
+		*f = reports.Finding{Rule: "flaky-test", Dimension: reports.DimCorrectness, Severity: reports.SevWarning, File: f.File, Line: f.Line,
+			Function: f.Function, Hint: flakyHint,
+			Message: fmt.Sprintf("%s is flaky: it failed under gocap (%s) and passed when re-run alone", ft.test, first),
+			Detail:  "first run (failed):\n" + f.Detail}
+	}
+	flaky := 0
+	for _, f := range res.Findings {
+		if f.Rule == "flaky-test" {
+			flaky++
+		}
+	}
+	if flaky > 0 {
+		res.Summary += fmt.Sprintf("; %s passed when re-run alone", count(flaky, "failing test", "failing tests"))
+	}
+	return nil
+}
+
+// RunPattern is the -run pattern selecting exactly one test or subtest:
+// each level of TestA/sub anchored and quoted.
+func RunPattern(test string) string {
+	parts := strings.Split(test, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
 }
 
 // RaceExitSleep is the race runtime's atexit_sleep_ms gocap sets unless
@@ -120,8 +286,9 @@ func goraceFlags(user string) string {
 
 // raceResult turns a parsed go test -json stream into races and findings.
 // dirs maps import paths to package folders (for test-relative file names).
-func raceResult(env *Env, stream *testjson.Result, dirs map[string]string) *Result {
+func raceResult(env *Env, stream *testjson.Result, dirs map[string]string) (*Result, []failedTest) {
 	res := &Result{}
+	var failed []failedTest
 	type raceKey struct{ a, b string }
 	index := map[raceKey]int{}
 	failedTests, ranPkgs := 0, 0
@@ -147,7 +314,12 @@ func raceResult(env *Env, stream *testjson.Result, dirs map[string]string) *Resu
 		}
 		fs, n := testFindings(env, p, dirs[p.ImportPath])
 		failedTests += n
-		res.Findings = append(res.Findings, fs...)
+		for _, f := range fs {
+			if f.Rule == reports.RuleTestFailed && f.test != "" {
+				failed = append(failed, failedTest{pkg: p.ImportPath, test: f.test, finding: len(res.Findings)})
+			}
+			res.Findings = append(res.Findings, f.Finding)
+		}
 	}
 	for _, r := range res.Races {
 		res.Findings = append(res.Findings, raceFinding(r))
@@ -174,7 +346,7 @@ func raceResult(env *Env, stream *testjson.Result, dirs map[string]string) *Resu
 	}
 	res.Summary = fmt.Sprintf("%s, %s, %s did not build (%s tested)", count(len(res.Races), "data race", "data races"),
 		count(failedTests, "failing test", "failing tests"), count(len(builds), "package", "packages"), count(ranPkgs, "package", "packages"))
-	return res
+	return res, failed
 }
 
 func accessKey(as []reports.Access, i int) string {
@@ -236,18 +408,43 @@ func toRace(env *Env, pkg string, rr racereport.Race) reports.Race {
 	return r
 }
 
+// raceFinding is the data-race error of one race. The detector names the
+// two accesses in the order it caught them ("Read at … Previous write at …"),
+// which changes from run to run, and goroutine numbers change with
+// scheduling: the finding orders the two sides by place, says only kind and
+// place of each, and sits at the first one, so the same race has the same
+// finding (and fingerprint) in every run. Goroutines and the raw report are
+// in the Race and the Detail.
 func raceFinding(r reports.Race) reports.Finding {
 	f := reports.Finding{Rule: reports.RuleDataRace, Dimension: reports.DimConcurrency, Severity: reports.SevError, Hint: raceHint, Detail: r.RawReport}
-	var parts []string
+	type side struct{ key, text string }
+	var sides []side
 	for i, a := range r.Accesses {
 		where := "outside the module"
 		if a.Location != nil {
 			where = fmt.Sprintf("%s:%d (%s)", a.Location.File, a.Location.Line, shortFunc(a.Location.Func))
-			if i == 0 || f.File == "" {
+		}
+		sides = append(sides, side{accessKey(r.Accesses, i), strings.TrimPrefix(a.Kind, "previous ") + " at " + where})
+	}
+	sort.SliceStable(sides, func(i, j int) bool {
+		if (sides[i].key == "") != (sides[j].key == "") {
+			return sides[i].key != ""
+		}
+		if sides[i].key != sides[j].key {
+			return sides[i].key < sides[j].key
+		}
+		return sides[i].text < sides[j].text
+	})
+	for _, sd := range sides {
+		for _, a := range r.Accesses {
+			if a.Location != nil && f.File == "" && accessKey([]reports.Access{a}, 0) == sd.key {
 				f.File, f.Line, f.Function = a.Location.File, a.Location.Line, a.Location.Func
 			}
 		}
-		parts = append(parts, fmt.Sprintf("%s by goroutine %d at %s", a.Kind, a.Goroutine, where))
+	}
+	var parts []string
+	for _, sd := range sides {
+		parts = append(parts, sd.text)
 	}
 	f.Message = "data race: " + strings.Join(parts, " vs ")
 	if r.Test != "" {
@@ -268,14 +465,23 @@ func shortFunc(fn string) string {
 }
 
 var (
-	testLineRe  = regexp.MustCompile(`^\s+([^\s:]+\.go):(\d+): (.*)$`)
 	buildLineRe = regexp.MustCompile(`^(\S+\.go):(\d+):(?:(\d+):)? (.*)$`)
 )
 
+// testFinding is a finding of testFindings with the test it is about ("" for
+// a package-level one).
+type testFinding struct {
+	reports.Finding
+	test string
+}
+
 // testFindings reports failing tests, panics and timeouts of one package and
-// returns them with the number of failing tests.
-func testFindings(env *Env, p *testjson.Package, dir string) ([]reports.Finding, int) {
-	var out []reports.Finding
+// returns them with the number of failing tests. A failing test is one
+// finding: its message the first meaningful line of its failure (testify's
+// Error field, else the test's last file:line message), its Detail the
+// test's whole output.
+func testFindings(env *Env, p *testjson.Package, dir string) ([]testFinding, int) {
+	var out []testFinding
 	n := 0
 	lines := make([]string, len(p.Output))
 	for i, l := range p.Output {
@@ -315,7 +521,7 @@ func testFindings(env *Env, p *testjson.Package, dir string) ([]reports.Finding,
 		if loc != nil {
 			f.File, f.Line, f.Function = loc.File, loc.Line, loc.Func
 		}
-		out = append(out, f)
+		out = append(out, testFinding{Finding: f})
 		if f.Rule == reports.RulePanic {
 			n += len(p.FailedLeaves())
 		}
@@ -323,42 +529,164 @@ func testFindings(env *Env, p *testjson.Package, dir string) ([]reports.Finding,
 	}
 	for _, t := range p.FailedLeaves() {
 		n++
-		raceOnly := false
-		var msgs []reports.Finding
-		for _, l := range t.Output {
-			m := testLineRe.FindStringSubmatch(l)
-			if m == nil {
-				continue
-			}
-			if m[1] == "testing.go" && strings.Contains(m[3], "race detected during execution of test") {
-				raceOnly = true
-				continue
-			}
-			line, _ := strconv.Atoi(m[2])
-			file := m[1]
-			if dir != "" {
-				file = env.Rel(filepath.Join(dir, m[1]))
-			}
-			msgs = append(msgs, reports.Finding{Rule: reports.RuleTestFailed, Dimension: reports.DimCorrectness, Severity: reports.SevError,
-				File: file, Line: line, Message: t.Name + ": " + m[3], Hint: testHint, Function: p.ImportPath + "." + strings.SplitN(t.Name, "/", 2)[0]})
-		}
-		if len(msgs) == 0 {
+		blocks, raceOnly := TestBlocks(t.Output)
+		fn := p.ImportPath + "." + strings.SplitN(t.Name, "/", 2)[0]
+		detail := strings.Join(trimTestOutput(t.Output), "\n")
+		b := failureBlock(blocks)
+		if b == nil {
 			if raceOnly {
 				n--
 				continue
 			}
-			msgs = append(msgs, reports.Finding{Rule: reports.RuleTestFailed, Dimension: reports.DimCorrectness, Severity: reports.SevError,
-				Message: fmt.Sprintf("%s: %s failed without a message", p.ImportPath, t.Name), Hint: testHint, Detail: strings.Join(t.Output, "\n")})
+			out = append(out, testFinding{test: t.Name, Finding: reports.Finding{Rule: reports.RuleTestFailed, Dimension: reports.DimCorrectness, Severity: reports.SevError,
+				Message: fmt.Sprintf("%s: %s failed without a message", p.ImportPath, t.Name), Hint: testHint, Function: fn, Detail: detail}})
+			continue
 		}
-		out = append(out, msgs...)
+		file := b.File
+		if dir != "" {
+			file = env.Rel(filepath.Join(dir, b.File))
+		}
+		out = append(out, testFinding{test: t.Name, Finding: reports.Finding{Rule: reports.RuleTestFailed, Dimension: reports.DimCorrectness, Severity: reports.SevError,
+			File: file, Line: b.Line, Message: t.Name + ": " + b.Message(), Hint: testHint, Function: fn, Detail: detail}})
 	}
 	if p.Action == "fail" && p.FailedBuild == "" && n == 0 && !raceFailed(p) {
 		// The binary failed outside any test (TestMain, os.Exit, init).
-		out = append(out, reports.Finding{Rule: reports.RuleTestFailed, Dimension: reports.DimCorrectness, Severity: reports.SevError,
-			Message: fmt.Sprintf("%s: the test binary failed outside any test: %s", p.ImportPath, lastLines(lines, 3)), Hint: testHint, Detail: strings.Join(lines, "\n")})
+		out = append(out, testFinding{Finding: reports.Finding{Rule: reports.RuleTestFailed, Dimension: reports.DimCorrectness, Severity: reports.SevError,
+			Message: fmt.Sprintf("%s: the test binary failed outside any test: %s", p.ImportPath, lastLines(lines, 3)), Hint: testHint, Detail: strings.Join(lines, "\n")}})
 		n++
 	}
 	return out, n
+}
+
+// TestBlock is one message a test printed: the file:line the testing
+// package put in front of it and every line of it (continuation lines
+// dedented), as t.Log, t.Error and testify's assertions write them.
+type TestBlock struct {
+	File  string
+	Line  int
+	Lines []string
+}
+
+// Message is the block's first meaningful line. For a testify assertion it
+// is the Error field (with its first continuation when the field ends in a
+// colon: "Not equal: expected: 1"), plus the Messages field when given;
+// otherwise the first non-empty line.
+func (b *TestBlock) Message() string {
+	fields := testifyFields(b.Lines)
+	if e, ok := fields["Error"]; ok && len(e) > 0 {
+		msg := e[0]
+		if strings.HasSuffix(msg, ":") && len(e) > 1 && e[1] != "" {
+			msg += " " + e[1]
+		}
+		if m := fields["Messages"]; len(m) > 0 && m[0] != "" {
+			msg += " (" + m[0] + ")"
+		}
+		return msg
+	}
+	for _, l := range b.Lines {
+		if s := strings.TrimSpace(l); s != "" {
+			return s
+		}
+	}
+	return "(empty message)"
+}
+
+func (b *TestBlock) testify() bool {
+	_, ok := testifyFields(b.Lines)["Error Trace"]
+	return ok
+}
+
+// testifyFields reads testify's layout, one field a line as
+// "\tName:   \tvalue" and its continuations as "\t        \tvalue": each
+// field's value lines, trimmed ("Error" -> ["Not equal:", "expected: 1", …]).
+func testifyFields(lines []string) map[string][]string {
+	out := map[string][]string{}
+	cur := ""
+	for _, l := range lines {
+		s, ok := strings.CutPrefix(strings.TrimLeft(l, " "), "\t")
+		if !ok {
+			continue
+		}
+		label, val, ok := strings.Cut(s, "\t")
+		if !ok {
+			continue
+		}
+		label = strings.TrimSpace(label)
+		if name, isField := strings.CutSuffix(label, ":"); isField && name != "" {
+			cur = name
+			out[cur] = append(out[cur], strings.TrimSpace(val))
+			continue
+		}
+		if label == "" && cur != "" {
+			out[cur] = append(out[cur], strings.TrimSpace(val))
+		}
+	}
+	return out
+}
+
+var testBlockRe = regexp.MustCompile(`^(\s+)([^\s:]+\.go):(\d+): ?(.*)$`)
+
+// TestBlocks splits a test's output into its messages. raceOnly reports
+// that the testing package said the test failed because of a race (its
+// "race detected during execution of test" line, not a block of its own).
+func TestBlocks(output []string) (blocks []TestBlock, raceOnly bool) {
+	var cur *TestBlock
+	indent := 0
+	for _, l := range output {
+		if m := testBlockRe.FindStringSubmatch(l); m != nil {
+			if m[2] == "testing.go" && strings.Contains(m[4], "race detected during execution of test") {
+				raceOnly = true
+				cur = nil
+				continue
+			}
+			line, _ := strconv.Atoi(m[3])
+			blocks = append(blocks, TestBlock{File: m[2], Line: line, Lines: []string{m[4]}})
+			cur = &blocks[len(blocks)-1]
+			indent = len(m[1])
+			continue
+		}
+		lead := len(l) - len(strings.TrimLeft(l, " "))
+		if cur != nil && (lead > indent || strings.TrimSpace(l) == "") && !strings.HasPrefix(strings.TrimSpace(l), "--- ") {
+			cur.Lines = append(cur.Lines, strings.TrimPrefix(l, strings.Repeat(" ", min(lead, indent+4))))
+			continue
+		}
+		cur = nil
+	}
+	for i := range blocks {
+		b := &blocks[i]
+		for len(b.Lines) > 1 && strings.TrimSpace(b.Lines[len(b.Lines)-1]) == "" {
+			b.Lines = b.Lines[:len(b.Lines)-1]
+		}
+	}
+	return blocks, raceOnly
+}
+
+// failureBlock picks the block that says why a test failed: the first
+// testify assertion, else the last message (t.Fatal ends a test; t.Log lines
+// come before the failure they explain).
+func failureBlock(blocks []TestBlock) *TestBlock {
+	for i := range blocks {
+		if blocks[i].testify() {
+			return &blocks[i]
+		}
+	}
+	if len(blocks) == 0 {
+		return nil
+	}
+	return &blocks[len(blocks)-1]
+}
+
+// trimTestOutput drops the === RUN / --- FAIL framing lines of a test's output.
+func trimTestOutput(out []string) []string {
+	var keep []string
+	for _, l := range out {
+		s := strings.TrimSpace(l)
+		if strings.HasPrefix(s, "=== ") || strings.HasPrefix(s, "--- FAIL: ") || strings.HasPrefix(s, "--- PASS: ") {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	return keep
 }
 
 func raceFailed(p *testjson.Package) bool {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gocap/gocap/checks/internal/compilerjson"
+	"github.com/gocap/gocap/checks/internal/profiles"
 	"github.com/gocap/gocap/checks/internal/testjson"
 	"github.com/gocap/gocap/internal/testclose"
 	"github.com/gocap/gocap/reports"
@@ -52,14 +53,14 @@ func TestRaceResultCaptured(t *testing.T) {
 	for _, p := range []string{"racy", "failing", "panicky", "slow", "vetfail", "compileerr", "hot", "notests"} {
 		dirs["example.com/m/"+p] = filepath.Join(capRoot, p)
 	}
-	res := raceResult(capEnv(), stream, dirs)
+	res, _ := raceResult(capEnv(), stream, dirs)
 	fs := res.Findings
 	for _, w := range []struct {
 		rule, file string
 		line       int
 		msg        string
 	}{
-		{"data-race", "racy/racy.go", 12, "read by goroutine"},
+		{"data-race", "racy/racy.go", 12, "read at racy/racy.go:12"},
 		{"data-race", "racy/racy.go", 35, "in TestPut"},
 		{"test-failed", "failing/failing_test.go", 7, "TestAbs: Abs(-3) = -3, want 3"},
 		{"panic", "panicky/p.go", 4, "index out of range"},
@@ -137,7 +138,7 @@ func capturedEscapes(t *testing.T) *Result {
 	for _, f := range files {
 		f.Header.File = strings.Replace(f.Header.File, capRoot, src, 1)
 	}
-	return escapeResult(&Env{Dir: src, Module: "example.com/m"}, files)
+	return escapeResult(&Env{Dir: src, Module: "example.com/m"}, files, nil)
 }
 
 func TestEscapeResultCaptured(t *testing.T) {
@@ -200,18 +201,19 @@ func TestEscapeResultCaptured(t *testing.T) {
 // flows to Parse's result, so it is a returned escape, not a hot one.
 func TestJoinReturnedCaptured(t *testing.T) {
 	esc := capturedEscapes(t)
-	bench, _ := os.ReadFile("testdata/captured/bench.txt")
-	p := &Package{ImportPath: "example.com/m/hot", Dir: filepath.Join(capRoot, "hot"), Name: "hot"}
-	decls := []benchDecl{{Name: "BenchmarkSum", File: filepath.Join(capRoot, "hot/hot_test.go"), Line: 11}}
-	pp := benchResult(capEnv(), p, decls, &benchRun{stdout: bench, cpu: "testdata/captured/cpu.pprof", mem: "testdata/captured/mem.pprof"})
-	rep := &reports.Report{Profiles: pp.Profiles, Escapes: esc.Escapes,
+	benches := capturedBenchmarks(t)
+	pp := hotAllocFindings(capEnv(), benches)
+	if len(pp) != 1 || pp[0].Rule != "hot-alloc" || pp[0].File != "hot/hot.go" || pp[0].Line != 12 {
+		t.Fatalf("pprof findings before the join:\n%s", rtDump(pp))
+	}
+	rep := &reports.Report{Benchmarks: benches, Escapes: esc.Escapes,
 		Checks: []reports.Check{{ID: "escape", Status: reports.StatusPass, Measures: []string{"memory"}, Findings: esc.Findings},
-			{ID: "pprof", Status: reports.StatusPass, Measures: []string{"performance"}, Findings: pp.Findings}}}
+			{ID: "pprof", Status: reports.StatusPass, Measures: []string{"performance"}, Findings: pp}}}
 	JoinHotEscapes(rep)
 	reports.Score(rep, nil)
 	MemoryHeadline(rep)
 	e := rep.Escapes[0]
-	if e.File != "hot/hot.go" || e.Line != 12 || e.Hot || !e.Returned || e.Heat < 0.9 {
+	if e.File != "hot/hot.go" || e.Line != 12 || e.Hot || !e.Returned || e.Heat < 0.99 {
 		t.Errorf("first escape = %+v, want hot.go:12 returned, not hot, heat ≥ 0.9", e)
 	}
 	for _, e := range rep.Escapes {
@@ -231,6 +233,34 @@ func TestJoinReturnedCaptured(t *testing.T) {
 	if d := rep.Dimension("memory"); d == nil || !strings.HasPrefix(d.Summary, "no escape in a profiled hot path") {
 		t.Errorf("memory dimension = %+v", d)
 	}
+	// One finding for the line: the returned escape took over pprof's hot-alloc.
+	if fs := rep.Check("pprof").Findings; len(fs) != 0 {
+		t.Errorf("pprof findings after the join:\n%s", rtDump(fs))
+	}
+}
+
+// capturedBenchmarks is BenchmarkSum (the only benchmark of package hot,
+// so the recorded profile is its own) with its allocation lines.
+func capturedBenchmarks(t *testing.T) []reports.Benchmark {
+	t.Helper()
+	f, err := os.Open("testdata/captured/bench.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer testclose.OK(t, "bench.txt", f)
+	bs := parseBenchmarks("example.com/m/hot", f)
+	prof, err := profiles.Load("testdata/captured/mem.pprof")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range bs {
+		if bs[i].Name == "BenchmarkSum" {
+			bs[i].AllocLines = allocLines(capEnv(), prof, bs[i].Name, bs[i].AllocsPerOp, bs[i].BytesPerOp)
+			return bs[i : i+1]
+		}
+	}
+	t.Fatalf("no BenchmarkSum in %+v", bs)
+	return nil
 }
 
 func TestParseBenchmarksCaptured(t *testing.T) {
@@ -274,56 +304,171 @@ func TestBenchNameDropsProcs(t *testing.T) {
 	}
 }
 
-func TestBenchResultCaptured(t *testing.T) {
-	bench, _ := os.ReadFile("testdata/captured/bench.txt")
-	env := capEnv()
-	p := &Package{ImportPath: "example.com/m/hot", Dir: filepath.Join(capRoot, "hot"), Name: "hot"}
-	decls := []benchDecl{{Name: "BenchmarkSum", File: filepath.Join(capRoot, "hot/hot_test.go"), Line: 11}}
-	run := &benchRun{stdout: bench, cpu: "testdata/captured/cpu.pprof", mem: "testdata/captured/mem.pprof"}
-	res := benchResult(env, p, decls, run)
-	f := rtFindingAt(res.Findings, "hot-alloc", "hot/hot_test.go", 11)
-	if f == nil || f.Severity != reports.SevWarning || !strings.Contains(f.Message, "at hot/hot.go:12 in hot.Parse") {
-		t.Fatalf("hot-alloc finding missing or wrong:\n%s", rtDump(res.Findings))
+// Parse's &Point{} (hot.go:12) is every allocation of BenchmarkSum, four
+// per op: one line, allocating on every op, from enough samples.
+func TestAllocLinesCaptured(t *testing.T) {
+	bs := capturedBenchmarks(t)
+	if len(bs[0].AllocLines) != 1 {
+		t.Fatalf("alloc lines = %+v", bs[0].AllocLines)
 	}
-	if len(res.Profiles) != 2 || res.Profiles[0].Kind != "cpu" || res.Profiles[1].Kind != "alloc_space" {
-		t.Fatalf("profiles = %+v", res.Profiles)
+	l := bs[0].AllocLines[0]
+	if l.File != "hot/hot.go" || l.Line != 12 || l.Func != "example.com/m/hot.Parse" || l.PerOp != 4 || l.Share != 1 || l.Samples < MinAllocSamples {
+		t.Errorf("alloc line = %+v, want hot/hot.go:12 in hot.Parse, 4 per op, all of the objects, ≥ %d samples", l, MinAllocSamples)
 	}
-	alloc := res.Profiles[1]
-	if alloc.Top[0].Func != "example.com/m/hot.Parse" || alloc.Top[0].File != "hot/hot.go" || alloc.Top[0].Line != 12 || alloc.Top[0].StartLine != 11 || alloc.Top[0].Pct < 90 {
-		t.Errorf("top alloc = %+v", alloc.Top[0])
+	hl := HotLines(bs)
+	if len(hl) != 1 || hl[0].Line != 12 || strings.Join(hl[0].Benches, ",") != "BenchmarkSum" {
+		t.Errorf("hot lines = %+v", hl)
 	}
-	if len(alloc.Stacks) == 0 || len(res.Artifacts) != 2 {
-		t.Errorf("stacks %d artifacts %+v", len(alloc.Stacks), res.Artifacts)
+}
+
+func TestJoinHotLines(t *testing.T) {
+	al := func(file string, line int, perOp float64, samples int) reports.AllocLine {
+		return reports.AllocLine{File: file, Line: line, Func: "m/p.F", PerOp: perOp, Share: perOp / 10, Samples: samples}
 	}
-	// The join: Parse's escape at hot.go:12 is hot through both profiles.
-	rep := &reports.Report{Profiles: res.Profiles,
-		Escapes: []reports.Escape{{File: "hot/hot.go", Line: 12, Function: "example.com/m/hot.Parse", FuncLine: 11}, {File: "esc/esc.go", Line: 15, Function: "example.com/m/esc.Store", FuncLine: 14}},
-		Checks:  []reports.Check{{ID: "escape", Findings: []reports.Finding{{Rule: "heap-escape", Severity: reports.SevInfo, File: "hot/hot.go", Line: 12, Message: "&Point{} escapes to heap"}, {Rule: "moved-to-heap", Severity: reports.SevInfo, File: "esc/esc.go", Line: 15}}}}}
-	// A line of the hot function that no recorded sample passes through (as
-	// an error branch that never runs), and a leaking parameter: neither is hot.
-	rep.Escapes = append(rep.Escapes,
-		reports.Escape{File: "hot/hot.go", Line: 15, Code: "escape", Function: "example.com/m/hot.Parse", FuncLine: 11},
-		reports.Escape{File: "hot/hot.go", Line: 11, Code: "leak", Function: "example.com/m/hot.Parse", FuncLine: 11},
-		reports.Escape{File: "hot/hot.go", Line: 12, Code: "escape", Function: "example.com/m/hot.Parse", FuncLine: 11, Flow: []string{"from \"boom\" (spill)", "from panic(\"boom\") (call parameter)"}})
-	if len(alloc.Lines) == 0 || alloc.Lines[0].File != "hot/hot.go" || alloc.Lines[0].Line != 12 && alloc.Lines[0].Line != 24 {
-		t.Errorf("alloc lines = %+v", alloc.Lines)
+	rep := &reports.Report{
+		Benchmarks: []reports.Benchmark{
+			{Name: "BenchmarkA/x", AllocsPerOp: 10, AllocLines: []reports.AllocLine{al("p/p.go", 10, 1, 400), al("p/p.go", 20, 0.5, 400), al("p/p.go", 30, 2, 5), al("p/p.go", 50, 1, 400)}},
+			{Name: "BenchmarkA/y", AllocsPerOp: 10, AllocLines: []reports.AllocLine{al("p/p.go", 10, 3, 900)}},
+			{Name: "BenchmarkB", AllocsPerOp: 10, AllocLines: []reports.AllocLine{al("p/p.go", 40, 1, 400), al("p/p.go", 60, 1, 400)}},
+		},
+		Escapes: []reports.Escape{
+			{File: "p/p.go", Line: 10, Col: 7, Code: "escape", Message: "&T{} escapes to heap", Function: "m/p.F"},
+			{File: "p/p.go", Line: 20, Code: "escape", Message: "every other op", Function: "m/p.F"},
+			{File: "p/p.go", Line: 30, Code: "escape", Message: "few samples", Function: "m/p.F"},
+			{File: "p/p.go", Line: 40, Code: "leak", Message: "leaking param: x", Function: "m/p.F"},
+			{File: "p/p.go", Line: 50, Code: "escape", Message: "make([]byte, n) escapes to heap", Function: "m/p.F", Returned: true},
+			{File: "p/p.go", Line: 70, Code: "escape", Message: "no samples", Function: "m/p.F"},
+		},
 	}
+	var fs []reports.Finding
+	for _, e := range rep.Escapes {
+		rule := "heap-escape"
+		if e.Code == "leak" {
+			rule = "leak-param"
+		}
+		fs = append(fs, reports.Finding{Rule: rule, Severity: reports.SevInfo, File: e.File, Line: e.Line, Col: e.Col, Message: e.Message + " in p.F"})
+	}
+	env := &Env{Dir: t.TempDir()}
+	pp := hotAllocFindings(env, rep.Benchmarks)
+	rep.Checks = []reports.Check{{ID: "escape", Findings: fs}, {ID: "pprof", Findings: pp}}
 	JoinHotEscapes(rep)
-	if !rep.Escapes[0].Hot || rep.Escapes[0].Heat < 0.9 || rep.Escapes[0].Line != 12 {
-		t.Errorf("escapes after join = %+v", rep.Escapes)
-	}
-	for _, e := range rep.Escapes[1:] {
+	hot := map[int]bool{}
+	for _, e := range rep.Escapes {
 		if e.Hot {
-			t.Errorf("escape %s:%d (%s) is hot", e.File, e.Line, e.Code)
+			hot[e.Line] = true
 		}
 	}
-	hf := rep.Checks[0].Findings
-	if hf[0].Severity != reports.SevWarning || hf[0].Rule != "hot-heap-escape" || hf[1].Severity != reports.SevInfo {
-		t.Errorf("findings after join = %+v", hf)
+	if !hot[10] || len(hot) != 1 || rep.Escapes[0].Line != 10 || rep.Escapes[0].Heat != 0.3 {
+		t.Errorf("hot escapes = %v (first %+v), want only line 10, heat 0.3", hot, rep.Escapes[0])
 	}
-	// Weighted by heat: ≥ FullHeat costs a full warning, a cold one is unweighted info.
-	if hf[0].Weight != HeatWeight(rep.Escapes[0].Heat) || hf[0].Weight != 1 || hf[1].Weight != 0 {
-		t.Errorf("weights after join = %v, %v (heat %v)", hf[0].Weight, hf[1].Weight, rep.Escapes[0].Heat)
+	got := map[string]string{}
+	for _, f := range append(append([]reports.Finding{}, rep.Checks[0].Findings...), rep.Checks[1].Findings...) {
+		got[strconv.Itoa(f.Line)+" "+f.Rule] = string(f.Severity) + " " + f.Message
+	}
+	want := map[string]string{
+		"10 hot-heap-escape": "warning &T{} escapes to heap in p.F (hot: allocates 3 per op in BenchmarkA/y, BenchmarkA/x)",
+		"20 heap-escape":     "info every other op in p.F",
+		"30 heap-escape":     "info few samples in p.F",
+		"40 leak-param":      "info leaking param: x in p.F",
+		"50 returned-escape": "info make([]byte, n) escapes to heap in p.F (returned; allocates 1 per op in BenchmarkA/x)",
+		"70 heap-escape":     "info no samples in p.F",
+		// No escape explains these two: pprof's finding stays, one per line.
+		"40 hot-alloc": "warning p.F allocates on every benchmarked op (allocates 1 per op in BenchmarkB)",
+		"60 hot-alloc": "warning p.F allocates on every benchmarked op (allocates 1 per op in BenchmarkB)",
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: got %q, want %q", k, got[k], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("findings = %v", got)
+	}
+}
+
+func TestHotNoteNamesBenchmarks(t *testing.T) {
+	h := &hotLine{PerOp: 1, Benches: []string{"BenchmarkA", "BenchmarkB", "BenchmarkC", "BenchmarkD", "BenchmarkE"}}
+	if got := hotNote(h); got != "allocates 1 per op in BenchmarkA, BenchmarkB, BenchmarkC and 2 more" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestMemProfileRate(t *testing.T) {
+	for _, c := range []struct {
+		bt        string
+		count     int
+		ns, bytes float64
+		want      int
+	}{
+		{"100ms", 1, 100, 48, 48000},           // 4 × 1e6 ops × 48 B / 4000 samples
+		{"100ms", 1, 100, 0, 1},                // allocates nothing: any rate
+		{"100ms", 10, 1000, 1 << 20, 64 << 10}, // capped
+		{"1000x", 2, 5, 100, 50},
+	} {
+		if got := memProfileRate(c.bt, c.count, c.ns, c.bytes); got != c.want {
+			t.Errorf("memProfileRate(%s, %d, %v, %v) = %d, want %d", c.bt, c.count, c.ns, c.bytes, got, c.want)
+		}
+	}
+}
+
+func TestReturnedAllocLines(t *testing.T) {
+	dir := t.TempDir()
+	writeFixture(t, dir, "r.go", `package r
+
+import "strings"
+
+type T struct{ s []string }
+
+func (t T) String() string {
+	return strings.Join(t.s, ",")
+}
+
+func Names(n int) []string {
+	out := make([]string, 0, n)
+	return append(out, "x")
+}
+
+func Keep(n int) {
+	sink = make([]byte, n)
+}
+
+var sink []byte
+`)
+	r := newReturnedAllocs()
+	for line, want := range map[int]bool{8: true, 12: false, 13: true, 17: false} {
+		if got := r.returns(filepath.Join(dir, "r.go"), line); got != want {
+			t.Errorf("line %d: returns = %v, want %v", line, got, want)
+		}
+	}
+}
+
+func TestZeroSizeEscapes(t *testing.T) {
+	dir := t.TempDir()
+	writeFixture(t, dir, "z.go", `package z
+
+type empty struct{}
+type ctxKey struct{ empty }
+type pair struct{ a, b empty; n [0]int }
+type full struct{ n int }
+`)
+	file := filepath.Join(dir, "z.go")
+	z := newZeroSizer([]*Package{{Name: "z", Dir: dir}})
+	for msg, want := range map[string]bool{
+		"ctxKey{} escapes to heap":                true,
+		"&pair{} escapes to heap":                 true,
+		"new(empty) escapes to heap":              true,
+		"[]byte{} escapes to heap":                true,
+		"struct {}{} escapes to heap":             false, // not a form the compiler prints for a named type; left alone
+		"full{} escapes to heap":                  false,
+		"new(full) escapes to heap":               false,
+		"[]byte{...} escapes to heap":             false,
+		"z.ctxKey{} escapes to heap":              true,
+		"context.backgroundCtx{} escapes to heap": true, // the standard library's source
+		"context.cancelCtx{} escapes to heap":     false,
+	} {
+		if got := z.zeroSizeEscape(msg, file, nil); got != want {
+			t.Errorf("%q: zero-size = %v, want %v", msg, got, want)
+		}
 	}
 }
 
@@ -332,35 +477,6 @@ func TestHeatWeight(t *testing.T) {
 		if got := HeatWeight(heat); got < want-1e-9 || got > want+1e-9 {
 			t.Errorf("HeatWeight(%v) = %v, want %v", heat, got, want)
 		}
-	}
-}
-
-func TestJoinByStartLineAndGenerics(t *testing.T) {
-	rep := &reports.Report{
-		Profiles: []reports.ProfileTop{{Kind: "cpu", Total: 100, Top: []reports.ProfileFunc{
-			{Func: "m/p.(*List[...]).Push", Cum: 40},
-			// An inlined nested closure gets another name; its start line matches.
-			{Func: "m/p.F.F.func1.func2", File: "p/p.go", StartLine: 30, Cum: 20},
-			{Func: "m/p.Cold", Cum: 0},
-		}}},
-		Escapes: []reports.Escape{
-			{File: "p/p.go", Line: 10, Function: "m/p.(*List[go.shape.int]).Push", FuncLine: 9},
-			{File: "p/p.go", Line: 31, Function: "m/p.F.func1.2", FuncLine: 30},
-			{File: "p/p.go", Line: 50, Function: "m/p.Cold", FuncLine: 49},
-		},
-	}
-	JoinHotEscapes(rep)
-	hot := map[int]float64{}
-	for _, e := range rep.Escapes {
-		if e.Hot {
-			hot[e.Line] = e.Heat
-		}
-	}
-	if hot[10] != 0.4 || hot[31] != 0.2 || len(hot) != 2 {
-		t.Errorf("hot = %v, want line 10 at 0.4 and 31 at 0.2", hot)
-	}
-	if rep.Escapes[0].Line != 10 {
-		t.Error("escapes not sorted by heat")
 	}
 }
 

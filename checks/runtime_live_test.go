@@ -121,12 +121,20 @@ func TestRuntimeLegsOnDefects(t *testing.T) {
 	if len(rep.Escapes) == 0 || !rep.Escapes[0].Hot || rep.Escapes[0].File != "hot/hot.go" || rep.Escapes[0].Function != "example.com/defects/hot.Parse" {
 		t.Errorf("hottest escape = %+v", rep.Escapes)
 	}
-	if d := rep.Dimension("memory"); d == nil || !strings.Contains(d.Summary, "hot escapes, hottest hot/hot.go:12 hot.Parse") {
+	if d := rep.Dimension("memory"); d == nil || !strings.Contains(d.Summary, "hot escapes, hottest hot/hot.go:14 hot.Parse") {
 		t.Errorf("memory dimension = %+v", d)
 	}
 	// The benchmark numbers and the profiles on disk.
-	if len(rep.Benchmarks) != 1 || rep.Benchmarks[0].Name != "BenchmarkSum" || rep.Benchmarks[0].AllocsPerOp != 4 || rep.Benchmarks[0].NsPerOp <= 0 {
+	var names []string
+	for _, b := range rep.Benchmarks {
+		names = append(names, b.Name)
+	}
+	if len(rep.Benchmarks) != 3 || strings.Join(names, ",") != "BenchmarkSum,BenchmarkText/label,BenchmarkText/pad" || rep.Benchmarks[0].AllocsPerOp != 4 || rep.Benchmarks[0].NsPerOp <= 0 {
 		t.Errorf("benchmarks = %+v", rep.Benchmarks)
+	}
+	// Each benchmark carries its own allocation lines: Sum's are Parse's.
+	if al := rep.Benchmarks[0].AllocLines; len(al) == 0 || al[0].File != "hot/hot.go" || al[0].Line != 14 || al[0].PerOp < 3.5 || al[0].PerOp > 4.5 {
+		t.Errorf("BenchmarkSum's allocation lines = %+v", al)
 	}
 	kinds := map[string]bool{}
 	for _, a := range rep.Artifacts {

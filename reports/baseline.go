@@ -19,12 +19,24 @@ var (
 	fpSpace  = regexp.MustCompile(`\s+`)
 )
 
+// volatileNotes are the parenthesised notes that legs end a message with to
+// report a measurement or a count that moves between runs of the same code:
+// how hot a line is and which benchmarks reach it, how often a race was
+// reported. A baseline matches on what comes before them.
+var volatileNotes = []string{" (hot", " (returned;", " (reported ", " (allocates ", " (seen "}
+
 // NormalizeMessage strips what moves between runs without the finding
-// changing: hex addresses, numbers (line numbers, counts, percentages, sizes)
-// and runs of white space.
+// changing: the volatile notes at its end (volatileNotes), hex addresses,
+// numbers (goroutine numbers, line numbers, counts, percentages, durations,
+// sizes) and runs of white space.
 func NormalizeMessage(m string) string {
 	if i := strings.IndexByte(m, '\n'); i >= 0 {
 		m = m[:i]
+	}
+	for _, n := range volatileNotes {
+		if i := strings.Index(m, n); i > 0 && strings.HasSuffix(m, ")") {
+			m = m[:i]
+		}
 	}
 	m = fpAddr.ReplaceAllString(m, "ADDR")
 	m = fpNumber.ReplaceAllString(m, "N")

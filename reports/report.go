@@ -282,6 +282,24 @@ type Benchmark struct {
 	// MB/s…), the median of the runs; a benchmark may report only these
 	// (NsPerOp is then 0: not reported).
 	Metrics []Metric `json:"metrics,omitempty"`
+	// AllocLines are the lines of the module's non-test code that allocate
+	// under this benchmark, from its own allocation profile, most per op
+	// first (see checks.HotPerOp).
+	AllocLines []AllocLine `json:"alloc_lines,omitempty"`
+}
+
+// AllocLine is one source line's allocations under one benchmark.
+type AllocLine struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Func string `json:"func,omitempty"`
+	// PerOp is the allocations per op at the line: its share of the objects
+	// sampled under the benchmark times the benchmark's measured allocs/op.
+	PerOp float64 `json:"per_op"`
+	// Share is the line's share of the objects allocated under the benchmark.
+	Share float64 `json:"share"`
+	// Samples is how many allocation samples the figure rests on.
+	Samples int `json:"samples"`
 }
 
 // BenchRun is one measured run of a benchmark.

@@ -6,6 +6,7 @@ package profiles
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -272,4 +273,109 @@ func Sites(p *profile.Profile, typ string, under, own func(Frame) bool) (int64, 
 		return out[i].File < out[j].File || out[i].File == out[j].File && out[i].Line < out[j].Line
 	})
 	return total, out, nil
+}
+
+// Alloc is one line's allocations in a heap profile.
+type Alloc struct {
+	Func    string
+	File    string
+	Line    int
+	Objects int64 // alloc_objects, as the profile scales them
+	Bytes   int64 // alloc_space
+	// Samples estimates how many samples the line's figures rest on: the
+	// runtime samples one allocation per MemProfileRate bytes on average and
+	// the profile scales each sample of an object of size s by
+	// 1/(1-exp(-s/rate)), so samples = objects × (1-exp(-s/rate)).
+	Samples float64
+}
+
+// AllocLines attributes the allocations of the samples whose stack has a
+// frame accepted by under to the lines of the leaf-most location holding a
+// frame accepted by own: that location's outermost accepted line, which is
+// where the compiler reports an escape of code inlined into it. It returns
+// the objects and bytes of every accepted sample (the denominators of a
+// line's share) and the lines, most objects first.
+func AllocLines(p *profile.Profile, under, own func(Frame) bool) (total Alloc, _ []Alloc, _ error) {
+	oi, err := Index(p, "alloc_objects")
+	if err != nil {
+		return total, nil, err
+	}
+	si, err := Index(p, "alloc_space")
+	if err != nil {
+		return total, nil, err
+	}
+	rate := float64(p.Period)
+	type key struct {
+		file string
+		line int
+	}
+	acc := map[key]*Alloc{}
+	for _, smp := range p.Sample {
+		objs, bytes := smp.Value[oi], smp.Value[si]
+		if objs == 0 {
+			continue
+		}
+		in := false
+		for _, fr := range Frames(smp) {
+			if under(fr) {
+				in = true
+				break
+			}
+		}
+		if !in {
+			continue
+		}
+		total.Objects += objs
+		total.Bytes += bytes
+		var site *Frame
+		for _, loc := range smp.Location {
+			for i := len(loc.Line) - 1; i >= 0 && site == nil; i-- { // outermost first
+				ln := loc.Line[i]
+				if ln.Function == nil {
+					continue
+				}
+				fr := Frame{Func: ln.Function.Name, File: ln.Function.Filename, Line: int(ln.Line), StartLine: int(ln.Function.StartLine)}
+				if own(fr) {
+					site = &fr
+				}
+			}
+			if site != nil {
+				break
+			}
+		}
+		if site == nil {
+			continue
+		}
+		k := key{site.File, site.Line}
+		a := acc[k]
+		if a == nil {
+			a = &Alloc{Func: site.Func, File: site.File, Line: site.Line}
+			acc[k] = a
+		}
+		a.Objects += objs
+		a.Bytes += bytes
+		if rate > 0 {
+			size := float64(bytes) / float64(objs)
+			a.Samples += float64(objs) * (1 - math.Exp(-size/rate))
+		} else {
+			a.Samples += float64(objs)
+		}
+	}
+	out := make([]Alloc, 0, len(acc))
+	for _, a := range acc {
+		out = append(out, *a)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Objects != out[j].Objects {
+			return out[i].Objects > out[j].Objects
+		}
+		return out[i].File < out[j].File || out[i].File == out[j].File && out[i].Line < out[j].Line
+	})
+	return total, out, nil
+}
+
+// Merge merges profiles of one kind (the per-benchmark profiles of one test
+// binary) into one, for go tool pprof.
+func Merge(ps []*profile.Profile) (*profile.Profile, error) {
+	return profile.Merge(ps)
 }

@@ -80,27 +80,7 @@ func (r *Result) SortedPackages() []*Package {
 
 // Read decodes a whole stream. Non-JSON lines are kept in Other; a read error
 // is returned with whatever was decoded before it.
-func Read(r io.Reader) (*Result, error) {
-	res := &Result{Packages: map[string]*Package{}, Builds: map[string]*Build{}}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 16<<20) // lines up to 16 MiB; the scanner starts small
-	for sc.Scan() {
-		b := sc.Bytes()
-		if len(b) == 0 {
-			continue
-		}
-		var e Event
-		if b[0] != '{' || json.Unmarshal(b, &e) != nil {
-			res.Other = append(res.Other, string(b))
-			continue
-		}
-		res.Add(e)
-	}
-	if err := sc.Err(); err != nil {
-		return res, fmt.Errorf("reading go test -json output: %w", err)
-	}
-	return res, nil
-}
+func Read(r io.Reader) (*Result, error) { return ReadEach(r, nil) }
 
 // Add folds one event into the result.
 func (r *Result) Add(e Event) {
@@ -190,4 +170,32 @@ func (p *Package) Unfinished() []*Test {
 		}
 	}
 	return out
+}
+
+// ReadEach decodes a stream as Read does and calls each (when not nil) with
+// every event after folding it in, so a caller can show progress while the
+// stream is still being written.
+func ReadEach(r io.Reader, each func(Event)) (*Result, error) {
+	res := &Result{Packages: map[string]*Package{}, Builds: map[string]*Build{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		b := sc.Bytes()
+		if len(b) == 0 {
+			continue
+		}
+		var e Event
+		if b[0] != '{' || json.Unmarshal(b, &e) != nil {
+			res.Other = append(res.Other, string(b))
+			continue
+		}
+		res.Add(e)
+		if each != nil {
+			each(e)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return res, fmt.Errorf("reading go test -json output: %w", err)
+	}
+	return res, nil
 }

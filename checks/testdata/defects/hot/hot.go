@@ -2,6 +2,8 @@
 // heap for every call, and its benchmark spends most of its time there.
 package hot
 
+import "strings"
+
 // Point is a 2D point.
 type Point struct{ X, Y, Z int }
 
@@ -28,4 +30,23 @@ func Sum(ss []string) int {
 		t += Parse(s)
 	}
 	return t
+}
+
+// padded is the last string Pad built.
+var padded string
+
+// Pad keeps s repeated n times in padded: strings.Repeat allocates the
+// string on every call, and no escape of this package explains it.
+//
+//go:noinline
+func Pad(s string, n int) {
+	padded = strings.Repeat(s, n) // want "hot-alloc hot.Pad allocates on every benchmarked op \\(allocates 1 per op in BenchmarkText/pad\\)"
+}
+
+// Label returns "n" repeated n times: the string is the result, so the
+// allocation is its contract.
+//
+//go:noinline
+func Label(n int) string {
+	return strings.Repeat("n", n) // want "returned-alloc hot.Label allocates the result it returns on every benchmarked op \\(allocates 1 per op in BenchmarkText/label\\)"
 }
