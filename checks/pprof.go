@@ -149,7 +149,7 @@ func runPprof(ctx context.Context, env *Env) (res *Result, err error) {
 			return nil, err
 		}
 		defer func() {
-			if err != nil {
+			if err != nil && res == nil { // a partial result keeps its profiles
 				err = errors.Join(err, os.RemoveAll(base))
 			}
 		}()
@@ -238,6 +238,12 @@ func benchAll(ctx context.Context, env *Env, base, outDir string, targets []benc
 		}
 		pr, err := benchPackage(ctx, env, t, bins[i], dirs[i], fmt.Sprintf("%d/%d", i+1, len(targets)))
 		if err != nil {
+			if ctx.Err() != nil && len(res.Benchmarks) > 0 {
+				// Cut off: the packages measured so far are kept.
+				res.Findings = append(res.Findings, hotAllocFindings(env, res.Benchmarks)...)
+				res.Summary = fmt.Sprintf("%s measured before the cut", count(len(res.Benchmarks), "benchmark", "benchmarks"))
+				return res, err
+			}
 			return nil, err
 		}
 		res.Benchmarks = append(res.Benchmarks, pr.Benchmarks...)

@@ -122,7 +122,13 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 	rd := <-done
 	runErr := cmd.Wait()
 	if ctx.Err() != nil {
-		return nil, ctx.Err()
+		// Cut off: what the stream said so far (finished tests, races and
+		// failures seen) is kept.
+		if rd.stream == nil {
+			return nil, ctx.Err()
+		}
+		res, _ := raceResult(env, rd.stream, dirs)
+		return res, ctx.Err()
 	}
 	stream := rd.stream
 	if rd.err != nil {
@@ -134,7 +140,7 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 	}
 	res, failed := raceResult(env, stream, dirs)
 	if err := rerunFailed(ctx, env, res, failed); err != nil {
-		return nil, err
+		return res, err // cut off while re-running: the first run's findings stand
 	}
 	return res, nil
 }

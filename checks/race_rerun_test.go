@@ -195,7 +195,7 @@ func TestFlakyTestRerunAlone(t *testing.T) {
 	t.Setenv("GOCAP_FLAKY_MARKER", filepath.Join(t.TempDir(), "marker"))
 	var mu sync.Mutex
 	var progress []string
-	rep, err := Run(context.Background(), Options{Dir: root, Only: []string{"race"}, Timeout: 4 * time.Minute,
+	rep, err := Run(context.Background(), Options{Dir: root, Checks: testChecks, Only: []string{"race"}, Timeout: 4 * time.Minute,
 		Progress: func(check, msg string) { mu.Lock(); progress = append(progress, msg); mu.Unlock() }})
 	if err != nil {
 		t.Fatal(err)

@@ -1,11 +1,13 @@
-# gocap check wall time vs go test -race alone (warm build cache, test result
-# cache cleared before every timed run so both really run the tests). Median
-# of BENCH_CHECK_RUNS runs on the defects testdata module and of
-# BENCH_CHECK_SELF_RUNS runs on gocap itself (its tests take minutes).
+# gocap check wall time next to go test -race ./... alone and next to
+# go test -race followed by go test -bench at the same bench time (warm build
+# cache, test result cache cleared before every timed run). Median of
+# BENCH_CHECK_RUNS runs on the defects testdata module and on each folder of
+# BENCH_CHECK_MODULES (e.g. copies of real modules). Goals: <= 1.1x the
+# sequential pair, <= 1.5x the race run alone.
 .PHONY: bench-check
 BENCH_TARGETS += bench-check
-BENCH_CHECK_RUNS ?= 5
-BENCH_CHECK_SELF_RUNS ?= 1
+BENCH_CHECK_RUNS ?= 3
+BENCH_CHECK_MODULES ?=
 
 bench-check: build
-	@sh mk/bench-check.sh $(BIN) checks/testdata/defects:$(BENCH_CHECK_RUNS) .:$(BENCH_CHECK_SELF_RUNS)
+	@sh mk/bench-check.sh $(BIN) checks/testdata/defects:$(BENCH_CHECK_RUNS) $(foreach m,$(BENCH_CHECK_MODULES),$(m):$(BENCH_CHECK_RUNS))
