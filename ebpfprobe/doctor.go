@@ -28,6 +28,7 @@ const (
 	StatusWarn        Status = "warn"        // works, but something is worth knowing
 	StatusFail        Status = "fail"        // gocap needs this and it does not work
 	StatusUnsupported Status = "unsupported" // the kernel lacks it; gocap does without
+	StatusSkipped     Status = "skipped"     // not testable here (no privileges to try)
 )
 
 // DoctorItem is one line of the doctor's report.
@@ -44,6 +45,17 @@ type DoctorItem struct {
 // DoctorReport is the doctor's answer.
 type DoctorReport struct {
 	Items []DoctorItem `json:"items"`
+	// MissingPrivileges names the capabilities this process lacks; what
+	// needs them is skipped (no kernel verdict can be had without them).
+	MissingPrivileges []string `json:"missing_privileges,omitempty"`
+}
+
+// privilegesFix is the one fix for missing privileges.
+const privilegesFix = "run as root (sudo gocap ebpf doctor), or: setcap cap_bpf,cap_perfmon,cap_net_admin+ep $(command -v gocap)"
+
+// isPerm reports whether err is the kernel refusing for lack of privilege.
+func isPerm(err error) bool {
+	return errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) || errors.Is(err, os.ErrPermission)
 }
 
 // OK reports whether everything gocap needs works.
@@ -80,6 +92,9 @@ func Doctor(ctx context.Context) *DoctorReport {
 	if err != nil {
 		add(DoctorItem{Area: "privileges", Name: "capabilities", Status: StatusFail, Detail: err.Error(), Needed: true})
 	}
+	admin := hasCap(mask, capSysAdmin)
+	var missing []string
+	var ok []DoctorItem
 	for _, c := range []struct {
 		name string
 		bit  int
@@ -88,23 +103,44 @@ func Doctor(ctx context.Context) *DoctorReport {
 		{"CAP_BPF", capBPF, "load programs and maps"},
 		{"CAP_PERFMON", capPerfmon, "tracepoints, uprobes, stack traces"},
 		{"CAP_NET_ADMIN", capNetAdmin, "TCX, cgroup_skb, network namespaces"},
-		{"CAP_SYS_ADMIN", capSysAdmin, "stands in for CAP_BPF/CAP_PERFMON; mount tracefs"},
 	} {
-		it := DoctorItem{Area: "privileges", Name: c.name, Detail: c.use, Needed: c.bit != capSysAdmin}
-		if hasCap(mask, c.bit) || (hasCap(mask, capSysAdmin) && (c.bit == capBPF || c.bit == capPerfmon)) {
-			it.Status = StatusOK
+		if hasCap(mask, c.bit) || (admin && c.bit != capNetAdmin) {
+			ok = append(ok, DoctorItem{Area: "privileges", Name: c.name, Status: StatusOK, Detail: c.use, Needed: true})
 		} else {
-			it.Status = StatusFail
-			it.Fix = "run as root, or: setcap cap_bpf,cap_perfmon,cap_net_admin+ep $(command -v gocap)"
-			if c.bit == capSysAdmin {
-				it.Status = StatusWarn
-			}
+			missing = append(missing, c.name+" ("+c.use+")")
+			r.MissingPrivileges = append(r.MissingPrivileges, c.name)
+		}
+	}
+	unpriv := len(missing) > 0
+	if unpriv {
+		// Said once, with the fix; what needs the privileges is skipped below.
+		add(DoctorItem{Area: "privileges", Name: "capabilities", Status: StatusFail, Needed: true, Fix: privilegesFix,
+			Detail: fmt.Sprintf("uid %d lacks %s: the checks below that need them are skipped", os.Geteuid(), strings.Join(missing, ", "))})
+	} else {
+		r.Items = append(r.Items, ok...)
+		it := DoctorItem{Area: "privileges", Name: "CAP_SYS_ADMIN", Status: StatusOK, Detail: "stands in for CAP_BPF/CAP_PERFMON; mount tracefs"}
+		if !admin {
+			it.Status, it.Fix = StatusWarn, "mounting tracefs when it is missing needs CAP_SYS_ADMIN (root)"
 		}
 		add(it)
 	}
+	// skipped turns a refusal for lack of privilege into "not tested".
+	skipped := func(it DoctorItem, err error) (DoctorItem, bool) {
+		if !unpriv || !isPerm(err) {
+			return it, false
+		}
+		it.Status, it.Fix = StatusSkipped, ""
+		it.Detail = "not tested: needs the privileges above (the kernel said: " + unwrapAll(err).Error() + ")"
+		return it, true
+	}
 
 	if p, mounted, err := ensureTracefs(); err != nil {
-		add(DoctorItem{Area: "filesystems", Name: "tracefs", Status: StatusFail, Detail: err.Error(), Fix: "mount -t tracefs nodev /sys/kernel/tracing", Needed: true})
+		if it, ok := skipped(DoctorItem{Area: "filesystems", Name: "tracefs", Needed: true}, err); ok {
+			it.Detail = "mounted at " + tracefsMountpoint() + "; this user cannot read it: needs the privileges above"
+			add(it)
+		} else {
+			add(DoctorItem{Area: "filesystems", Name: "tracefs", Status: StatusFail, Detail: err.Error(), Fix: "mount -t tracefs nodev /sys/kernel/tracing", Needed: true})
+		}
 	} else if mounted {
 		add(DoctorItem{Area: "filesystems", Name: "tracefs", Status: StatusOK, Detail: "was not mounted: mounted it at " + p, Needed: true})
 	} else {
@@ -122,6 +158,10 @@ func Doctor(ctx context.Context) *DoctorReport {
 	}{{ebpf.TracePoint, true}, {ebpf.RawTracepoint, true}, {ebpf.Kprobe, true}, {ebpf.SchedCLS, true}, {ebpf.CGroupSKB, true}, {ebpf.XDP, false}, {ebpf.Tracing, false}} {
 		it := DoctorItem{Area: "program types", Name: pt.t.String(), Needed: pt.needed}
 		if err := features.HaveProgramType(pt.t); err != nil {
+			if it, ok := skipped(it, err); ok {
+				add(it)
+				continue
+			}
 			it.Status, it.Detail = StatusFail, strings.TrimSuffix(err.Error(), " (MEMLOCK may be too low, consider rlimit.RemoveMemlock)")
 			if !pt.needed {
 				it.Status = StatusUnsupported
@@ -138,6 +178,7 @@ func Doctor(ctx context.Context) *DoctorReport {
 		it := DoctorItem{Area: "map types", Name: mt.String(), Needed: true, Status: StatusOK, Detail: "creatable"}
 		if err := features.HaveMapType(mt); err != nil {
 			it.Status, it.Detail = StatusFail, err.Error()
+			it, _ = skipped(it, err)
 		}
 		add(it)
 	}
@@ -145,6 +186,10 @@ func Doctor(ctx context.Context) *DoctorReport {
 	for _, a := range attachTests {
 		it := DoctorItem{Area: "attach", Name: a.name, Needed: a.needed}
 		detail, err := a.run()
+		if sk, ok := skipped(it, err); ok {
+			add(sk)
+			continue
+		}
 		switch {
 		case err == nil:
 			it.Status, it.Detail = StatusOK, detail
@@ -159,6 +204,18 @@ func Doctor(ctx context.Context) *DoctorReport {
 		}
 	}
 	return r
+}
+
+// unwrapAll is the innermost error: the kernel's errno, not the layers of
+// context around it (whose advice, such as MEMLOCK, does not apply).
+func unwrapAll(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
 }
 
 type attachTest struct {
@@ -340,7 +397,7 @@ func attachFentry() (_ string, err error) {
 	if err != nil {
 		if errors.Is(err, unix.EPERM) {
 			// cilium/ebpf suggests MEMLOCK on EPERM; Doctor already removed it.
-			return "", errors.New("the kernel refuses to load fentry programs (EPERM): no BPF trampolines here (CONFIG_FUNCTION_TRACER / DYNAMIC_FTRACE_WITH_DIRECT_CALLS) or a lockdown")
+			return "", fmt.Errorf("the kernel refuses to load fentry programs (%w): no BPF trampolines here (CONFIG_FUNCTION_TRACER / DYNAMIC_FTRACE_WITH_DIRECT_CALLS) or a lockdown", unix.EPERM)
 		}
 		return "", fmt.Errorf("fentry programs unavailable: %w", err)
 	}

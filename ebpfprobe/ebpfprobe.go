@@ -112,11 +112,32 @@ func ensureTracefs() (path string, mounted bool, err error) {
 			return p, false, nil
 		}
 	}
+	// Mounted but unreadable (tracefs is 0700 root): a privilege, not a mount, is missing.
+	if at := tracefsMountpoint(); at != "" {
+		if _, err := os.Stat(at + "/events"); err != nil {
+			return "", false, fmt.Errorf("tracefs is mounted at %s, but this process cannot read it: %w", at, err)
+		}
+		return at, false, nil
+	}
 	p := tracefsPaths[0]
 	if err := unix.Mount("nodev", p, "tracefs", 0, ""); err != nil {
 		return "", false, fmt.Errorf("tracefs is not mounted and mounting it at %s failed: %w (fix: mount -t tracefs nodev %s)", p, err, p)
 	}
 	return p, true, nil
+}
+
+// tracefsMountpoint is where /proc/self/mounts has tracefs, or "".
+func tracefsMountpoint() string {
+	b, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if fs := strings.Fields(l); len(fs) >= 3 && fs[2] == "tracefs" {
+			return fs[1]
+		}
+	}
+	return ""
 }
 
 // CountPrograms returns how many eBPF programs the kernel holds, by walking

@@ -2,6 +2,7 @@ package ebpfprobe
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,12 @@ func TestMain(m *testing.M) {
 			_, err = NewPolicy(nil, false)
 		case "load":
 			_, err = Inspect("tcp.o", nil)
+		case "doctor":
+			if err := json.NewEncoder(os.Stdout).Encode(Doctor(context.Background())); err != nil {
+				fmt.Println("OTHER:", err)
+				os.Exit(1)
+			}
+			os.Exit(0)
 		case "connect":
 			// Used by TestPolicyCgroup: connect to each address in
 			// GOCAP_EBPF_TARGETS, print ok or the error.
@@ -70,9 +77,64 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// TestUnprivileged runs the probes as user nobody: each fails with one
-// PermissionError naming what is missing, before touching the kernel.
-func TestUnprivileged(t *testing.T) {
+// unprivilegedHelper copies this test binary (and tcp.o) where user nobody
+// can run it and returns a command running it as nobody with
+// GOCAP_EBPF_HELPER=what.
+func unprivilegedHelper(t *testing.T, what string) *exec.Cmd {
+	t.Helper()
+	dir := nobodyDir(t)
+	cmd := exec.Command(filepath.Join(dir, "probe.test"))
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOCAP_EBPF_HELPER="+what)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	return cmd
+}
+
+// TestDoctorUnprivileged runs the doctor as user nobody: it says once that
+// privileges are missing, with the fix, and blames neither the kernel's
+// configuration nor its filesystems for what only privileges prevent.
+func TestDoctorUnprivileged(t *testing.T) {
+	out, err := unprivilegedHelper(t, "doctor").Output()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	var r DoctorReport
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	fixes := 0
+	for _, it := range r.Items {
+		t.Logf("%-13s %-38s %-11s %s | %s", it.Area, it.Name, it.Status, it.Detail, it.Fix)
+		if strings.Contains(it.Fix, "setcap") {
+			fixes++
+		}
+		text := it.Detail + " " + it.Fix
+		if it.Area == "privileges" {
+			text = ""
+		}
+		for _, wrong := range []string{"CONFIG_", "Linux ≥", "mount cgroup2", "not mounted", "mount tracefs", "MEMLOCK", "no BPF trampolines"} {
+			if strings.Contains(text, wrong) {
+				t.Errorf("%s: says %q, but only privileges are missing: %s", it.Name, wrong, text)
+			}
+		}
+		if it.Area == "program types" || it.Area == "map types" || it.Area == "attach" {
+			if it.Status != StatusSkipped {
+				t.Errorf("%s: %s, want skipped (not testable without privileges)", it.Name, it.Status)
+			}
+		}
+	}
+	if fixes != 1 {
+		t.Errorf("the privileges fix is given %d times, want once", fixes)
+	}
+	if r.OK() {
+		t.Error("OK() without privileges")
+	}
+}
+
+// nobodyDir is a folder user nobody can reach, holding a copy of this test
+// binary (probe.test) and tcp.o; removed when the test ends.
+func nobodyDir(t *testing.T) string {
+	t.Helper()
 	// User nobody must reach the copied test binary, so it lives in a folder
 	// of its own directly under /tmp: t.TempDir may sit below a private
 	// folder (go test puts it under GOTMPDIR when that is set, as gocap's
@@ -110,12 +172,14 @@ func TestUnprivileged(t *testing.T) {
 	if err := errors.Join(err, dst.Close()); err != nil {
 		t.Fatalf("copying the test binary: %v", err)
 	}
+	return dir
+}
+
+// TestUnprivileged runs the probes as user nobody: each fails with one
+// PermissionError naming what is missing, before touching the kernel.
+func TestUnprivileged(t *testing.T) {
 	for what, want := range map[string]string{"tcp": "missing CAP_BPF, CAP_PERFMON", "policy": "missing CAP_BPF, CAP_NET_ADMIN", "load": "missing CAP_BPF, CAP_PERFMON"} {
-		cmd := exec.Command(bin)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GOCAP_EBPF_HELPER="+what)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-		out, err := cmd.CombinedOutput()
+		out, err := unprivilegedHelper(t, what).CombinedOutput()
 		if err != nil {
 			t.Errorf("%s: %v: %s", what, err, out)
 			continue

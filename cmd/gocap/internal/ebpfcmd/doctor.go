@@ -30,8 +30,10 @@ func NewDoctorCmd(ios *iostreams.IOStreams, runF func(context.Context, *DoctorOp
 root), bpffs, program and map types, and attach a tiny program to every hook
 gocap uses (tracepoint, raw tracepoint, uprobe, TCX, cgroup_skb). kprobe and
 fentry are tested too and shown unsupported with the reason when missing.
+Without the privileges eBPF needs, doctor says so once, with the fix, and
+skips what only they would let it test.
 
-Exit 1 when a hook gocap needs does not work.`,
+Exit 1 when a hook gocap needs does not work, 2 without privileges.`,
 		Example: `  sudo gocap ebpf doctor
   sudo gocap ebpf doctor --json | jq '.items[] | select(.status != "ok")'`,
 		Args: noArgs,
@@ -61,7 +63,7 @@ func RunDoctor(ctx context.Context, o *DoctorOptions) error {
 				area = it.Area
 				out.Printf("%s\n", area)
 			}
-			mark := map[ebpfprobe.Status]string{ebpfprobe.StatusOK: "ok  ", ebpfprobe.StatusWarn: "warn", ebpfprobe.StatusFail: "FAIL", ebpfprobe.StatusUnsupported: "n/a "}[it.Status]
+			mark := map[ebpfprobe.Status]string{ebpfprobe.StatusOK: "ok  ", ebpfprobe.StatusWarn: "warn", ebpfprobe.StatusFail: "FAIL", ebpfprobe.StatusUnsupported: "n/a ", ebpfprobe.StatusSkipped: "skip"}[it.Status]
 			// Details wrap under their column, not at the terminal's edge;
 			// on a narrow terminal under the name, leaving them more room.
 			w, indent := o.IO.Width(), 46
@@ -81,8 +83,12 @@ func RunDoctor(ctx context.Context, o *DoctorOptions) error {
 			return err
 		}
 	}
+	if len(r.MissingPrivileges) > 0 {
+		// As every ebpf command without privileges: exit 2; the fix is above.
+		return cmdutil.Usagef("ebpf doctor: run without %s, so the kernel could not be tested (fix under privileges above)", strings.Join(r.MissingPrivileges, ", "))
+	}
 	if !r.OK() {
-		return &cmdutil.GateError{Reason: "a hook gocap needs does not work (see the FAIL lines)"}
+		return &cmdutil.VerdictError{Msg: "ebpf doctor: a hook gocap needs does not work (see the FAIL lines)"}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -148,3 +149,54 @@ func TestInterruptRule(t *testing.T) {
 	})
 }
 
+// TestDoctorAsNobody runs the built `gocap ebpf doctor` as user nobody: it
+// says once which privileges are missing, with the fix, blames no kernel
+// option or mount, and exits 2.
+func TestDoctorAsNobody(t *testing.T) {
+	bin := buildGocap(t)
+	// nobody must reach the binary: a folder of its own directly under /tmp
+	// (t.TempDir may sit below a private GOTMPDIR).
+	dir, err := os.MkdirTemp("/tmp", "gocap-doctor-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Error(err)
+		}
+	})
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb := filepath.Join(dir, "gocap")
+	if err := os.WriteFile(nb, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(nb, "ebpf", "doctor")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Errorf("exit: %v, want 2\n%s%s", err, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	if n := strings.Count(out, "setcap"); n != 1 {
+		t.Errorf("the fix is given %d times, want once:\n%s", n, out)
+	}
+	for _, wrong := range []string{"CONFIG_BPF_EVENTS", "Linux ≥ 6.6", "mount cgroup2", "tracefs is not mounted", "MEMLOCK"} {
+		if strings.Contains(out, wrong) {
+			t.Errorf("says %q, but only privileges are missing:\n%s", wrong, out)
+		}
+	}
+	if !strings.Contains(out, "CAP_BPF") || !strings.Contains(stderr.String(), "gocap: ebpf doctor: run without CAP_BPF") {
+		t.Errorf("the missing privileges are not named:\n%s%s", out, stderr.String())
+	}
+}
