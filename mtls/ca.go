@@ -315,11 +315,10 @@ type CADirError struct {
 }
 
 func (e *CADirError) Error() string {
-	why := e.Err.Error()
 	if errors.Is(e.Err, os.ErrNotExist) {
-		why = "no gocap CA there (" + filepath.Base(firstPath(e.Err)) + " is missing)"
+		return fmt.Sprintf("--ca-dir %s: no gocap CA there (%s is missing): give the folder `gocap mtls serve` names in its first line (default ca-TRUST-DOMAIN beside its socket)", e.Dir, filepath.Base(firstPath(e.Err)))
 	}
-	return fmt.Sprintf("--ca-dir %s: %s: give the folder `gocap mtls serve` names in its first line (default ca-TRUST-DOMAIN beside its socket)", e.Dir, why)
+	return fmt.Sprintf("--ca-dir %s: %v", e.Dir, e.Err)
 }
 
 func (e *CADirError) Unwrap() error { return e.Err }

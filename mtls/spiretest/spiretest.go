@@ -161,6 +161,12 @@ plugins {
 // Addr is the agent's Workload API address (unix:///...).
 func (s *SPIRE) Addr() string { return "unix://" + s.agentSock }
 
+// AgentAPI runs `spire-agent api ARGS -socketPath AGENT-SOCKET` (for
+// example "fetch", "x509", "-write", dir) and returns its output.
+func (s *SPIRE) AgentAPI(args ...string) (string, error) {
+	return s.run("spire-agent", append(append([]string{"api"}, args...), "-socketPath", s.agentSock)...)
+}
+
 func (s *SPIRE) run(name string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -55,7 +55,7 @@ Exit codes: 0 ok, 1 a rule or goal failed, 2 bad input (flags, PEM, socket),
 		return cmdutil.Usagef("%v (see %s --help)", err, c.CommandPath())
 	})
 	cmd.PersistentFlags().StringVar(&common.WorkloadAPI, "workload-api", "", "Workload API address unix:///abs/path (default: $SPIFFE_ENDPOINT_SOCKET, else the command's own; see gocap mtls --help)")
-	cmd.AddCommand(NewCmdServe(common, nil), NewCmdDemo(common, nil), NewCmdBench(common, nil), NewCmdProbe(common, nil), NewCmdInspect(common, nil))
+	cmd.AddCommand(NewCmdServe(common, nil), NewCmdDemo(common, nil), NewCmdBench(common, nil), NewCmdProbe(common, nil), NewCmdInspect(common, nil), NewCmdSVID(common, nil))
 	return cmd
 }
 

@@ -3,6 +3,8 @@ package mtlscmd
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +39,40 @@ func TestEveryCommandWithSPIRE(t *testing.T) {
 	out, errOut, code = run(t, ctx, "inspect", pemFile, "--workload-api", api)
 	if code != 0 || !strings.Contains(out, "0 failed") || !strings.Contains(out, "PASS  chains-to-bundle") {
 		t.Errorf("inspect SPIRE SVID: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	// svid --write writes what spire-agent api fetch x509 -write writes.
+	gdir, sdir := t.TempDir(), t.TempDir()
+	out, errOut, code = run(t, ctx, "svid", "--workload-api", api, "--write", gdir)
+	if code != 0 {
+		t.Errorf("svid --write via SPIRE: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if o, err := sp.AgentAPI("fetch", "x509", "-write", sdir); err != nil {
+		t.Fatalf("spire-agent api fetch x509 -write: %v\n%s", err, o)
+	}
+	names := func(dir string) []string {
+		es, _ := os.ReadDir(dir)
+		var ns []string
+		for _, e := range es {
+			ns = append(ns, e.Name())
+		}
+		return ns
+	}
+	if g, s := names(gdir), names(sdir); strings.Join(g, " ") != strings.Join(s, " ") || len(g) < 3 {
+		t.Errorf("gocap wrote %v, spire-agent %v", g, s)
+	}
+	for _, dir := range []string{gdir, sdir} {
+		out, errOut, code = run(t, ctx, "inspect", filepath.Join(dir, "svid.0.pem"), "--bundle", filepath.Join(dir, "bundle.0.pem"))
+		if code != 0 || !strings.Contains(out, "PASS  chains-to-bundle") {
+			t.Errorf("inspect %s: exit %d\n%s\n%s", dir, code, out, errOut)
+		}
+	}
+	for _, f := range []string{"bundle.0.pem"} {
+		g, _ := os.ReadFile(filepath.Join(gdir, f))
+		s, _ := os.ReadFile(filepath.Join(sdir, f))
+		if string(g) != string(s) {
+			t.Errorf("%s differs between gocap and spire-agent", f)
+		}
 	}
 
 	// probe a service whose SVID comes from SPIRE, trusting SPIRE's bundle.

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"net/url"
@@ -310,6 +311,75 @@ func TestReadmeSocketLineWithoutTMPDIR(t *testing.T) {
 		t.Setenv("TMPDIR", tmp)
 		if got, want := strings.TrimSpace(string(out)), "unix://"+mtls.DefaultSocket(); got != want {
 			t.Errorf("TMPDIR=%q: the README's %q gives %q; serve listens on %q", tmp, line, got, want)
+		}
+	}
+}
+
+// checkSVIDFiles asserts dir holds svid.0.pem, svid.0.key (0600, the
+// leaf's key) and bundle.0.pem, and that inspect passes the SVID against
+// the bundle.
+func checkSVIDFiles(t *testing.T, dir, wantID string) {
+	t.Helper()
+	st, err := os.Stat(filepath.Join(dir, "svid.0.key"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("svid.0.key: %v %v", st, err)
+	}
+	chain, err := os.ReadFile(filepath.Join(dir, "svid.0.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(filepath.Join(dir, "svid.0.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := x509svid.Parse(chain, key)
+	if err != nil || sv.ID.String() != wantID {
+		t.Fatalf("svid.0.pem + svid.0.key: %v %v", sv, err)
+	}
+	out, errOut, code := run(t, context.Background(), "inspect", filepath.Join(dir, "svid.0.pem"), "--bundle", filepath.Join(dir, "bundle.0.pem"))
+	if code != 0 || !strings.Contains(out, "PASS  chains-to-bundle") {
+		t.Errorf("inspect the written SVID: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestSVIDWrite: gocap mtls svid --write DIR writes the files spire-agent
+// api fetch x509 -write does, from a Workload API and from a CA folder.
+func TestSVIDWrite(t *testing.T) {
+	srv := startTestServer(t)
+	dir := filepath.Join(t.TempDir(), "svid")
+	out, errOut, code := run(t, context.Background(), "svid", "--workload-api", srv.Addr(), "--write", dir, "--json")
+	var list []mtls.SVIDFile
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 2 || list[0].ID != "spiffe://example.org/server" {
+		t.Fatalf("svid --write: exit %d\n%s%s", code, out, errOut)
+	}
+	checkSVIDFiles(t, dir, "spiffe://example.org/server")
+	for _, f := range []string{"svid.1.pem", "svid.1.key", "bundle.1.pem"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("second SVID: %v", err)
+		}
+	}
+
+	_, _, caDir := crossDomainLeaf(t, "spiffe://evil.test/x")
+	dir2 := filepath.Join(t.TempDir(), "minted")
+	out, errOut, code = run(t, context.Background(), "svid", "--ca-dir", caDir, "--id", "spiffe://example.org/web", "--write", dir2)
+	if code != 0 || !strings.Contains(out, "spiffe://example.org/web") || !strings.Contains(out, filepath.Join(dir2, "svid.0.key")) {
+		t.Fatalf("svid --ca-dir: exit %d\n%s%s", code, out, errOut)
+	}
+	checkSVIDFiles(t, dir2, "spiffe://example.org/web")
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"svid", "--ca-dir", caDir}, "--id"},
+		{[]string{"svid", "--id", "spiffe://example.org/web"}, "--ca-dir"},
+		{[]string{"svid", "--ca-dir", caDir, "--id", "spiffe://other.org/web"}, "trust domain example.org"},
+		{[]string{"svid", "--ca-dir", t.TempDir(), "--id", "spiffe://example.org/web"}, "no gocap CA there"},
+		{[]string{"svid", "--write", filepath.Join(dir, "svid.0.pem"), "--workload-api", srv.Addr()}, "is a file"},
+	} {
+		_, errOut, code := run(t, context.Background(), c.args...)
+		if code != cmdutil.ExitUsage || !strings.Contains(errOut, c.want) || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+			t.Errorf("%v: exit %d %q, want 2 and %q", c.args, code, errOut, c.want)
 		}
 	}
 }
