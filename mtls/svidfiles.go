@@ -106,7 +106,9 @@ func WriteSVIDFiles(dir string, svids []*x509svid.SVID, bundles *x509bundle.Set)
 			{"bundle." + n + ".pem", certsPEM(own.X509Authorities()), 0o644},
 		}
 		others := slices.DeleteFunc(bundles.Bundles(), func(b *x509bundle.Bundle) bool { return b.TrustDomain() == sv.ID.TrustDomain() })
-		slices.SortFunc(others, func(a, b *x509bundle.Bundle) int { return strings.Compare(a.TrustDomain().Name(), b.TrustDomain().Name()) })
+		slices.SortFunc(others, func(a, b *x509bundle.Bundle) int {
+			return strings.Compare(a.TrustDomain().Name(), b.TrustDomain().Name())
+		})
 		for j, b := range others {
 			fs = append(fs, file{fmt.Sprintf("federated_bundle.%d.%d.pem", i, j), certsPEM(b.X509Authorities()), 0o644})
 		}
