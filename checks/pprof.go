@@ -84,9 +84,17 @@ type benchDecl struct {
 	Line int
 }
 
-// findBenchmarks parses the test files of p for func BenchmarkXxx(*testing.B).
-func findBenchmarks(p *Package) []benchDecl {
+// lineRange is the lines of a benchmark loop's body in a test file.
+type lineRange struct {
+	file       string // absolute
+	start, end int
+}
+
+// findBenchmarks parses the test files of p for func BenchmarkXxx(*testing.B)
+// and for the bodies of benchmark loops in any of their functions.
+func findBenchmarks(p *Package) ([]benchDecl, []lineRange) {
 	var out []benchDecl
+	var loops []lineRange
 	fset := token.NewFileSet()
 	for _, name := range append(append([]string{}, p.TestGoFiles...), p.XTestGoFiles...) {
 		path := filepath.Join(p.Dir, name)
@@ -94,6 +102,15 @@ func findBenchmarks(p *Package) []benchDecl {
 		if err != nil {
 			continue
 		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if fs, ok := n.(*ast.ForStmt); ok && benchLoopCond(fs.Cond) {
+				loops = append(loops, lineRange{path, fset.Position(fs.Body.Pos()).Line, fset.Position(fs.Body.End()).Line})
+			}
+			if rs, ok := n.(*ast.RangeStmt); ok && isSelector(rs.X, "N") {
+				loops = append(loops, lineRange{path, fset.Position(rs.Body.Pos()).Line, fset.Position(rs.Body.End()).Line})
+			}
+			return true
+		})
 		for _, d := range f.Decls {
 			fd, ok := d.(*ast.FuncDecl)
 			if !ok || fd.Recv != nil || !isBenchName(fd.Name.Name) || fd.Type.Params == nil || len(fd.Type.Params.List) != 1 {
@@ -105,7 +122,25 @@ func findBenchmarks(p *Package) []benchDecl {
 			out = append(out, benchDecl{Name: fd.Name.Name, File: path, Line: fset.Position(fd.Pos()).Line})
 		}
 	}
-	return out
+	return out, loops
+}
+
+// benchLoopCond reports whether a for condition is a benchmark loop's:
+// b.Loop(), pb.Next(), or i < b.N.
+func benchLoopCond(e ast.Expr) bool {
+	switch c := e.(type) {
+	case *ast.CallExpr:
+		sel, ok := c.Fun.(*ast.SelectorExpr)
+		return ok && len(c.Args) == 0 && (sel.Sel.Name == "Loop" || sel.Sel.Name == "Next")
+	case *ast.BinaryExpr:
+		return (c.Op == token.LSS || c.Op == token.LEQ) && isSelector(c.Y, "N")
+	}
+	return false
+}
+
+func isSelector(e ast.Expr, name string) bool {
+	sel, ok := e.(*ast.SelectorExpr)
+	return ok && sel.Sel.Name == name
 }
 
 func isBenchName(s string) bool {
@@ -125,8 +160,8 @@ func runPprof(ctx context.Context, env *Env) (res *Result, err error) {
 	}
 	var targets []benchTarget
 	for _, p := range pkgs {
-		if bs := findBenchmarks(p); len(bs) > 0 {
-			targets = append(targets, benchTarget{p, bs})
+		if bs, loops := findBenchmarks(p); len(bs) > 0 {
+			targets = append(targets, benchTarget{p, bs, loops})
 		}
 	}
 	if len(targets) == 0 {
@@ -201,6 +236,7 @@ func profileRunDir(module string) (string, error) {
 type benchTarget struct {
 	pkg     *Package
 	benches []benchDecl
+	loops   []lineRange
 }
 
 // benchAll builds the targets' test binaries (static work, beside the race
@@ -333,23 +369,25 @@ func runTestBinary(ctx context.Context, env *Env, bin, dir string, args ...strin
 }
 
 // Memory profile sampling. The runtime samples one allocation per
-// MemProfileRate bytes (512 KiB by default): a benchmark allocating 48 B/op
-// for 100 ms leaves a handful of samples, and a line's share of them moves
-// from run to run. Each benchmark is run with a rate chosen from its first
-// (one-iteration) run so that its profile holds about TargetAllocSamples
-// samples, however much it allocates: the share of a line allocating once
-// per op is then known to a few percent, and the sampling costs at most a few
-// milliseconds per benchmark.
+// MemProfileRate bytes on average (512 KiB by default): a benchmark
+// allocating 48 B/op for 100 ms leaves a handful of samples, and a line's
+// share of them moved from run to run. Each benchmark runs with a rate chosen
+// from its first (one-iteration) run: about TargetAllocSamples samples in
+// all, and at least 256 for a line allocating one 16-byte object per op
+// (sampling is by bytes, so small objects get few samples; 256 put its
+// per-op figure within ±6%, four standard errors inside HotPerOp's margin),
+// but never more than MaxAllocSamples, which bounds what the sampling adds
+// to the benchmark's time (about a microsecond a sample).
 const (
 	TargetAllocSamples = 4000
+	MaxAllocSamples    = 10000
 	maxMemProfileRate  = 64 << 10
 )
 
 // memProfileRate is the -test.memprofilerate for a benchmark measured at
-// nsPerOp and bytesPerOp in a one-iteration run. That one iteration runs
-// cold (caches, lazy initialisation) and is typically several times slower
-// than the steady state: the iterations are estimated at four times what
-// its time suggests, so the sampling overhead stays small.
+// nsPerOp and bytesPerOp in a one-iteration run (which runs cold, so it
+// underestimates the iterations to come: the rate errs towards more
+// samples, within MaxAllocSamples).
 func memProfileRate(benchTime string, count int, nsPerOp, bytesPerOp float64) int {
 	iters := 1.0
 	if n, ok := strings.CutSuffix(benchTime, "x"); ok {
@@ -357,10 +395,13 @@ func memProfileRate(benchTime string, count int, nsPerOp, bytesPerOp float64) in
 			iters = v
 		}
 	} else if d, err := time.ParseDuration(benchTime); err == nil {
-		iters = 4 * float64(d.Nanoseconds()) / max(nsPerOp, 1)
+		iters = float64(d.Nanoseconds()) / max(nsPerOp, 1)
 	}
-	bytes := bytesPerOp * iters * float64(max(count, 1))
-	return int(min(max(bytes/TargetAllocSamples, 1), maxMemProfileRate))
+	iters *= float64(max(count, 1))
+	bytes := bytesPerOp * iters
+	rate := min(bytes/TargetAllocSamples, 16*iters/256)
+	rate = max(rate, bytes/MaxAllocSamples)
+	return int(min(max(rate, 1), maxMemProfileRate))
 }
 
 // benchPackage runs one package's benchmarks: one run of every benchmark
@@ -427,7 +468,7 @@ func benchPackage(ctx context.Context, env *Env, t benchTarget, bin, dir, of str
 		if mp, err := profiles.Load(mem); err == nil {
 			mems = append(mems, mp)
 			if b != nil {
-				b.AllocLines = allocLines(env, mp, leaf.Name, b.AllocsPerOp, b.BytesPerOp)
+				b.AllocLines = allocLines(env, mp, leaf.Name, t.loops, b.AllocsPerOp, b.BytesPerOp)
 			}
 		}
 		for _, f := range []string{cpu, mem} {
@@ -511,20 +552,41 @@ const (
 
 // allocLines reduces one benchmark's allocation profile to the module's
 // non-test lines allocating under it, with allocations per op: a line's
-// share of the objects allocated under the benchmark function times the
-// benchmark's allocations per op (setup allocations dilute the share by the
-// few objects they add once per run). go test prints allocs/op truncated to
-// an integer (6.9 prints 6); B/op over the profile's mean object size gives
-// the fraction, kept within [allocs/op, allocs/op+1).
-func allocLines(env *Env, prof *profile.Profile, bench string, allocsPerOp, bytesPerOp float64) []reports.AllocLine {
+// share of the objects allocated in the benchmark's timed loop times the
+// benchmark's allocations per op. Only samples allocated inside a benchmark
+// loop's body (loops: for b.Loop(), i < b.N, range b.N, pb.Next() in the
+// package's test files) count: the setup before the loop (a router built
+// with its routes, a logger) runs once per b.N round, and a slow round (a
+// busy machine) would let it dilute the shares. Without such loops every
+// sample under the benchmark function counts. go test prints allocs/op
+// truncated to an integer (6.9 prints 6); B/op over the loop's mean object
+// size gives the fraction, kept within [allocs/op, allocs/op+1).
+func allocLines(env *Env, prof *profile.Profile, bench string, loops []lineRange, allocsPerOp, bytesPerOp float64) []reports.AllocLine {
 	top := strings.SplitN(bench, "/", 2)[0]
-	own := func(fr profiles.Frame) bool { return env.ownFile(fr.File) && !strings.HasSuffix(fr.File, "_test.go") }
+	own := func(fr profiles.Frame) bool { return env.ownFile(fr.File) }
+	site := func(fr profiles.Frame) bool { return !strings.HasSuffix(fr.File, "_test.go") }
 	under := func(fr profiles.Frame) bool {
 		n := fr.Func[strings.LastIndexByte(fr.Func, '/')+1:]
 		_, n, _ = strings.Cut(n, ".")
 		return n == top || strings.HasPrefix(n, top+".")
 	}
-	total, lines, err := profiles.AllocLines(prof, under, own)
+	inLoop := func(fr profiles.Frame) bool {
+		for _, l := range loops {
+			if fr.File == l.file && fr.Line >= l.start && fr.Line <= l.end {
+				return true
+			}
+		}
+		return false
+	}
+	accept := func(frs []profiles.Frame) bool {
+		in, loop := false, len(loops) == 0
+		for _, fr := range frs {
+			in = in || under(fr)
+			loop = loop || inLoop(fr)
+		}
+		return in && loop
+	}
+	total, lines, err := profiles.AllocLines(prof, accept, own, site)
 	if err != nil || total.Objects == 0 {
 		return nil
 	}

@@ -30,8 +30,10 @@ func newReturnedAllocs() *returnedAllocs {
 }
 
 // returns reports whether line of the file at path lies in a String, Error
-// or GoString method, or in a return statement of a function whose results
-// include a string, slice or map.
+// or GoString method, or builds the result of a function returning a
+// string, slice or map: the line is in a return statement, or assigns a
+// variable the function returns (return x, return append(x, …), or a named
+// result).
 func (r *returnedAllocs) returns(path string, line int) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -45,8 +47,8 @@ func (r *returnedAllocs) returns(path string, line int) bool {
 	}
 	lineOf := func(p token.Pos) int { return r.fset.Position(p).Line }
 	var fn *ast.FuncType
+	var body *ast.BlockStmt
 	var decl *ast.FuncDecl
-	var ret bool
 	ast.Inspect(f, func(n ast.Node) bool {
 		if n == nil {
 			return true
@@ -56,15 +58,13 @@ func (r *returnedAllocs) returns(path string, line int) bool {
 		}
 		switch n := n.(type) {
 		case *ast.FuncDecl:
-			decl, fn, ret = n, n.Type, false
+			decl, fn, body = n, n.Type, n.Body
 		case *ast.FuncLit:
-			decl, fn, ret = nil, n.Type, false
-		case *ast.ReturnStmt:
-			ret = true
+			decl, fn, body = nil, n.Type, n.Body
 		}
 		return true
 	})
-	if fn == nil {
+	if fn == nil || body == nil {
 		return false
 	}
 	if decl != nil && decl.Recv != nil {
@@ -73,10 +73,72 @@ func (r *returnedAllocs) returns(path string, line int) bool {
 			return true
 		}
 	}
-	if !ret || fn.Results == nil {
+	if fn.Results == nil || !allocResult(fn.Results) {
 		return false
 	}
+	returned := map[string]bool{}
 	for _, res := range fn.Results.List {
+		for _, n := range res.Names {
+			returned[n.Name] = true
+		}
+	}
+	onLine := false
+	var lhs []ast.Expr
+	inspectBody(body, func(n ast.Node) {
+		switch n := n.(type) {
+		case *ast.ReturnStmt:
+			for _, e := range n.Results {
+				if c, ok := e.(*ast.CallExpr); ok && len(c.Args) > 0 {
+					if fid, ok := c.Fun.(*ast.Ident); ok && fid.Name == "append" {
+						e = c.Args[0] // return append(out, …) returns out's array
+					}
+				}
+				if id, ok := e.(*ast.Ident); ok {
+					returned[id.Name] = true
+				}
+			}
+			if lineOf(n.Pos()) <= line && line <= lineOf(n.End()) {
+				onLine = true
+			}
+		case *ast.AssignStmt:
+			if lineOf(n.Pos()) <= line && line <= lineOf(n.End()) {
+				lhs = append(lhs, n.Lhs...)
+			}
+		case *ast.ValueSpec:
+			if lineOf(n.Pos()) <= line && line <= lineOf(n.End()) {
+				for _, id := range n.Names {
+					lhs = append(lhs, id)
+				}
+			}
+		}
+	})
+	if onLine {
+		return true
+	}
+	for _, e := range lhs {
+		if id, ok := e.(*ast.Ident); ok && returned[id.Name] {
+			return true
+		}
+	}
+	return false
+}
+
+// inspectBody calls fn for every node of body outside nested function literals.
+func inspectBody(body *ast.BlockStmt, fn func(ast.Node)) {
+	ast.Inspect(body, func(n ast.Node) bool {
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false
+		}
+		if n != nil {
+			fn(n)
+		}
+		return true
+	})
+}
+
+// allocResult reports whether results include a string, slice or map.
+func allocResult(results *ast.FieldList) bool {
+	for _, res := range results.List {
 		switch t := res.Type.(type) {
 		case *ast.ArrayType:
 			if t.Len == nil {

@@ -253,9 +253,18 @@ func capturedBenchmarks(t *testing.T) []reports.Benchmark {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The benchmark loops of the recorded test file, at the recorded path.
+	src, _ := filepath.Abs("testdata/captured/src/hot")
+	_, loops := findBenchmarks(&Package{Dir: src, TestGoFiles: []string{"hot_test.go"}})
+	if len(loops) != 1 {
+		t.Fatalf("benchmark loops = %+v", loops)
+	}
+	for i := range loops {
+		loops[i].file = filepath.Join(capRoot, "hot", filepath.Base(loops[i].file))
+	}
 	for i := range bs {
 		if bs[i].Name == "BenchmarkSum" {
-			bs[i].AllocLines = allocLines(capEnv(), prof, bs[i].Name, bs[i].AllocsPerOp, bs[i].BytesPerOp)
+			bs[i].AllocLines = allocLines(capEnv(), prof, bs[i].Name, loops, bs[i].AllocsPerOp, bs[i].BytesPerOp)
 			return bs[i : i+1]
 		}
 	}
@@ -400,13 +409,16 @@ func TestMemProfileRate(t *testing.T) {
 		ns, bytes float64
 		want      int
 	}{
-		{"100ms", 1, 100, 48, 48000},           // 4 × 1e6 ops × 48 B / 4000 samples
+		{"100ms", 1, 100, 48, 12000},           // 1e6 ops × 48 B / TargetAllocSamples
+		{"100ms", 1, 1000, 400, 6250},          // 1e5 ops: a 16 B/op line still gets 256 samples
+		{"100ms", 1, 100, 960, 96000},          // 96e7 B / MaxAllocSamples (then capped)
 		{"100ms", 1, 100, 0, 1},                // allocates nothing: any rate
 		{"100ms", 10, 1000, 1 << 20, 64 << 10}, // capped
-		{"1000x", 2, 5, 100, 50},
+		{"1000x", 2, 5, 100, 50},               // 2000 ops × 100 B / 4000
 	} {
-		if got := memProfileRate(c.bt, c.count, c.ns, c.bytes); got != c.want {
-			t.Errorf("memProfileRate(%s, %d, %v, %v) = %d, want %d", c.bt, c.count, c.ns, c.bytes, got, c.want)
+		want := min(c.want, 64<<10)
+		if got := memProfileRate(c.bt, c.count, c.ns, c.bytes); got != want {
+			t.Errorf("memProfileRate(%s, %d, %v, %v) = %d, want %d", c.bt, c.count, c.ns, c.bytes, got, want)
 		}
 	}
 }
@@ -433,9 +445,19 @@ func Keep(n int) {
 }
 
 var sink []byte
+
+func Pattern(ps []string) string {
+	p := strings.Join(ps, "")
+	for strings.Contains(p, "//") {
+		p = strings.ReplaceAll(p, "//", "/")
+	}
+	q := strings.Repeat(p, 2)
+	_ = q
+	return p
+}
 `)
 	r := newReturnedAllocs()
-	for line, want := range map[int]bool{8: true, 12: false, 13: true, 17: false} {
+	for line, want := range map[int]bool{8: true, 12: true, 13: true, 17: false, 23: true, 25: true, 27: false} {
 		if got := r.returns(filepath.Join(dir, "r.go"), line); got != want {
 			t.Errorf("line %d: returns = %v, want %v", line, got, want)
 		}
@@ -489,5 +511,49 @@ func TestGoraceFlags(t *testing.T) {
 		if got := goraceFlags(in); got != want {
 			t.Errorf("goraceFlags(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestBenchmarkLoopsFound(t *testing.T) {
+	dir := t.TempDir()
+	writeFixture(t, dir, "x_test.go", `package x
+
+import "testing"
+
+func BenchmarkA(b *testing.B) {
+	setup := make([]int, 100)
+	for b.Loop() {
+		_ = setup
+	}
+}
+
+func BenchmarkB(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+	}
+	b.Run("sub", func(b *testing.B) {
+		for range b.N {
+		}
+	})
+}
+
+func BenchmarkC(b *testing.B) {
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+		}
+	})
+	for i := 0; i < 3; i++ {
+	}
+}
+`)
+	decls, loops := findBenchmarks(&Package{Dir: dir, TestGoFiles: []string{"x_test.go"}})
+	if len(decls) != 3 {
+		t.Errorf("benchmarks = %+v", decls)
+	}
+	var got []string
+	for _, l := range loops {
+		got = append(got, strconv.Itoa(l.start)+"-"+strconv.Itoa(l.end))
+	}
+	if strings.Join(got, " ") != "7-9 13-14 16-17 23-24" {
+		t.Errorf("loops = %v, want 7-9 13-14 16-17 23-24 (not the setup, not the plain for)", got)
 	}
 }

@@ -289,13 +289,17 @@ type Alloc struct {
 	Samples float64
 }
 
-// AllocLines attributes the allocations of the samples whose stack has a
-// frame accepted by under to the lines of the leaf-most location holding a
-// frame accepted by own: that location's outermost accepted line, which is
-// where the compiler reports an escape of code inlined into it. It returns
-// the objects and bytes of every accepted sample (the denominators of a
-// line's share) and the lines, most objects first.
-func AllocLines(p *profile.Profile, under, own func(Frame) bool) (total Alloc, _ []Alloc, _ error) {
+// AllocLines attributes the allocations of the samples whose stack (leaf
+// first) accept takes, for example those allocated inside a benchmark's
+// timed loop, to a line of the module's code (own): the
+// leaf-most location holding a frame of the module gives the site, its
+// outermost line accepted by own, which is where the compiler reports an
+// escape of code inlined into it. A sample whose leaf-most module frame is
+// rejected by site (test code: a benchmark's own handler allocating) is
+// counted in the totals but charged to no line, never to the module code
+// that called it. It returns the objects and bytes of every accepted sample
+// (the denominators of a line's share) and the lines, most objects first.
+func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Frame) bool) (total Alloc, _ []Alloc, _ error) {
 	oi, err := Index(p, "alloc_objects")
 	if err != nil {
 		return total, nil, err
@@ -315,37 +319,44 @@ func AllocLines(p *profile.Profile, under, own func(Frame) bool) (total Alloc, _
 		if objs == 0 {
 			continue
 		}
-		in := false
-		for _, fr := range Frames(smp) {
-			if under(fr) {
-				in = true
-				break
-			}
-		}
-		if !in {
+		if !accept(Frames(smp)) {
 			continue
 		}
 		total.Objects += objs
 		total.Bytes += bytes
-		var site *Frame
+		var at *Frame
 		for _, loc := range smp.Location {
-			for i := len(loc.Line) - 1; i >= 0 && site == nil; i-- { // outermost first
-				ln := loc.Line[i]
-				if ln.Function == nil {
-					continue
+			var frs []Frame // innermost first
+			for _, ln := range loc.Line {
+				if ln.Function != nil {
+					frs = append(frs, Frame{Func: ln.Function.Name, File: ln.Function.Filename, Line: int(ln.Line), StartLine: int(ln.Function.StartLine)})
 				}
-				fr := Frame{Func: ln.Function.Name, File: ln.Function.Filename, Line: int(ln.Line), StartLine: int(ln.Function.StartLine)}
+			}
+			first := -1
+			for i, fr := range frs {
 				if own(fr) {
-					site = &fr
+					first = i
+					break
 				}
 			}
-			if site != nil {
-				break
+			if first < 0 {
+				continue
 			}
+			if !site(frs[first]) {
+				break // allocated by test code
+			}
+			for i := len(frs) - 1; i >= first; i-- { // outermost first
+				if own(frs[i]) && site(frs[i]) {
+					at = &frs[i]
+					break
+				}
+			}
+			break
 		}
-		if site == nil {
+		if at == nil {
 			continue
 		}
+		site := at
 		k := key{site.File, site.Line}
 		a := acc[k]
 		if a == nil {
