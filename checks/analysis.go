@@ -109,7 +109,7 @@ func (a *analysisRun) findings(env *Env, check string) []reports.Finding {
 			hint = h
 		}
 		detail := d.Related
-		if d.URL != "" {
+		if strings.Contains(d.URL, "://") { // not a bare "#category" anchor: it leads nowhere in a report
 			detail = strings.TrimSpace(detail + "\nsee " + d.URL)
 		}
 		out = append(out, reports.Finding{Check: check, Rule: rule, Dimension: r.Dimension, Severity: sev,

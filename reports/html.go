@@ -3,6 +3,7 @@ package reports
 import (
 	"bufio"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"html/template"
@@ -12,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -21,14 +23,22 @@ func init() { RegisterFormat("html", "html", RenderHTML) }
 var htmlTemplate string
 
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"score": scoreText,
-	"num":   fmtNum,
-	"pct":   func(v float64) string { return fmt.Sprintf("%.1f%%", v*100) },
-	"sec":   func(ms int64) string { return fmt.Sprintf("%.1fs", float64(ms)/1000) },
-	"loc":   location,
-	"frame": frameText,
-	"gauge": gaugePath,
-	"band":  band,
+	"score":  scoreText,
+	"num":    fmtNum,
+	"pct":    func(v float64) string { return fmt.Sprintf("%.1f%%", v*100) },
+	"sec":    func(ms int64) string { return fmt.Sprintf("%.1fs", float64(ms)/1000) },
+	"loc":    location,
+	"frame":  func(f *Frame) string { return shareFrame(f) },
+	"gauge":  gaugePath,
+	"band":   band,
+	"value":  func(v int64, unit string) string { return FormatValue(float64(v), unit) },
+	"metric": FormatMetric,
+	"cost":   func(f Finding) string { return fixed1(FindingCost(f)) },
+	"share":  SharePath,
+	"blockerLoc": func(b Blocker) string {
+		return location(Finding{File: b.File, Line: b.Line})
+	},
+	"coverage": func(v *float64) string { return strconv.Itoa(int(*v*100+0.5)) + "%" },
 }).Parse(htmlTemplate))
 
 // CodeLine is one line of source shown around a finding.
@@ -38,9 +48,22 @@ type CodeLine struct {
 	Hit  bool
 }
 
+// htmlFinding is one finding as the page's script reads it (short keys: a
+// 5,000-finding report embeds them all).
 type htmlFinding struct {
-	Finding
-	Code []CodeLine
+	Sev      Severity `json:"s"`
+	Loc      string   `json:"l"`
+	Check    string   `json:"c"`
+	Rule     string   `json:"r"`
+	Dim      string   `json:"d,omitempty"`
+	File     string   `json:"f,omitempty"`
+	Message  string   `json:"m"`
+	Hint     string   `json:"h,omitempty"`
+	Function string   `json:"fn,omitempty"`
+	New      bool     `json:"n,omitempty"`
+	// Code is [line number, text, 1 for the finding's line] per line.
+	Code   [][]any `json:"x,omitempty"`
+	Detail string  `json:"dt,omitempty"`
 }
 
 type htmlProfile struct {
@@ -49,38 +72,58 @@ type htmlProfile struct {
 }
 
 type htmlData struct {
-	R          *Report
-	Findings   []htmlFinding
-	Dims       []string
-	Files      []string
-	Profiles   []htmlProfile
-	HotEscapes []Escape
-	Generated  string
+	R *Report
+	// NFindings is every finding of the report: the page holds them all
+	// (FindingsJSON) and draws HTMLPageSize rows at a time.
+	NFindings    int
+	FindingsJSON template.JS
+	PageSize     int
+	FixFirst     []Finding
+	Dims         []string
+	Files        []string
+	Profiles     []htmlProfile
+	HotEscapes   []Escape
+	Benchmarks   []BenchRow
+	Generated    string
 }
 
 // ContextLines is how many lines above and below a finding the HTML shows.
 const ContextLines = 3
 
-// HTMLMaxFindings caps the findings rendered (with code) in one page.
-const HTMLMaxFindings = 2000
+// HTMLPageSize is how many finding rows the page draws at once; "show more"
+// and the filters draw from every finding the page holds.
+const HTMLPageSize = 200
 
 // RenderHTML writes one self-contained HTML page (no network: styles, script
-// and graphics inline): the overall score and grade, a gauge per dimension, a
-// findings table filterable by dimension, severity and file with the code
-// around each finding (read from RenderOptions.Root), races with both stacks,
+// and graphics inline): the verdict, blockers and the findings to fix first,
+// a gauge per dimension, every finding (embedded as data and drawn
+// HTMLPageSize rows at a time, so a report of thousands stays responsive)
+// filterable by dimension, severity, file and text with the code around each
+// finding (read from RenderOptions.Root), races with both stacks,
 // benchmarks, profile tops with an icicle graph of the heaviest stacks, in
-// light and dark (prefers-color-scheme).
+// light and dark (prefers-color-scheme). Paths outside the module (the
+// module cache, GOROOT, gocap's profile cache) are shortened: the page is
+// meant to be shared.
 func RenderHTML(w io.Writer, r *Report, o RenderOptions) error {
-	d := htmlData{R: r, Generated: r.Started.UTC().Format("2006-01-02 15:04:05 UTC")}
+	d := htmlData{R: r, PageSize: HTMLPageSize, FixFirst: FixFirst(r, FixFirstCount), Benchmarks: BenchRows(r.Benchmarks),
+		Generated: r.Started.UTC().Format("2006-01-02 15:04:05 UTC")}
 	fs := r.Findings()
 	sortBySeverity(fs)
-	if len(fs) > HTMLMaxFindings {
-		fs = fs[:HTMLMaxFindings]
-	}
+	d.NFindings = len(fs)
 	files := newFileCache(o.Root)
 	dims, paths := map[string]bool{}, map[string]bool{}
-	for _, f := range fs {
-		d.Findings = append(d.Findings, htmlFinding{Finding: f, Code: files.context(f.File, f.Line)})
+	hf := make([]htmlFinding, len(fs))
+	for i, f := range fs {
+		h := htmlFinding{Sev: f.Severity, Loc: location(f), Check: f.Check, Rule: f.Rule, Dim: f.Dimension, File: f.File,
+			Message: f.Message, Hint: f.Hint, Function: f.Function, New: f.Baseline == BaselineNew, Detail: cleanDetail(f.Detail)}
+		for _, cl := range files.context(f.File, f.Line) {
+			hit := 0
+			if cl.Hit {
+				hit = 1
+			}
+			h.Code = append(h.Code, []any{cl.N, cl.Text, hit})
+		}
+		hf[i] = h
 		if f.Dimension != "" {
 			dims[f.Dimension] = true
 		}
@@ -88,6 +131,13 @@ func RenderHTML(w io.Writer, r *Report, o RenderOptions) error {
 			paths[f.File] = true
 		}
 	}
+	// encoding/json escapes <, > and & (and U+2028/9): the data cannot end
+	// the script element it sits in.
+	js, err := json.Marshal(hf)
+	if err != nil {
+		return err
+	}
+	d.FindingsJSON = template.JS(js)
 	d.Dims = sortedKeys(dims)
 	d.Files = sortedKeys(paths)
 	for _, p := range r.Profiles {
@@ -99,6 +149,46 @@ func RenderHTML(w io.Writer, r *Report, o RenderOptions) error {
 		}
 	}
 	return htmlTmpl.Execute(w, d)
+}
+
+// cleanDetail drops "see #anchor" lines: a relative documentation link
+// (an analyzer without a URL of its own) that leads nowhere on this page.
+func cleanDetail(s string) string {
+	if !strings.Contains(s, "see #") {
+		return s
+	}
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(l), "see #") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.TrimSpace(strings.Join(keep, "\n"))
+}
+
+// SharePath shortens a path that only means something on the machine that
+// ran gocap: a module cache file becomes module@version/file, a GOROOT file
+// $GOROOT/src/…, any other absolute path its last element. Paths relative
+// to the module root or the output folder stay as they are.
+func SharePath(p string) string {
+	if p == "" || !(strings.HasPrefix(p, "/") || filepath.IsAbs(p)) {
+		return p
+	}
+	s := filepath.ToSlash(p)
+	if i := strings.LastIndex(s, "/pkg/mod/"); i >= 0 {
+		return s[i+len("/pkg/mod/"):]
+	}
+	if i := strings.LastIndex(s, "/go/src/"); i >= 0 {
+		return "$GOROOT/src/" + s[i+len("/go/src/"):]
+	}
+	return path.Base(s)
+}
+
+func shareFrame(f *Frame) string {
+	if f == nil {
+		return "?"
+	}
+	return SharePath(f.File) + ":" + strconv.Itoa(f.Line) + " " + f.Func
 }
 
 func sortedKeys(m map[string]bool) []string {

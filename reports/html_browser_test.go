@@ -42,21 +42,29 @@ func artifactDir(t *testing.T) string {
 	return t.TempDir()
 }
 
-// TestHTMLInBrowser opens the rendered report in headless Chromium and
-// checks what a reader sees: the score, a finding row with its code, the
-// filters hiding rows, the icicle graph, dark mode, and that the page loads
-// nothing from the network. It keeps a screenshot as an artifact.
-func TestHTMLInBrowser(t *testing.T) {
+// newBrowser starts headless Chromium for one test at the given window size
+// and returns its context. The browser's TMPDIR is a folder of the test:
+// Chromium puts its singleton socket folder (org.chromium.Chromium.XXXXXX)
+// there, not in /tmp, so nothing is left behind when the browser is gone;
+// the browser is closed (not killed) when the test ends and the folder is
+// checked to be the one its singleton used.
+func newBrowser(t *testing.T, width, height int) context.Context {
+	t.Helper()
+	ctx, _ := startBrowser(t, width, height)
+	return ctx
+}
+
+// startBrowser is newBrowser that also returns the folder of Chromium's
+// singleton socket.
+func startBrowser(t *testing.T, width, height int) (context.Context, string) {
+	t.Helper()
 	exe := chromium(t)
 	dir := t.TempDir()
-	page := filepath.Join(dir, "report.html")
-	var html bytes.Buffer
-	if err := RenderHTML(&html, fixtureReport(), RenderOptions{Root: fixtureRoot}); err != nil {
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(page, html.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	profile := filepath.Join(dir, "profile")
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.Headless,
@@ -68,15 +76,80 @@ func TestHTMLInBrowser(t *testing.T) {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
-		chromedp.WindowSize(1280, 900),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(width, height),
+		chromedp.Env("TMPDIR=" + tmp),
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
+	bctx, _ := chromedp.NewContext(actx)
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		acancel()
+		cancel()
+		t.Fatalf("chromium: %v", err)
+	}
+	// The singleton socket's folder, read while the browser runs.
+	singleton, err := os.Readlink(filepath.Join(profile, "SingletonSocket"))
+	if err != nil {
+		t.Errorf("no SingletonSocket in chromium's profile (%v): cannot tell where its temp folder is", err)
+	}
+	t.Cleanup(func() {
+		if err := chromedp.Cancel(bctx); err != nil { // closes the browser gracefully
+			t.Errorf("closing chromium: %v", err)
+		}
+		acancel()
+		cancel()
+		if singleton != "" && !strings.HasPrefix(singleton, tmp+string(filepath.Separator)) {
+			t.Errorf("chromium's singleton socket is %s, outside the test's TMPDIR %s: it is left behind", singleton, tmp)
+		}
+	})
+	return bctx, filepath.Dir(singleton)
+}
+
+// TestBrowserLeavesNoTempFolder: a browser test's Chromium keeps its
+// org.chromium.Chromium.* folder inside the test's temp folder, and once the
+// test is over the folder is gone (before the fix one stayed in /tmp per run).
+func TestBrowserLeavesNoTempFolder(t *testing.T) {
+	var folder string
+	t.Run("browse", func(t *testing.T) {
+		var ctx context.Context
+		ctx, folder = startBrowser(t, 800, 600)
+		if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(filepath.Base(folder), "org.chromium.Chromium.") {
+			t.Errorf("singleton folder %s is not Chromium's temp folder", folder)
+		}
+		if _, err := os.Stat(folder); err != nil {
+			t.Errorf("while the browser runs its folder %s: %v", folder, err)
+		}
+	})
+	if folder == "" || folder == "." {
+		t.Fatal("no singleton folder seen")
+	}
+	if strings.HasPrefix(folder, os.TempDir()+"/org.chromium") {
+		t.Errorf("chromium made %s directly in %s", folder, os.TempDir())
+	}
+	if _, err := os.Stat(folder); !os.IsNotExist(err) {
+		t.Errorf("after the test %s is still there (%v)", folder, err)
+	}
+}
+
+// TestHTMLInBrowser opens the rendered report in headless Chromium and
+// checks what a reader sees: the score, a finding row with its code, the
+// filters hiding rows, the icicle graph, dark mode, and that the page loads
+// nothing from the network. It keeps a screenshot as an artifact.
+func TestHTMLInBrowser(t *testing.T) {
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	var html bytes.Buffer
+	if err := RenderHTML(&html, fixtureReport(), RenderOptions{Root: fixtureRoot}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(page, html.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bctx := newBrowser(t, 1280, 900)
 
 	visible := `[...document.querySelectorAll('#findings tr.finding')].filter(r => !r.hidden).length`
 	choose := func(id, v string) chromedp.Action[chromedp.Void] {

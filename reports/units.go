@@ -29,7 +29,7 @@ func FormatValue(v float64, unit string) string {
 		return bytesValue(v) + "/op"
 	case u == "%":
 		return sig3(v) + "%"
-	case u == "":
+	case u == "" || u == "count" || u == "objects":
 		if v == math.Trunc(v) && math.Abs(v) < 1e7 {
 			return strconv.FormatInt(int64(v), 10)
 		}
