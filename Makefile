@@ -38,5 +38,10 @@ generate: $(GENERATE_TARGETS)
 check-generate: $(CHECK_GENERATE_TARGETS)
 	@echo "generated files are up to date"
 
+# Man pages, one per command (cobra's doc package), into out/man:
+# man -l out/man/gocap-check.1
+man:
+	$(GO) run -ldflags '$(LDFLAGS)' ./cmd/gocap/internal/genman out/man
+
 clean:
 	rm -rf bin out

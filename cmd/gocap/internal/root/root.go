@@ -56,6 +56,7 @@ Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 a tool or gocap failed.
 	}
 	guardGroups(cmd)
 	cmd.SetHelpCommand(newHelpCmd())
+	registerCompletions(cmd)
 	return cmd
 }
 
