@@ -142,6 +142,24 @@ func TestProbeRefusesCrossTrustDomainServer(t *testing.T) {
 	}
 }
 
+// TestProbeTrustDomainFlag: --trust-domain names --bundle's trust domain;
+// contradicting the bundle's CA, or without --bundle, it is bad input.
+func TestProbeTrustDomainFlag(t *testing.T) {
+	_, bundle, _ := crossDomainLeaf(t, "spiffe://evil.test/server")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"probe", "127.0.0.1:1", "--bundle", bundle, "--trust-domain", "evil.test"}, "its CA is trust domain example.org's"},
+		{[]string{"probe", "127.0.0.1:1", "--trust-domain", "example.org"}, "give --bundle too"},
+	} {
+		_, errOut, code := run(t, context.Background(), c.args...)
+		if code != cmdutil.ExitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d %q, want 2 and %q", c.args, code, errOut, c.want)
+		}
+	}
+}
+
 // TestProbeCADirWithoutCA: a folder without a CA is bad input (2), one line.
 func TestProbeCADirWithoutCA(t *testing.T) {
 	dir := t.TempDir()
