@@ -1,0 +1,37 @@
+// Package racecounter counts page hits for a web server: many request
+// goroutines call Add at the same time.
+package racecounter
+
+import "sync"
+
+// Hits counts hits per page and in total. It is safe for concurrent use.
+type Hits struct {
+	mu     sync.Mutex
+	counts map[string]int
+	total  int
+}
+
+// New returns an empty counter.
+func New() *Hits { return &Hits{counts: map[string]int{}} }
+
+// Add records one hit on page.
+func (h *Hits) Add(page string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.counts[page]++
+	h.total++
+}
+
+// Count returns the hits on page.
+func (h *Hits) Count(page string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.counts[page]
+}
+
+// Total returns the hits on every page.
+func (h *Hits) Total() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.total
+}
