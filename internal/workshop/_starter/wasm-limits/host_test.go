@@ -35,7 +35,9 @@ func TestMemoryCap(t *testing.T) {
 // TestTimeout: loop.wasm never returns. Run must stop it after lim.Timeout.
 func TestTimeout(t *testing.T) {
 	done := make(chan error, 1)
-	go func() { done <- Run(context.Background(), loopWasm, Limits{MemoryPages: 16, Timeout: 100 * time.Millisecond}) }()
+	go func() {
+		done <- Run(context.Background(), loopWasm, Limits{MemoryPages: 16, Timeout: 100 * time.Millisecond})
+	}()
 	select {
 	case err := <-done:
 		if err == nil {
