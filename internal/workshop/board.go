@@ -141,6 +141,7 @@ type BoardRow struct {
 type BoardCell struct {
 	Exercise string
 	Status   Status
+	Label    string // what the cell shows: minutes to green, ✗, –
 	Detail   string // time to green, or the failing criteria
 }
 
@@ -172,9 +173,10 @@ func NewBoard(reps []*Report, now time.Time) *Board {
 			cell := BoardCell{Exercise: e.ID, Status: e.Status}
 			switch e.Status {
 			case StatusPass:
-				cell.Detail = "green"
+				cell.Detail, cell.Label = "green", "✓"
 				if e.TimeToGreenS != nil {
 					cell.Detail = "green after " + Duration(*e.TimeToGreenS)
+					cell.Label = fmt.Sprintf("%.0fm", math.Max(1, math.Round(*e.TimeToGreenS/60)))
 				}
 				row.Passed++
 				b.Exercises[i].Passed++
@@ -188,9 +190,10 @@ func NewBoard(reps []*Report, now time.Time) *Board {
 					}
 				}
 				cell.Detail = fmt.Sprintf("%d attempt(s); failing: %s", e.Attempts, strings.Join(failed, "; "))
+				cell.Label = "✗"
 				b.Exercises[i].Tried++
 			case StatusSkipped:
-				cell.Detail = "skipped: " + e.Reason
+				cell.Detail, cell.Label = "skipped: "+e.Reason, "–"
 			}
 			row.Cells[i] = cell
 		}
@@ -250,7 +253,7 @@ th,td{border:1px solid var(--line);padding:0;text-align:center}
 th{font-weight:600;padding:4px 6px}
 th.ex{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;font-size:12px;height:130px}
 th.who{text-align:left;white-space:nowrap}
-td.cell{width:28px;height:26px;font-size:11px;color:#fff}
+td.cell{width:30px;height:26px;font-size:11px;color:#fff}
 td.pass{background:var(--pass)}td.fail{background:var(--fail)}td.skipped{background:var(--skip)}td.not-tried{background:var(--none);color:var(--mute)}
 td.rate{font-size:11px;padding:2px}
 .legend span{display:inline-block;width:12px;height:12px;vertical-align:middle;margin:0 4px 0 12px}
@@ -258,12 +261,12 @@ ol{padding-left:20px}
 </style></head><body>
 <h1>{{.Title}}</h1>
 <div class="mute">{{len .Rows}} participant(s), {{len .Exercises}} exercises — generated {{ts .Generated}}{{if .Refresh}}, refreshes every {{.Refresh}} s{{end}}</div>
-<div class="legend mute"><span style="background:var(--pass)"></span>passed<span style="background:var(--fail)"></span>failed<span style="background:var(--skip)"></span>skipped<span style="background:var(--none)"></span>not tried</div>
+<div class="legend mute"><span style="background:var(--pass)"></span>passed<span style="background:var(--fail)"></span>failed<span style="background:var(--skip)"></span>skipped<span style="background:var(--none)"></span>not tried <span style="background:none;width:auto">— a green cell shows the minutes from the start to green</span></div>
 <h2>Participants × exercises</h2>
 <table id="heatmap">
 <thead><tr><th class="who">participant</th>{{range .Exercises}}<th class="ex" title="{{.Title}} ({{.Capability}})">{{.ID}}</th>{{end}}<th>passed</th></tr></thead>
 <tbody>
-{{range .Rows}}<tr data-participant="{{.Participant}}"><th class="who">{{.Participant}}</th>{{range .Cells}}<td class="cell {{.Status}}" data-exercise="{{.Exercise}}" data-status="{{.Status}}" title="{{.Exercise}}: {{.Detail}}">{{if eq .Status "pass"}}✓{{else if eq .Status "fail"}}✗{{else if eq .Status "skipped"}}–{{end}}</td>{{end}}<td>{{.Passed}}</td></tr>
+{{range .Rows}}<tr data-participant="{{.Participant}}"><th class="who">{{.Participant}}</th>{{range .Cells}}<td class="cell {{.Status}}" data-exercise="{{.Exercise}}" data-status="{{.Status}}" title="{{.Exercise}}: {{.Detail}}">{{.Label}}</td>{{end}}<td>{{.Passed}}</td></tr>
 {{end}}</tbody>
 <tfoot><tr><th class="who">pass rate</th>{{range .Exercises}}<td class="rate" data-exercise="{{.ID}}" data-rate="{{pct .Rate}}" title="{{.Passed}} passed, {{.Tried}} tried">{{pct .Rate}}</td>{{end}}<td></td></tr></tfoot>
 </table>
