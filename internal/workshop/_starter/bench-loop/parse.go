@@ -12,9 +12,7 @@ func Parse(text string) map[string]string {
 			continue
 		}
 		k, v, ok := strings.Cut(line, "=")
-		if ok {
-			out[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
+		if ok { out[strings.TrimSpace(k)]=strings.TrimSpace(v) }
 	}
 	return out
 }
