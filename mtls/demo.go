@@ -151,15 +151,17 @@ func (o *DemoOptions) entries() ([]Entry, error) {
 // RunDemo starts the embedded issuer (unless opts.WorkloadAPI is set), a
 // server and a client workload that each get their SVID through
 // workloadapi.X509Source, performs one mTLS handshake authorizing each side
-// by SPIFFE ID, then three handshakes the server must refuse: a client of
+// by SPIFFE ID, then the handshakes the server must refuse: a client of
 // another trust domain, a client with an unauthorized ID (the server's own
-// SVID), and a client without a certificate. An error means the demo could
+// SVID), a client without a certificate and, with the embedded issuer, a
+// client claiming another trust domain signed by the issuer's own CA. An error means the demo could
 // not run; refusals that were not refused show in the result (see OK).
 func RunDemo(ctx context.Context, opts DemoOptions) (_ *DemoResult, err error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
 	res := &DemoResult{WorkloadAPI: opts.WorkloadAPI}
+	var issuer *CA
 	if opts.WorkloadAPI == "" {
 		entries, err := opts.entries()
 		if err != nil {
@@ -172,6 +174,7 @@ func RunDemo(ctx context.Context, opts DemoOptions) (_ *DemoResult, err error) {
 		defer func() { err = errors.Join(err, is.Close()) }()
 		res.WorkloadAPI = is.Addr()
 		res.Embedded = true
+		issuer = is.CA
 	}
 	w, err := startWorkloads(ctx, res.WorkloadAPI, opts.ServerID, opts.ClientID, opts.SourceTimeout)
 	if err != nil {
@@ -210,6 +213,18 @@ func RunDemo(ctx context.Context, opts DemoOptions) (_ *DemoResult, err error) {
 		{"client of another trust domain", fsv.ID.String(), ClientConfig(fsv, w.clientSrc, opts.ServerID)},
 		{"client with an unauthorized SPIFFE ID", opts.ServerID.String(), ClientConfig(w.serverSrc, w.clientSrc, opts.ServerID)},
 		{"client without a certificate", "no certificate", noCert},
+	}
+	if issuer != nil {
+		// The embedded issuer's CA signs a leaf claiming another trust
+		// domain: the server must not let its own CA vouch for it.
+		cross, err := issuer.mintCrossDomain(spiffeid.RequireFromPath(foreignTD, opts.ClientID.Path()), time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		cases = append(cases, struct {
+			name, presented string
+			cfg             *tls.Config
+		}{"client claiming another trust domain, signed by this one's CA", cross.ID.String(), ClientConfig(cross, w.clientSrc, opts.ServerID)})
 	}
 	for _, c := range cases {
 		res.Refusals = append(res.Refusals, tryRefusal(ctx, w.server, c.name, c.presented, c.cfg))

@@ -28,11 +28,12 @@ func TestDemoEmbedded(t *testing.T) {
 		t.Errorf("latencies %v %v", h.Handshake, h.Total)
 	}
 	want := map[string]string{
-		"client of another trust domain":        "other-example.org",
-		"client with an unauthorized SPIFFE ID": "unexpected ID",
-		"client without a certificate":          "certificate",
+		"client of another trust domain":                                "other-example.org",
+		"client with an unauthorized SPIFFE ID":                         "unexpected ID",
+		"client without a certificate":                                  "certificate",
+		"client claiming another trust domain, signed by this one's CA": "no X.509 bundle for trust domain \"other-example.org\"",
 	}
-	if len(res.Refusals) != 3 {
+	if len(res.Refusals) != 4 {
 		t.Fatalf("refusals %+v", res.Refusals)
 	}
 	for _, r := range res.Refusals {

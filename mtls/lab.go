@@ -46,7 +46,7 @@ func runLab(ctx context.Context, o labs.Options) reports.Lab {
 		return fmt.Sprintf("%s %s, client %s accepted by server %s", h.Version, h.CipherSuite, demo.Client.ID, h.PeerID),
 			[]reports.Metric{{Name: "handshake", Value: msf(h.Handshake), Unit: "ms"}, {Name: "dial_to_first_answer", Value: msf(h.Total), Unit: "ms"}}, nil
 	}))
-	l.Steps = append(l.Steps, labs.Step("refusals: other trust domain, unauthorized ID, no client certificate", func() (string, []reports.Metric, error) {
+	l.Steps = append(l.Steps, labs.Step("refusals: other trust domain, cross-domain leaf, unauthorized ID, no client certificate", func() (string, []reports.Metric, error) {
 		if demoErr != nil {
 			return "", nil, errors.New("no demo: " + demoErr.Error())
 		}

@@ -25,7 +25,7 @@ func TestLab(t *testing.T) {
 	if v, ok := metric(0, "handshake"); !ok || v <= 0 {
 		t.Errorf("handshake metric %v %v", v, ok)
 	}
-	if v, _ := metric(1, "refused"); v != 3 {
+	if v, _ := metric(1, "refused"); v != 4 {
 		t.Errorf("refused %v", v)
 	}
 	if v, _ := metric(3, "rotations"); v < 2 {

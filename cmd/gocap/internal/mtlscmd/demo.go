@@ -31,9 +31,11 @@ func NewCmdDemo(common *Common, runF func(context.Context, *DemoOptions) error) 
 		Long: `Start the embedded issuer (or use --workload-api), a server workload and a
 client workload that each get their X509-SVID through go-spiffe's
 workloadapi.X509Source, and do an mTLS handshake authorizing each peer by
-SPIFFE ID. Prints both SVIDs, the handshake and its latency, then three
-handshakes the server refuses: another trust domain, an unauthorized ID,
-no client certificate. Exit 1 when a refusal was accepted.`,
+SPIFFE ID. Prints both SVIDs, the handshake and its latency, then the
+handshakes the server refuses: another trust domain, an unauthorized ID, no
+client certificate and, with the embedded issuer, a leaf claiming another
+trust domain signed by the issuer's own CA. Exit 1 when a refusal was
+accepted.`,
 		Example: `  gocap mtls demo
   gocap mtls demo --workload-api unix:///tmp/spire/agent.sock --server-id spiffe://example.org/server --client-id spiffe://example.org/client`,
 		Args: cobra.NoArgs,
