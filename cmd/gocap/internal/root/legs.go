@@ -21,6 +21,8 @@ func Checks() []*checks.Check {
 		checks.Pprof,
 		checks.Errors,
 		checks.Logging,
+		checks.GC,
+		checks.Leak,
 	}
 }
 
