@@ -85,8 +85,8 @@ func runGC(ctx context.Context, env *Env) (*Result, error) {
 	}
 	var targets []benchTarget
 	for _, p := range pkgs {
-		if bs := findBenchmarks(p); len(bs) > 0 {
-			targets = append(targets, benchTarget{p, bs})
+		if bs, _ := findBenchmarks(p); len(bs) > 0 {
+			targets = append(targets, benchTarget{pkg: p, benches: bs})
 		}
 	}
 	if len(targets) == 0 {
