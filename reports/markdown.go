@@ -64,6 +64,21 @@ func RenderMarkdown(w io.Writer, r *Report, _ RenderOptions) error {
 		writeStrings(&b, "**Against baseline** `", mdCell(bl.Path), "` (score ", scoreText(bl.Score), "): **", strconv.Itoa(bl.New), " new**, ",
 			strconv.Itoa(len(bl.Fixed)), " fixed, ", strconv.Itoa(bl.Unchanged), " unchanged findings.\n\n")
 	}
+	if len(r.Blockers) > 0 {
+		writeStrings(&b, "### ⛔ Blockers (the grade is capped at ", worstCap(r.Blockers), ")\n\n")
+		for _, bk := range r.Blockers {
+			writeStrings(&b, "- **", string(bk.Kind), "** (caps at ", bk.Cap, ") `", mdCell(location(Finding{File: bk.File, Line: bk.Line})), "` ",
+				mdCell(bk.Check+"/"+bk.Rule), ": ", mdCell(bk.Message), "\n")
+		}
+		b.WriteString("\n")
+	}
+	if fix := FixFirst(r, FixFirstCount); len(fix) > 0 {
+		b.WriteString("### Fix first\n\nThe findings that cost the most points, production code before tests.\n\n| Points | Severity | Location | Rule | Message |\n|---:|---|---|---|---|\n")
+		for _, f := range fix {
+			writeStrings(&b, "| ", fixed1(FindingCost(f)), " | ", sevIcon(f.Severity), " | `", mdCell(location(f)), "` | ", mdCell(f.Check+"/"+f.Rule), " | ", mdCell(f.Message), " |\n")
+		}
+		b.WriteString("\n")
+	}
 	b.WriteString("| Dimension | Score | Weight | Summary |\n|---|---:|---:|---|\n")
 	for _, d := range r.Dimensions {
 		writeStrings(&b, "| ", mdCell(d.Name), " | ", scoreText(d.Score), " | ", strconv.FormatFloat(d.Weight, 'g', -1, 64), " | ", mdCell(d.Summary), " |\n")
@@ -115,9 +130,9 @@ func RenderMarkdown(w io.Writer, r *Report, _ RenderOptions) error {
 		}
 	}
 	if len(r.Benchmarks) > 0 {
-		b.WriteString("\n### Benchmarks\n\n| Benchmark | ns/op | B/op | allocs/op | runs |\n|---|---:|---:|---:|---:|\n")
-		for _, bm := range r.Benchmarks {
-			writeStrings(&b, "| ", mdCell(bm.Package+"."+bm.Name), " | ", fmtNum(bm.NsPerOp), " | ", fmtNum(bm.BytesPerOp), " | ", fmtNum(bm.AllocsPerOp), " | ", strconv.Itoa(bm.Runs), " |\n")
+		b.WriteString("\n### Benchmarks\n\n| Benchmark | time | memory | allocations | own metrics | runs |\n|---|---:|---:|---:|---:|---:|\n")
+		for i, row := range BenchRows(r.Benchmarks) {
+			writeStrings(&b, "| ", mdCell(row.Name), " | ", row.Time, " | ", row.Bytes, " | ", row.Allocs, " | ", mdCell(row.Metrics), " | ", strconv.Itoa(r.Benchmarks[i].Runs), " |\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())

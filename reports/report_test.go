@@ -227,3 +227,43 @@ func TestTerminalActionOrder(t *testing.T) {
 		t.Error("the blocker is listed again under fix first")
 	}
 }
+
+// TestTerminalBenchmarkTable: names that differ only at their end stay
+// different when cut, a benchmark reporting only its own metrics shows them
+// (not "0 ns/op"), and columns stay aligned with a very large number.
+func TestTerminalBenchmarkTable(t *testing.T) {
+	long := "BenchmarkEncodeWithAVeryLongDescriptiveName/size=1048576/parallel=true/codec="
+	r := &Report{Tool: Tool{Name: "gocap"}, Module: "m", Benchmarks: []Benchmark{
+		{Package: "m/enc", Name: long + "json", Runs: 1, NsPerOp: 123456789012, BytesPerOp: 82007291, AllocsPerOp: 135237},
+		{Package: "m/enc", Name: long + "gob", Runs: 1, NsPerOp: 12.5, BytesPerOp: 16, AllocsPerOp: 1},
+		{Package: "m/enc", Name: "BenchmarkFrames", Runs: 1, Metrics: []Metric{{Name: "frames/op", Value: 12, Unit: "frames/op"}}},
+	}}
+	var buf bytes.Buffer
+	if err := RenderTerminal(&buf, r, TerminalOptions{Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(buf.String(), "Benchmarks\n")
+	rows := strings.Split(strings.TrimRight(table, "\n"), "\n")
+	if len(rows) != 3 {
+		t.Fatalf("rows %q", rows)
+	}
+	name := func(row string) string { return strings.Fields(row)[0] }
+	if name(rows[0]) == name(rows[1]) || !strings.HasSuffix(name(rows[0]), "json") || !strings.HasSuffix(name(rows[1]), "gob") {
+		t.Errorf("long names cut alike: %q / %q", name(rows[0]), name(rows[1]))
+	}
+	if strings.Contains(rows[2], "0 ns/op") || !strings.Contains(rows[2], "12 frames/op") {
+		t.Errorf("custom-metric row %q", rows[2])
+	}
+	if !strings.Contains(rows[0], "123 s/op") || !strings.Contains(rows[0], "78.2 MiB/op") || !strings.Contains(rows[0], "135k allocs/op") {
+		t.Errorf("large numbers not in units: %q", rows[0])
+	}
+	end := func(row, unit string) int { return termtext.Width(row[:strings.Index(row, unit)+len(unit)]) }
+	if end(rows[0], "s/op") != end(rows[1], "s/op") || end(rows[0], "allocs/op") != end(rows[1], "allocs/op") {
+		t.Errorf("columns not aligned:\n%s\n%s", rows[0], rows[1])
+	}
+	for _, row := range rows {
+		if termtext.Width(row) > 80 {
+			t.Errorf("row wider than 80: %q", row)
+		}
+	}
+}

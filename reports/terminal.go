@@ -313,7 +313,11 @@ func BenchRows(bs []Benchmark) []BenchRow {
 		if reported {
 			row.Time = FormatValue(bm.NsPerOp, "ns") + "/op"
 			row.Bytes = FormatValue(bm.BytesPerOp, "B") + "/op"
-			row.Allocs = FormatValue(bm.AllocsPerOp, "") + " allocs/op"
+			allocs := FormatValue(bm.AllocsPerOp, "")
+			if bm.AllocsPerOp >= 1e4 {
+				allocs = siValue(bm.AllocsPerOp)
+			}
+			row.Allocs = allocs + " allocs/op"
 		}
 		ms := make([]string, len(bm.Metrics))
 		for j, m := range bm.Metrics {
@@ -333,14 +337,17 @@ func BenchRows(bs []Benchmark) []BenchRow {
 // end stay: BenchmarkEncode/size=…/parallel).
 func writeBenchTable(b *strings.Builder, bs []Benchmark, width int, st Styles) {
 	rows := BenchRows(bs)
-	var nw, tw, bw, aw int
+	var nw, tw, bw, aw, mw int
 	for _, r := range rows {
 		nw = max(nw, termtext.Width(r.Name))
 		tw = max(tw, termtext.Width(r.Time))
 		bw = max(bw, termtext.Width(r.Bytes))
 		aw = max(aw, termtext.Width(r.Allocs))
+		if r.Metrics != "" {
+			mw = max(mw, termtext.Width(r.Metrics)+2)
+		}
 	}
-	nw = min(nw, max(width-2-tw-bw-aw-6, 16))
+	nw = min(nw, max(width-2-tw-bw-aw-6-mw, 16))
 	for _, r := range rows {
 		line := "  " + padRight(cutMiddle(r.Name, nw), nw) + "  " + padLeft(r.Time, tw) + "  " + padLeft(r.Bytes, bw) + "  " + padLeft(r.Allocs, aw)
 		if r.Metrics != "" {
