@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -224,5 +225,31 @@ func TestFlakyTestRerunAlone(t *testing.T) {
 	joined := strings.Join(progress, "\n")
 	if !strings.Contains(joined, "1/1 packages, ") || !strings.Contains(joined, "re-running 1/2 failing tests alone") {
 		t.Errorf("progress lines:\n%s", joined)
+	}
+}
+
+// Two runs of the race leg on the same code give the same findings, races
+// included: the detector's goroutine numbers, addresses and the order it
+// names the two accesses in move between runs, the fingerprints must not.
+func TestRaceFindingsRepeat(t *testing.T) {
+	root, _ := filepath.Abs("testdata/defects")
+	fps := func() []string {
+		rep, err := Run(context.Background(), Options{Dir: root, Patterns: []string{"./racy", "./failing"}, Checks: testChecks, Only: []string{"race"}, Timeout: 4 * time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range rep.Findings() {
+			out = append(out, f.Rule+" "+reports.Fingerprint(f))
+		}
+		sort.Strings(out)
+		return out
+	}
+	first, second := fps(), fps()
+	if len(first) < 2 || !strings.Contains(strings.Join(first, " "), "data-race") {
+		t.Fatalf("findings = %v, want a data race and a failing test", first)
+	}
+	if strings.Join(first, "\n") != strings.Join(second, "\n") {
+		t.Errorf("fingerprints moved between runs:\n%v\n%v", first, second)
 	}
 }
