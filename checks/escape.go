@@ -131,9 +131,20 @@ func runEscape(ctx context.Context, env *Env) (*Result, error) {
 		buildErr = be
 		files = append(files, built...)
 		if be == "" {
+			// By folder: the compiler's header names a main package "main",
+			// not by its import path (caching by header left every main
+			// package's escapes out of warm runs).
+			dirPkg := map[string]string{}
+			for _, p := range misses {
+				dirPkg[p.Dir] = p.ImportPath
+			}
 			byPkg := map[string][]*compilerjson.File{}
 			for _, f := range built {
-				byPkg[f.Header.Package] = append(byPkg[f.Header.Package], f)
+				ip, ok := dirPkg[filepath.Dir(f.Header.File)]
+				if !ok {
+					ip = f.Header.Package
+				}
+				byPkg[ip] = append(byPkg[ip], f)
 			}
 			for _, p := range misses {
 				escapeCachePut(cache, keys[p.ImportPath], byPkg[p.ImportPath])

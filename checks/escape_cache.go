@@ -89,7 +89,7 @@ func escapeKeys(ctx context.Context, env *Env, pkgs []*Package) map[string]strin
 			continue
 		}
 		h := sha256.New()
-		h.Write([]byte("gocap escape v1\x00" + p.ImportPath + "\x00" + e.Export + "\x00")) // hash writes never fail
+		h.Write([]byte("gocap escape v2\x00" + p.ImportPath + "\x00" + e.Export + "\x00")) // hash writes never fail
 		deps := append([]string(nil), e.Deps...)
 		sort.Strings(deps)
 		ok := true

@@ -27,28 +27,33 @@ func TestEscapeCache(t *testing.T) {
 	writeFixture(t, dir, "a/a.go", "package a\n\n// New escapes.\nfunc New() *int {\n\tx := 1\n\treturn &x\n}\n")
 	writeFixture(t, dir, "b/b.go", "package b\n\nimport \"example.com/esc/a\"\n\n// Get calls a.\nfunc Get() int { return *a.New() }\n")
 	writeFixture(t, dir, "onlytests/x_test.go", "package onlytests\n") // nothing to build, not an error
+	// A main package: the compiler's header calls it "main", not by its path.
+	writeFixture(t, dir, "cmd/tool/main.go", "package main\n\nvar sink *int\n\nfunc main() {\n\tx := 2\n\tsink = &x\n}\n")
 
 	first := escapeRun(t, dir)
-	if !strings.Contains(first.Summary, "(2 packages compiled)") || strings.Contains(first.Summary, "did not build") || len(first.Escapes) != 1 {
+	if !strings.Contains(first.Summary, "(3 packages compiled)") || strings.Contains(first.Summary, "did not build") || len(first.Escapes) != 2 {
 		t.Fatalf("first run: %s, escapes %+v", first.Summary, first.Escapes)
 	}
 	second := escapeRun(t, dir)
-	if !strings.Contains(second.Summary, "(all 2 packages from gocap's cache)") || len(second.Escapes) != 1 || second.Escapes[0].Line != 5 || second.Escapes[0].Function != "example.com/esc/a.New" {
+	if !strings.Contains(second.Summary, "(all 3 packages from gocap's cache)") || len(second.Escapes) != 2 || second.Escapes[0].Line != 5 || second.Escapes[0].Function != "example.com/esc/a.New" {
 		t.Fatalf("second run: %s, escapes %+v", second.Summary, second.Escapes)
+	}
+	if e := second.Escapes[1]; e.File != "cmd/tool/main.go" || e.Function != "main.main" {
+		t.Fatalf("the main package's escape from the cache: %+v", e)
 	}
 	// A change in a recompiles a, and b, whose dependency's export data changed.
 	writeFixture(t, dir, "a/a.go", "package a\n\n// New escapes.\nfunc New() *int {\n\tx := 1\n\treturn &x\n}\n\nvar sink any\n\n// Keep escapes.\nfunc Keep(s []int) { sink = s }\n")
 	third := escapeRun(t, dir)
-	if !strings.Contains(third.Summary, "(2 packages compiled)") || len(third.Escapes) != 3 {
+	if !strings.Contains(third.Summary, "(2 packages compiled, 1 from gocap's cache)") || len(third.Escapes) != 4 {
 		t.Fatalf("after a change: %s, escapes %+v", third.Summary, third.Escapes)
 	}
 	// A change in b alone recompiles b only.
 	writeFixture(t, dir, "b/b.go", "package b\n\nimport \"example.com/esc/a\"\n\n// Get calls a.\nfunc Get() int { return *a.New() + 1 }\n")
-	if fourth := escapeRun(t, dir); !strings.Contains(fourth.Summary, "(1 packages compiled, 1 from gocap's cache)") || len(fourth.Escapes) != 3 {
+	if fourth := escapeRun(t, dir); !strings.Contains(fourth.Summary, "(1 packages compiled, 2 from gocap's cache)") || len(fourth.Escapes) != 4 {
 		t.Fatalf("after a change in b: %s", fourth.Summary)
 	}
 	t.Setenv("GOCAP_CACHE", "off")
-	if off := escapeRun(t, dir); !strings.Contains(off.Summary, "(2 packages compiled)") || len(off.Escapes) != 3 {
+	if off := escapeRun(t, dir); !strings.Contains(off.Summary, "(3 packages compiled)") || len(off.Escapes) != 4 {
 		t.Fatalf("cache off: %s", off.Summary)
 	}
 }

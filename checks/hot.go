@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 
+	"github.com/gocap/gocap/checks/internal/profiles"
 	"github.com/gocap/gocap/reports"
 )
 
@@ -50,7 +52,7 @@ func JoinHotEscapes(r *reports.Report) {
 			continue
 		}
 		h := hot[key{e.File, e.Line}]
-		if h == nil {
+		if h == nil || !allocatesAs(e, h) {
 			continue
 		}
 		e.Hot = !e.Returned
@@ -103,6 +105,37 @@ func JoinHotEscapes(r *reports.Report) {
 		}
 		return a.Heat > b.Heat
 	})
+}
+
+// allocatesAs reports whether the hot line's allocations can be the
+// escape's own. Several escapes share a line, and a profile knows lines, not
+// columns; it knows whether the line allocated itself or in what it called,
+// though (AllocLine.Via). A named value escaping ("c escapes to heap":
+// boxed into an interface, or a variable moved to the heap) allocates on
+// its own line, and boxing does not allocate at all for a small integer
+// (the runtime keeps 0–255 boxed), a zero-size or a constant value: such an
+// escape is hot only when the line allocated itself, not only in a callee
+// (fmt.Sprintf's result, an inlined function's slice). Other escapes (&T{},
+// make, append, literals, concatenations, inlined library code) are taken
+// as the line's.
+func allocatesAs(e *reports.Escape, h *hotLine) bool {
+	subj, ok := strings.CutSuffix(e.Message, " escapes to heap")
+	if !ok || !isIdentifier(subj) || len(h.Via) == 0 {
+		return true
+	}
+	return h.Via[profiles.Self]
+}
+
+func isIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if r != '_' && !unicode.IsLetter(r) && (i == 0 || !unicode.IsDigit(r)) {
+			return false
+		}
+	}
+	return true
 }
 
 // FullHeat is the share of a benchmark's allocations at which a hot escape

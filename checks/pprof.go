@@ -23,6 +23,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 
+	"github.com/gocap/gocap/checks/internal/funcname"
 	"github.com/gocap/gocap/checks/internal/profiles"
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/reports"
@@ -601,7 +602,12 @@ func allocLines(env *Env, prof *profile.Profile, bench string, loops []lineRange
 		if perOp < 0.01 && share < 0.01 {
 			continue
 		}
-		out = append(out, reports.AllocLine{File: env.Rel(l.File), Line: l.Line, Func: l.Func, PerOp: round3(perOp), Share: round3(share), Samples: int(l.Samples + 0.5)})
+		var via []string
+		for v := range l.Via {
+			via = append(via, v)
+		}
+		sort.Strings(via)
+		out = append(out, reports.AllocLine{File: env.Rel(l.File), Line: l.Line, Func: l.Func, PerOp: round3(perOp), Share: round3(share), Samples: int(l.Samples + 0.5), Via: via})
 	}
 	return out
 }
@@ -615,6 +621,7 @@ type hotLine struct {
 	PerOp      float64 // the most per op under any benchmark
 	Share      float64 // the largest share of a benchmark's objects
 	Benches    []string
+	Via        map[string]bool // the functions the line called that allocated
 }
 
 // HotLines gathers the lines allocating at least HotPerOp times per op
@@ -645,6 +652,12 @@ func HotLines(bs []reports.Benchmark) []*hotLine {
 				order = append(order, k)
 			}
 			h.PerOp, h.Share = max(h.PerOp, l.PerOp), max(h.Share, l.Share)
+			if h.Via == nil {
+				h.Via = map[string]bool{}
+			}
+			for _, v := range l.Via {
+				h.Via[v] = true
+			}
 			reaches[k] = append(reaches[k], reach{b.Name, l.PerOp})
 		}
 	}
@@ -695,7 +708,23 @@ func hotNote(h *hotLine) string {
 func hotAllocFindings(env *Env, bs []reports.Benchmark) []reports.Finding {
 	var out []reports.Finding
 	rets := newReturnedAllocs()
+	names := funcname.New()
+	pkgOf := map[string]string{} // folder -> import path
+	if pkgs, err := env.Packages(context.Background()); err == nil { // memoized: the run listed them
+		for _, p := range pkgs {
+			pkgOf[p.Dir] = p.ImportPath
+		}
+	}
 	for _, h := range HotLines(bs) {
+		// The function as the escape leg names it, from the source: pprof's
+		// names for closures inlined into closures are long and unstable
+		// (pkg.F.F.func1.func2).
+		abs := filepath.Join(env.Dir, h.File)
+		if ip, ok := pkgOf[filepath.Dir(abs)]; ok {
+			if fn, _ := names.Enclosing(ip, abs, h.Line, 0); fn != "" {
+				h.Func = fn
+			}
+		}
 		f := reports.Finding{Rule: "hot-alloc", Dimension: reports.DimPerformance, Severity: reports.SevWarning, Hint: hotAllocHint,
 			File: h.File, Line: h.Line, Function: h.Func,
 			Message: fmt.Sprintf("%s allocates on every benchmarked op (%s)", shortFunc(h.Func), hotNote(h)),

@@ -324,6 +324,9 @@ func TestAllocLinesCaptured(t *testing.T) {
 	if l.File != "hot/hot.go" || l.Line != 12 || l.Func != "example.com/m/hot.Parse" || l.PerOp != 4 || l.Share != 1 || l.Samples < MinAllocSamples {
 		t.Errorf("alloc line = %+v, want hot/hot.go:12 in hot.Parse, 4 per op, all of the objects, ≥ %d samples", l, MinAllocSamples)
 	}
+	if strings.Join(l.Via, ",") != profiles.Self {
+		t.Errorf("the line allocated via %v, want itself (&Point{})", l.Via)
+	}
 	hl := HotLines(bs)
 	if len(hl) != 1 || hl[0].Line != 12 || strings.Join(hl[0].Benches, ",") != "BenchmarkSum" {
 		t.Errorf("hot lines = %+v", hl)
@@ -555,5 +558,42 @@ func BenchmarkC(b *testing.B) {
 	}
 	if strings.Join(got, " ") != "7-9 13-14 16-17 23-24" {
 		t.Errorf("loops = %v, want 7-9 13-14 16-17 23-24 (not the setup, not the plain for)", got)
+	}
+}
+
+// A named value's escape on a hot line is hot only when the line allocated
+// itself: a Color (int) boxed for Sprintf is one of the runtime's
+// preallocated small integers, the line's allocation is Sprintf's result; a
+// zero-size hook boxed on a line whose allocation is an inlined append.
+func TestJoinNamedEscapeNeedsItsAllocation(t *testing.T) {
+	line := func(n int, via ...string) reports.AllocLine {
+		return reports.AllocLine{File: "p/p.go", Line: n, PerOp: 1, Share: 0.5, Samples: 500, Via: via}
+	}
+	rep := &reports.Report{
+		Benchmarks: []reports.Benchmark{{Name: "BenchmarkA", AllocsPerOp: 2, AllocLines: []reports.AllocLine{
+			line(10, "fmt.Sprintf"), line(20, profiles.Self, "fmt.Sprintf"), line(30, profiles.Self), line(40, "m/p.Logger.Hook")}}},
+		Escapes: []reports.Escape{
+			{File: "p/p.go", Line: 10, Code: "escape", Message: "c escapes to heap", Function: "m/p.colorize"},
+			{File: "p/p.go", Line: 20, Code: "escape", Message: "s escapes to heap", Function: "m/p.F"},
+			{File: "p/p.go", Line: 30, Code: "escape", Message: "evt escapes to heap", Function: "m/p.F"},
+			{File: "p/p.go", Line: 40, Code: "escape", Message: "th escapes to heap", Function: "m/p.F"},
+			{File: "p/p.go", Line: 40, Code: "escape", Message: "append(hooks, h) escapes to heap", Function: "m/p.F"},
+		},
+	}
+	JoinHotEscapes(rep)
+	hot := map[string]bool{}
+	for _, e := range rep.Escapes {
+		if e.Hot {
+			hot[e.Message] = true
+		}
+	}
+	want := map[string]bool{"s escapes to heap": true, "evt escapes to heap": true, "append(hooks, h) escapes to heap": true}
+	if len(hot) != len(want) {
+		t.Errorf("hot = %v, want %v", hot, want)
+	}
+	for m := range want {
+		if !hot[m] {
+			t.Errorf("%q is not hot", m)
+		}
 	}
 }

@@ -300,6 +300,9 @@ type AllocLine struct {
 	Share float64 `json:"share"`
 	// Samples is how many allocation samples the figure rests on.
 	Samples int `json:"samples"`
+	// Via names the functions the line called that allocated (the runtime's
+	// runtime.convTstring, runtime.newobject, … or an inlined library function).
+	Via []string `json:"via,omitempty"`
 }
 
 // BenchRun is one measured run of a benchmark.

@@ -275,6 +275,9 @@ func Sites(p *profile.Profile, typ string, under, own func(Frame) bool) (int64, 
 	return total, out, nil
 }
 
+// Self is Alloc.Via's key for objects the line allocated itself.
+const Self = "(this line)"
+
 // Alloc is one line's allocations in a heap profile.
 type Alloc struct {
 	Func    string
@@ -282,6 +285,12 @@ type Alloc struct {
 	Line    int
 	Objects int64 // alloc_objects, as the profile scales them
 	Bytes   int64 // alloc_space
+	// Via holds the objects by the function the line called that allocated
+	// them (a library function, or one inlined into the line), or Self when
+	// the line allocated them itself: heap profiles leave the runtime's
+	// allocation functions (newobject, convT…, growslice) out of stacks, so
+	// a line boxing a value or making a slice is the leaf of its samples.
+	Via map[string]int64
 	// Samples estimates how many samples the line's figures rest on: the
 	// runtime samples one allocation per MemProfileRate bytes on average and
 	// the profile scales each sample of an object of size s by
@@ -325,6 +334,8 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 		total.Objects += objs
 		total.Bytes += bytes
 		var at *Frame
+		via := "" // what the site called that allocated, or Self
+		var prev []Frame // the frames leaf-ward of the location being looked at
 		for _, loc := range smp.Location {
 			var frs []Frame // innermost first
 			for _, ln := range loc.Line {
@@ -340,6 +351,7 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 				}
 			}
 			if first < 0 {
+				prev = append(prev, frs...)
 				continue
 			}
 			if !site(frs[first]) {
@@ -348,6 +360,17 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 			for i := len(frs) - 1; i >= first; i-- { // outermost first
 				if own(frs[i]) && site(frs[i]) {
 					at = &frs[i]
+					// What the site called: an inlined function of this
+					// location, else the location leaf-ward of it; nothing
+					// (Self) when the line allocated itself.
+					switch {
+					case i > 0:
+						via = frs[i-1].Func
+					case len(prev) > 0:
+						via = prev[len(prev)-1].Func
+					default:
+						via = Self
+					}
 					break
 				}
 			}
@@ -365,6 +388,12 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 		}
 		a.Objects += objs
 		a.Bytes += bytes
+		if via != "" {
+			if a.Via == nil {
+				a.Via = map[string]int64{}
+			}
+			a.Via[via] += objs
+		}
 		if rate > 0 {
 			size := float64(bytes) / float64(objs)
 			a.Samples += float64(objs) * (1 - math.Exp(-size/rate))
