@@ -709,7 +709,7 @@ func hotAllocFindings(env *Env, bs []reports.Benchmark) []reports.Finding {
 	var out []reports.Finding
 	rets := newReturnedAllocs()
 	names := funcname.New()
-	pkgOf := map[string]string{} // folder -> import path
+	pkgOf := map[string]string{}                                     // folder -> import path
 	if pkgs, err := env.Packages(context.Background()); err == nil { // memoized: the run listed them
 		for _, p := range pkgs {
 			pkgOf[p.Dir] = p.ImportPath
