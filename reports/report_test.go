@@ -267,3 +267,31 @@ func TestTerminalBenchmarkTable(t *testing.T) {
 		}
 	}
 }
+
+// TestTerminalLabStepsReadable: the metrics the labs report come out in
+// units, apart from their values (handshakes_per_second=50.11/s read as
+// 501/s before, allocs_per_second=135237allocs/s, bytes=82007291B), and a
+// step's name stands apart from its result ("bomb capped contained: …"
+// before).
+func TestTerminalLabStepsReadable(t *testing.T) {
+	r := &Report{Tool: Tool{Name: "gocap"}, Module: "m", Labs: []Lab{{ID: "wasm", Status: StatusPass, Summary: "2 of 2 steps passed", Steps: []Step{
+		{Name: "bomb capped", Status: StatusPass, Summary: "contained: memory limit reached", Metrics: []Metric{{Name: "contained_in", Value: 0.35, Unit: "ms"}}},
+		{Name: "rotation", Status: StatusPass, Summary: "no failed handshakes", Metrics: []Metric{
+			{Name: "handshakes_per_second", Value: 50.11, Unit: "1/s"}, {Name: "allocs_per_second", Value: 135237, Unit: "allocs/s"}, {Name: "bytes", Value: 82007291, Unit: "B"}}},
+	}}}}
+	var buf bytes.Buffer
+	if err := RenderTerminal(&buf, r, TerminalOptions{Width: 100}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{"bomb capped  contained: memory limit reached", "contained_in 350 µs", "handshakes_per_second 50.1/s", "allocs_per_second 135k/s", "bytes 78.2 MiB"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lab output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"50.111/s", "135237", "82007291", "bomb capped contained"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("lab output shows %q:\n%s", bad, out)
+		}
+	}
+}
