@@ -127,7 +127,11 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 	}
 	if len(r.Blockers) > 0 {
 		writeStrings(&b, rule, "\n", st.Bold.Render("Blockers"), st.Dim.Render(" (fix these before anything else)"), "\n")
-		for _, bk := range r.Blockers {
+		for i, bk := range r.Blockers {
+			if i == maxBlockers {
+				writeStrings(&b, "  ", st.Dim.Render("… "+strconv.Itoa(len(r.Blockers)-i)+" more blockers (see --format html or json)"), "\n")
+				break
+			}
 			loc := location(Finding{File: bk.File, Line: bk.Line})
 			prefix := "  " + st.Bad.Render("✗ "+padRight(string(bk.Kind), 5)) + " " + st.Dim.Render("caps at "+padRight(bk.Cap, 2)) + " " + loc + " " + st.Dim.Render("["+bk.Check+"/"+bk.Rule+"]") + " "
 			writeStrings(&b, termtext.Wrap(width, prefix, firstLine(bk.Message), 4), "\n")
@@ -262,6 +266,10 @@ func RenderTerminal(w io.Writer, r *Report, o TerminalOptions) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// maxBlockers is how many blockers the terminal lists: a package whose
+// vet step fails can bring a dozen.
+const maxBlockers = 8
 
 func plural(n int, word string) string {
 	if n == 1 {
