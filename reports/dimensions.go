@@ -22,6 +22,7 @@ const (
 	LabEBPF      = "ebpf"
 	LabWasm      = "wasm"
 	LabZeroTrust = "zerotrust"
+	LabRuntime   = "runtime"
 )
 
 // DimensionDef declares a capability dimension and its weight in the overall score.
@@ -50,6 +51,7 @@ var LabDimensions = []DimensionDef{
 	{LabEBPF, "eBPF", 0},
 	{LabWasm, "WebAssembly", 0},
 	{LabZeroTrust, "Zero trust (mTLS)", 0},
+	{LabRuntime, "Go runtime under load", 0},
 }
 
 // KnownDimension reports whether id is one of Dimensions.

@@ -4,6 +4,7 @@ import (
 	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/ebpfprobe"
 	"github.com/gocap/gocap/internal/labs"
+	"github.com/gocap/gocap/internal/runtimelab"
 	"github.com/gocap/gocap/mtls"
 	"github.com/gocap/gocap/wasmrun/wasmlab"
 )
@@ -32,5 +33,6 @@ func Labs() []labs.Lab {
 		ebpfprobe.Lab,
 		mtls.Lab,
 		wasmlab.Lab,
+		runtimelab.Lab,
 	}
 }
