@@ -144,7 +144,7 @@ func RunLoad(_ context.Context, o *LoadOptions) error {
 	}
 	for _, s := range rep.Structs {
 		if len(s.Problems) > 0 {
-			return &cmdutil.GateError{Reason: "a --check-struct layout does not match"}
+			return &cmdutil.VerdictError{Msg: "ebpf load: a --check-struct layout does not match (see above)"}
 		}
 	}
 	return nil

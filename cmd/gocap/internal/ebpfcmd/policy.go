@@ -226,7 +226,7 @@ func runDemo(ctx context.Context, o *PolicyOptions) error {
 		}
 	}
 	if !res.OK() {
-		return &cmdutil.GateError{Reason: "the policy demo's connections did not end as its rules say"}
+		return &cmdutil.VerdictError{Msg: "ebpf policy --demo: its connections did not end as its rules say"}
 	}
 	return nil
 }

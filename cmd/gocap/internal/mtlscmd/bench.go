@@ -113,7 +113,7 @@ func RunBench(ctx context.Context, o *BenchOptions) (err error) {
 		}
 	}
 	if res.Failed > 0 {
-		return &cmdutil.GateError{Reason: fmt.Sprintf("%d handshakes failed (goal 0)", res.Failed)}
+		return &cmdutil.VerdictError{Msg: fmt.Sprintf("mtls bench: %d handshakes failed (goal 0)", res.Failed)}
 	}
 	return nil
 }

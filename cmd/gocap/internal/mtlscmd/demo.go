@@ -153,7 +153,7 @@ func RunDemo(ctx context.Context, o *DemoOptions) (err error) {
 		}
 	}
 	if !res.OK() {
-		return &cmdutil.GateError{Reason: "a handshake that must be refused was accepted"}
+		return &cmdutil.VerdictError{Msg: "mtls demo: a handshake that must be refused was accepted (see ACCEPTED above)"}
 	}
 	return nil
 }

@@ -129,7 +129,7 @@ func RunInspect(ctx context.Context, o *InspectOptions) error {
 		}
 	}
 	if !in.OK() {
-		return &cmdutil.GateError{Reason: fmt.Sprintf("%s is not a conforming X509-SVID", o.File)}
+		return &cmdutil.VerdictError{Msg: fmt.Sprintf("%s is not a conforming X509-SVID (see the FAIL lines)", o.File)}
 	}
 	return nil
 }

@@ -71,7 +71,7 @@ func classify(err error) error {
 	case errors.As(err, &wae), errors.Is(err, mtls.ErrBadPEM), errors.Is(err, mtls.ErrUnreachable),
 		errors.As(err, new(*mtls.CADirError)), errors.As(err, new(*mtls.NoSVIDError)):
 		return cmdutil.Usagef("%v", err)
-	case errors.Is(err, context.Canceled), errors.As(err, new(*cmdutil.GateError)):
+	case errors.Is(err, context.Canceled), errors.As(err, new(*cmdutil.GateError)), errors.As(err, new(*cmdutil.VerdictError)):
 		return err
 	}
 	return cmdutil.Toolf("%v", err)

@@ -133,7 +133,7 @@ func RunProbe(ctx context.Context, o *ProbeOptions) error {
 		}
 	}
 	if !res.OK() {
-		return &cmdutil.GateError{Reason: "the service breaks SPIFFE mTLS rules"}
+		return &cmdutil.VerdictError{Msg: fmt.Sprintf("%s breaks SPIFFE mTLS rules (see the FAIL lines)", res.Addr)}
 	}
 	return nil
 }

@@ -90,7 +90,8 @@ func crossDomainSVID(t *testing.T, id string) (chain, bundle, caDir string, sv *
 func TestInspectRefusesCrossTrustDomainLeaf(t *testing.T) {
 	chain, bundle, _ := crossDomainLeaf(t, "spiffe://evil.test/workload")
 	out, errOut, code := run(t, context.Background(), "inspect", chain, "--bundle", bundle)
-	if code != cmdutil.ExitGate || !strings.Contains(out, "FAIL  chains-to-bundle") || !strings.Contains(out, "evil.test") || !strings.Contains(out, "example.org") {
+	if code != cmdutil.ExitGate || !strings.Contains(out, "FAIL  chains-to-bundle") || !strings.Contains(out, "evil.test") || !strings.Contains(out, "example.org") ||
+		!strings.Contains(errOut, "is not a conforming X509-SVID") || strings.Contains(errOut, "gate failed") {
 		t.Errorf("cross-trust-domain leaf: exit %d\n%s%s", code, out, errOut)
 	}
 	// --trust-domain names the bundle's trust domain too; it must agree with the CA.
@@ -136,7 +137,8 @@ func TestProbeRefusesCrossTrustDomainServer(t *testing.T) {
 	defer es.Close()
 	for _, args := range [][]string{{"--bundle", bundle}, {"--ca-dir", caDir}} {
 		out, errOut, code := run(t, context.Background(), append([]string{"probe", es.Addr(), "--wait", "200ms"}, args...)...)
-		if code != cmdutil.ExitGate || !strings.Contains(out, "FAIL  server-svid") || !strings.Contains(out, "claims trust domain evil.test") {
+		if code != cmdutil.ExitGate || !strings.Contains(out, "FAIL  server-svid") || !strings.Contains(out, "claims trust domain evil.test") ||
+			!strings.Contains(errOut, "breaks SPIFFE mTLS rules") || strings.Contains(errOut, "gate failed") {
 			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
 		}
 	}
