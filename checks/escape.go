@@ -185,8 +185,12 @@ func escapeResult(env *Env, files []*compilerjson.File, zs *zeroSizer) *Result {
 			}
 			fn, start := names.Enclosing(f.Header.Package, e.File, e.Line, e.Col)
 			returned := e.Returned(names.Results(e.File, e.Line, e.Col))
+			inl := ""
+			if len(e.Inlined) > 0 {
+				inl = env.shortPath(e.Inlined[len(e.Inlined)-1])
+			}
 			res.Escapes = append(res.Escapes, reports.Escape{File: rel, Line: e.Line, Col: e.Col, Code: e.Code,
-				Message: e.Message, Function: fn, FuncLine: start, Flow: e.Flow, Returned: returned})
+				Message: e.Message, Function: fn, FuncLine: start, Flow: e.Flow, Returned: returned, Inlined: inl})
 			counts[e.Kind]++
 			msg := e.Message
 			if fn != "" {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unicode"
 
 	"github.com/gocap/gocap/checks/internal/profiles"
 	"github.com/gocap/gocap/reports"
@@ -110,33 +109,30 @@ func JoinHotEscapes(r *reports.Report) {
 // allocatesAs reports whether the hot line's allocations can be the
 // escape's own. Several escapes share a line, and a profile knows lines, not
 // columns; it knows whether the line allocated itself or in what it called,
-// though (AllocLine.Via). A named value escaping ("c escapes to heap":
-// boxed into an interface, or a variable moved to the heap) allocates on
-// its own line, and boxing does not allocate at all for a small integer
-// (the runtime keeps 0–255 boxed), a zero-size or a constant value: such an
-// escape is hot only when the line allocated itself, not only in a callee
-// (fmt.Sprintf's result, an inlined function's slice). Other escapes (&T{},
-// make, append, literals, concatenations, inlined library code) are taken
-// as the line's.
+// though (AllocLine.Via). An escape in the line's own code (&T{}, make,
+// append, a literal, a conversion, a value boxed into an interface) allocates
+// on the line itself: it is hot only when the line allocated itself, not
+// only in a callee. That drops boxed values that never allocate — a small
+// integer (the runtime keeps 0–255 boxed), a constant (contextKey(0) is
+// static data), a zero-size value — on a line whose allocation is
+// context.WithValue's or fmt.Sprintf's. An escape in code inlined into the
+// line allocates in that code: hot when the line allocated through a callee
+// or inlined function.
 func allocatesAs(e *reports.Escape, h *hotLine) bool {
-	subj, ok := strings.CutSuffix(e.Message, " escapes to heap")
-	if !ok || !isIdentifier(subj) || len(h.Via) == 0 {
+	if len(h.Via) == 0 {
 		return true
 	}
-	return h.Via[profiles.Self]
-}
-
-func isIdentifier(s string) bool {
-	if s == "" {
-		return false
+	if e.Inlined == "" {
+		return h.Via[profiles.Self]
 	}
-	for i, r := range s {
-		if r != '_' && !unicode.IsLetter(r) && (i == 0 || !unicode.IsDigit(r)) {
-			return false
+	for v := range h.Via {
+		if v != profiles.Self {
+			return true
 		}
 	}
-	return true
+	return false
 }
+
 
 // FullHeat is the share of a benchmark's allocations at which a hot escape
 // costs a full warning's points; below it the cost scales with the share

@@ -561,23 +561,29 @@ func BenchmarkC(b *testing.B) {
 	}
 }
 
-// A named value's escape on a hot line is hot only when the line allocated
+// An escape of the line's own code is hot only when the line allocated
 // itself: a Color (int) boxed for Sprintf is one of the runtime's
 // preallocated small integers, the line's allocation is Sprintf's result; a
-// zero-size hook boxed on a line whose allocation is an inlined append.
+// zero-size hook boxed on a line whose allocation is an inlined append; a
+// constant contextKey(0) boxed for context.WithValue, which allocates. An
+// escape inlined from a library needs the line to allocate in inlined code
+// or a callee.
 func TestJoinNamedEscapeNeedsItsAllocation(t *testing.T) {
 	line := func(n int, via ...string) reports.AllocLine {
 		return reports.AllocLine{File: "p/p.go", Line: n, PerOp: 1, Share: 0.5, Samples: 500, Via: via}
 	}
 	rep := &reports.Report{
 		Benchmarks: []reports.Benchmark{{Name: "BenchmarkA", AllocsPerOp: 2, AllocLines: []reports.AllocLine{
-			line(10, "fmt.Sprintf"), line(20, profiles.Self, "fmt.Sprintf"), line(30, profiles.Self), line(40, "m/p.Logger.Hook")}}},
+			line(10, "fmt.Sprintf"), line(20, profiles.Self, "fmt.Sprintf"), line(30, profiles.Self), line(40, "m/p.Logger.Hook"),
+			line(50, "context.WithValue"), line(60, profiles.Self)}}},
 		Escapes: []reports.Escape{
 			{File: "p/p.go", Line: 10, Code: "escape", Message: "c escapes to heap", Function: "m/p.colorize"},
 			{File: "p/p.go", Line: 20, Code: "escape", Message: "s escapes to heap", Function: "m/p.F"},
 			{File: "p/p.go", Line: 30, Code: "escape", Message: "evt escapes to heap", Function: "m/p.F"},
 			{File: "p/p.go", Line: 40, Code: "escape", Message: "th escapes to heap", Function: "m/p.F"},
-			{File: "p/p.go", Line: 40, Code: "escape", Message: "append(hooks, h) escapes to heap", Function: "m/p.F"},
+			{File: "p/p.go", Line: 40, Code: "escape", Message: "append(hooks, h) escapes to heap", Function: "m/p.F", Inlined: "p/log.go:12"},
+			{File: "p/p.go", Line: 50, Code: "escape", Message: "contextKey(0) escapes to heap", Function: "m/p.F"},
+			{File: "p/p.go", Line: 60, Code: "escape", Message: "&json.Decoder{...} escapes to heap", Function: "m/p.F", Inlined: "json/stream.go:34"},
 		},
 	}
 	JoinHotEscapes(rep)

@@ -366,12 +366,15 @@ type Escape struct {
 	// FuncLine is the line where Function (or its func literal) starts.
 	FuncLine int      `json:"func_line,omitempty"`
 	Hot      bool     `json:"hot"`
-	Heat     float64  `json:"heat,omitempty"` // share of cpu+alloc profile in the function, 0..1
+	Heat     float64  `json:"heat,omitempty"` // the line's largest share of a benchmark's allocated objects, 0..1
 	Flow     []string `json:"flow,omitempty"`
 	// Returned: the compiler's flow ends at a result of the function, so
 	// the value outlives the call only because it is returned (never Hot;
 	// its Heat is still recorded when it runs in a profiled hot path).
 	Returned bool `json:"returned,omitempty"`
+	// Inlined is the place (file:line) of the inlined function the escape
+	// happened in, when it is not the line's own code.
+	Inlined string `json:"inlined,omitempty"`
 }
 
 // Lab is a hands-on lab run by gocap run (ebpf, wasm, zerotrust...).
