@@ -53,7 +53,7 @@ func TestRender(t *testing.T) {
 		}
 	}
 	html, _ := os.ReadFile(filepath.Join(dir, "report.html"))
-	if !strings.Contains(string(html), `fmt.Println(&#34;sum&#34;, total)`) {
+	if !strings.Contains(string(html), `fmt.Println(\"sum\", total)`) { // the code context, in the page's finding data
 		t.Error("--root: the html has no code context")
 	}
 	code, out, _, _ := run(t, "render", fixture, "--format", "github")
