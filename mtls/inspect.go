@@ -198,6 +198,9 @@ func InspectChain(certs []*x509.Certificate, bundle *x509bundle.Bundle, now time
 // td is not zero. A set without that trust domain's bundle fails
 // chains-to-bundle.
 func InspectChainSet(certs []*x509.Certificate, set *x509bundle.Set, td spiffeid.TrustDomain, now time.Time) *Inspection {
+	if set == nil {
+		return InspectChain(certs, nil, now)
+	}
 	if len(certs) > 0 && td.IsZero() {
 		if id, err := x509svid.IDFromCert(certs[0]); err == nil {
 			td = id.TrustDomain()

@@ -1,6 +1,7 @@
 // Package mtlscmd is `gocap mtls`: the embedded SPIFFE issuer and Workload
 // API (serve), an mTLS demo, a rotation-under-load bench, a conformance
-// probe for running services and an X509-SVID inspector. The work lives in
+// probe for running services, an X509-SVID inspector and an SVID writer
+// (svid --write, as spire-agent api fetch x509 -write). The work lives in
 // package mtls; these commands parse flags and print.
 package mtlscmd
 
@@ -36,7 +37,7 @@ func NewCmd(ios *iostreams.IOStreams, _ any) *cobra.Command {
 	common := &Common{IO: ios}
 	cmd := &cobra.Command{
 		Use:   "mtls",
-		Short: "SPIFFE mTLS: embedded issuer + Workload API, demo, rotation bench, probe, inspect",
+		Short: "SPIFFE mTLS: embedded issuer + Workload API, demo, rotation bench, probe, inspect, svid",
 		Long: `SPIFFE mTLS hands-on: an embedded SPIFFE issuer (ECDSA P-256 root and
 intermediate) serving the Workload API on a Unix socket, workloads getting
 X509-SVIDs through go-spiffe, handshakes authorized by SPIFFE ID, rotation
