@@ -88,3 +88,37 @@ func TestParseGctrace(t *testing.T) {
 		t.Error("a scavenger line parsed as a GC")
 	}
 }
+
+// TestTargetPID: attached to a running process by pid, the eBPF tracer
+// joins its pauses; pprof is read from the URL's host.
+func TestTargetPID(t *testing.T) {
+	bin, addr := buildTarget(t)
+	cmd := exec.Command(bin, "-addr", addr)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }() // stopped on purpose
+	url := "http://" + addr + "/grow"
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			_ = c.Close() // a readiness probe
+			break
+		} else if i > 200 {
+			t.Fatal(err)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	tgt, err := StartTarget(context.Background(), url, TargetOptions{PID: cmd.Process.Pid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	tgt.Before(context.Background())
+	if _, err := Run(context.Background(), Options{URL: url, Rate: 300, Duration: 700 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	rep := tgt.After(context.Background())
+	if rep.PID != cmd.Process.Pid || rep.GC == nil || rep.GC.Source != "ebpf" || rep.GC.GCPauses == 0 || rep.GoroutinesBefore == 0 {
+		t.Errorf("report %+v (GC %+v)", rep, rep.GC)
+	}
+}

@@ -1,6 +1,7 @@
 package ebpfcmd
 
 import (
+	"context"
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/iostreams"
 )
 
 func TestGCUsageErrors(t *testing.T) {
@@ -75,6 +77,32 @@ func TestGCCommandJSON(t *testing.T) {
 		}
 		if !strings.Contains(errOut, `"num_gc"`) {
 			t.Errorf("the command's own output should go to stderr: %q", errOut)
+		}
+	})
+}
+
+// TestGCLiveView: on a terminal the live line is redrawn on stderr while
+// the command runs, then the summary goes to stdout.
+func TestGCLiveView(t *testing.T) {
+	prog := filepath.Join(t.TempDir(), "gcprog")
+	if out, err := exec.Command("go", "build", "-o", prog, "../../../../ebpfprobe/testdata/gcprog").CombinedOutput(); err != nil {
+		t.Fatalf("building gcprog: %v\n%s", err, out)
+	}
+	leakFree(t, func() {
+		ios, _, out, errOut := iostreams.Test()
+		ios.SetStdoutTTY(true)
+		ios.SetStderrTTY(true)
+		o := &GCOptions{IO: ios, Cmd: []string{prog, "-gcs", "5", "-memstats", "1", "-alloc", "1", "-loop", "1s"}}
+		if err := RunGC(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(errOut.String(), "\r⏱") || !strings.Contains(errOut.String(), "pauses (") {
+			t.Errorf("no live line on stderr: %q", errOut.String())
+		}
+		for _, want := range []string{"usecs", "REASON", "GC mark termination", "read mem stats", "p99"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("summary lacks %q:\n%s", want, out.String())
+			}
 		}
 	})
 }

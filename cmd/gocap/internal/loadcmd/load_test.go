@@ -127,3 +127,22 @@ func TestLoadTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadLiveView: on a terminal a live line is redrawn on stderr.
+func TestLoadLiveView(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	ios, _, out, errOut := iostreams.Test()
+	ios.SetStdoutTTY(true)
+	ios.SetStderrTTY(true)
+	o := &Options{IO: ios, URL: srv.URL, Method: "GET", Rate: 200, Duration: 800 * time.Millisecond, Timeout: 5 * time.Second}
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "\r⏱") || !strings.Contains(errOut.String(), "sent (") {
+		t.Errorf("no live line: %q", errOut.String())
+	}
+	if !strings.Contains(out.String(), "achieved") {
+		t.Errorf("summary %q", out.String())
+	}
+}
