@@ -1,12 +1,14 @@
 package ebpfprobe
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -167,5 +169,33 @@ func TestPercentile(t *testing.T) {
 	}
 	if Percentile(ds, 0.5) != 50 || Percentile(ds, 0.99) != 99 || Percentile(ds, 1) != 100 || Percentile(nil, 0.5) != 0 {
 		t.Errorf("p50 %v p99 %v max %v", Percentile(ds, 0.5), Percentile(ds, 0.99), Percentile(ds, 1))
+	}
+}
+
+// TestTraceGCOldRuntime: a Go binary whose build information says go1.21
+// (gcprog with its version string rewritten) gets ErrNoSTWSymbols and one
+// line naming the version and the fix, before any probe is attached.
+func TestTraceGCOldRuntime(t *testing.T) {
+	prog := buildGCProg(t)
+	data, err := os.ReadFile(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := runtime.Version()
+	if !strings.HasPrefix(v, "go1.2") || len(v) < 6 {
+		t.Fatalf("toolchain %s: the rewrite below expects go1.2x", v)
+	}
+	old := "go1.21" + v[6:]
+	n := bytes.Count(data, []byte(v))
+	if n == 0 {
+		t.Fatalf("%s not found in the binary", v)
+	}
+	fake := filepath.Join(t.TempDir(), "oldgo")
+	if err := os.WriteFile(fake, bytes.ReplaceAll(data, []byte(v), []byte(old)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = TraceGC(context.Background(), GCOptions{Exe: fake}, nil)
+	if !errors.Is(err, ErrNoSTWSymbols) || !strings.Contains(err.Error(), old) || !strings.Contains(err.Error(), "Go ≥ 1.22") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("err %v, want one line naming %s and Go ≥ 1.22", err, old)
 	}
 }
