@@ -13,29 +13,60 @@ const FixFirstCount = 10
 // production code before test code, the blockers left out (every renderer
 // names them above). Ties keep severity, then file and line order.
 func FixFirst(r *Report, n int) []Finding {
-	var fs []Finding
-	for _, c := range r.Checks {
-		for _, f := range c.Findings {
-			if BlockerKindOf(f) == "" && FindingCost(f) > 0 {
-				fs = append(fs, f)
+	if n <= 0 {
+		return nil
+	}
+	// One pass keeping the n best (a report holds thousands of findings; a
+	// full sort of Finding values costs more than the rest of a render).
+	type cand struct {
+		f    *Finding
+		cost float64
+		test int
+	}
+	better := func(a, b cand) bool {
+		return cmp.Or(
+			cmp.Compare(b.cost, a.cost),
+			cmp.Compare(a.test, b.test),
+			cmp.Compare(b.f.Severity.Rank(), a.f.Severity.Rank()),
+			compareFindings(*a.f, *b.f),
+		) < 0
+	}
+	top := make([]cand, 0, n+1)
+	for ci := range r.Checks {
+		for fi := range r.Checks[ci].Findings {
+			f := &r.Checks[ci].Findings[fi]
+			cost := FindingCost(*f)
+			if cost <= 0 || BlockerKindOf(*f) != "" {
+				continue
+			}
+			c := cand{f: f, cost: cost, test: boolRank(InTestCode(*f))}
+			if len(top) == n && !better(c, top[n-1]) {
+				continue
+			}
+			i := len(top)
+			top = append(top, c)
+			for i > 0 && better(c, top[i-1]) {
+				top[i] = top[i-1]
+				i--
+			}
+			top[i] = c
+			if len(top) > n {
+				top = top[:n]
 			}
 		}
 	}
-	slices.SortStableFunc(fs, func(a, b Finding) int {
-		return cmp.Or(
-			cmp.Compare(FindingCost(b), FindingCost(a)),
-			cmp.Compare(boolRank(InTestCode(a)), boolRank(InTestCode(b))),
-			cmp.Compare(b.Severity.Rank(), a.Severity.Rank()),
-			compareFindings(a, b),
-		)
-	})
-	if len(fs) > n {
-		fs = fs[:n]
+	out := make([]Finding, 0, len(top))
+	for _, c := range top {
+		if c.test == 0 {
+			out = append(out, *c.f)
+		}
 	}
-	slices.SortStableFunc(fs, func(a, b Finding) int {
-		return cmp.Compare(boolRank(InTestCode(a)), boolRank(InTestCode(b)))
-	})
-	return fs
+	for _, c := range top {
+		if c.test == 1 {
+			out = append(out, *c.f)
+		}
+	}
+	return out
 }
 
 func boolRank(b bool) int {
