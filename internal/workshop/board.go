@@ -75,10 +75,10 @@ func ReadReport(path string) (*Report, error) {
 	}
 	var r Report
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%w: %s is not a grade report (gocap workshop grade --json): %v", ErrUsage, path, err)
+		return nil, fmt.Errorf("%w: %s is not a grade report (gocap workshop grade --json): %w", ErrUsage, path, err)
 	}
 	if err := Validate(&r); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrUsage, path, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrUsage, path, err)
 	}
 	return &r, nil
 }

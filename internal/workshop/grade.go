@@ -93,6 +93,9 @@ type Options struct {
 	Progress    func(task, msg string)
 	// Timeout bounds the pipeline run (default 5m).
 	Timeout time.Duration
+
+	// probe replaces probeNeeds (tests).
+	probe func(context.Context) map[Need]string
 }
 
 // Grade grades the workshop folder: one pipeline run over the exercise
@@ -117,7 +120,10 @@ func Grade(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := &gradeEnv{root: root}
+	env := &gradeEnv{root: root, probe: o.probe}
+	if env.probe == nil {
+		env.probe = probeNeeds
+	}
 	var run, skipped []Exercise
 	reasons := map[string]string{}
 	for _, id := range ids {
@@ -276,7 +282,8 @@ func Criteria(e Exercise) []Criterion {
 
 // gradeEnv holds one grade's measurements.
 type gradeEnv struct {
-	root string
+	root  string
+	probe func(context.Context) map[Need]string
 
 	doctorOnce sync.Once
 	doctor     map[Need]string // need → why unmet ("" met)
@@ -360,7 +367,7 @@ func (g *gradeEnv) unmet(ctx context.Context, e Exercise) string {
 	if len(e.Needs) == 0 {
 		return ""
 	}
-	g.doctorOnce.Do(func() { g.doctor = probeNeeds(ctx) })
+	g.doctorOnce.Do(func() { g.doctor = g.probe(ctx) })
 	var why []string
 	for _, n := range e.Needs {
 		if w := g.doctor[n]; w != "" && !slices.Contains(why, w) {

@@ -87,7 +87,7 @@ func runPlugin(ctx context.Context, root string, e Exercise) *pluginResult {
 		res.err = err
 		return res
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // a temp folder: nothing to report if it lingers
 	out := filepath.Join(tmp, "plugin.wasm")
 	bctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
@@ -111,10 +111,10 @@ func runPlugin(ctx context.Context, root string, e Exercise) *pluginResult {
 	}
 	p, err := wasmrun.Load(ctx, bin, cfg)
 	if err != nil {
-		res.err = fmt.Errorf("gocap's plugin host refuses it: %v", err)
+		res.err = fmt.Errorf("gocap's plugin host refuses it: %w", err)
 		return res
 	}
-	defer p.Close(context.WithoutCancel(ctx))
+	defer func() { _ = p.Close(context.WithoutCancel(ctx)) }() // the results are in; closing frees memory only
 	for _, c := range Criteria(e) {
 		if c.Kind != KindPlugin {
 			continue

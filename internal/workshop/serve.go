@@ -176,7 +176,7 @@ func Submit(ctx context.Context, base, token string, r *Report) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("%w: --submit %s: %v", ErrUsage, base, err)
+		return fmt.Errorf("%w: --submit %s: %w", ErrUsage, base, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -185,7 +185,7 @@ func Submit(ctx context.Context, base, token string, r *Report) error {
 	if err != nil {
 		return fmt.Errorf("submitting to %s: %w (is gocap workshop serve running there?)", base, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end or not, the answer is in
 	if resp.StatusCode/100 == 2 {
 		return nil
 	}

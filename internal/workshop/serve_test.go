@@ -46,7 +46,7 @@ func post(t *testing.T, url, token string, body []byte) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var ae apiError
 	_ = json.NewDecoder(resp.Body).Decode(&ae) // a success body has no "error"
 	return resp.StatusCode, ae.Error
@@ -106,7 +106,7 @@ func TestServeRefusesBadSubmissions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET %s: %d", SubmitPath, resp.StatusCode)
 	}
@@ -158,7 +158,7 @@ func TestServeConcurrentSubmissions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var page bytes.Buffer
 	_, _ = page.ReadFrom(resp.Body)
 	if !strings.Contains(page.String(), `data-participant="ada"`) || !strings.Contains(page.String(), `data-participant="grace"`) || !strings.Contains(page.String(), `http-equiv="refresh"`) {

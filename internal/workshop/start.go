@@ -215,7 +215,7 @@ func LoadState(dir string) (*State, error) {
 		return nil, err
 	}
 	if err := json.Unmarshal(b, st); err != nil {
-		return nil, fmt.Errorf("%w: %s does not parse (%v): remove it to start the record over", ErrUsage, statePath(dir), err)
+		return nil, fmt.Errorf("%w: %s does not parse (%w): remove it to start the record over", ErrUsage, statePath(dir), err)
 	}
 	if st.Exercises == nil {
 		st.Exercises = map[string]*ExerciseState{}

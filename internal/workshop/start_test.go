@@ -1,6 +1,7 @@
 package workshop
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -174,5 +175,35 @@ func TestBLoop(t *testing.T) {
 		if ok != c.ok || !strings.Contains(got, c.says) {
 			t.Errorf("%q: %v %q, want %v and %q", c.body, ok, got, c.ok, c.says)
 		}
+	}
+}
+
+// TestGradeSkipsUnmetNeeds: an exercise whose needs this machine lacks is
+// graded skipped with the reason, without running anything, and does not
+// count as an attempt.
+func TestGradeSkipsUnmetNeeds(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ws")
+	if _, err := Start(dir, []string{"ebpf-links", "ebpf-map-read"}, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	why := "needs root (CAP_BPF, CAP_PERFMON): run sudo gocap workshop grade"
+	probed := 0
+	rep, err := Grade(context.Background(), Options{Dir: dir, probe: func(context.Context) map[Need]string {
+		probed++
+		return map[Need]string{NeedRoot: why, NeedBPF: why, NeedRawTracepoint: "raw tracepoints do not attach here"}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if probed != 1 || len(rep.Exercises) != 2 {
+		t.Fatalf("probed %d times, %d exercises", probed, len(rep.Exercises))
+	}
+	for _, e := range rep.Exercises {
+		if e.Status != StatusSkipped || !strings.Contains(e.Reason, "needs root") || e.Attempts != 0 || len(e.Hints) != 0 {
+			t.Errorf("%s: %s %q, %d attempts", e.ID, e.Status, e.Reason, e.Attempts)
+		}
+	}
+	if !strings.Contains(rep.Exercises[0].Reason, "raw tracepoints") {
+		t.Errorf("ebpf-links' reason %q lacks its raw tracepoint need", rep.Exercises[0].Reason)
 	}
 }

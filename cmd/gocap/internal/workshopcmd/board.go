@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
 	"github.com/gocap/gocap/internal/workshop"
 )
@@ -131,8 +131,12 @@ func serveRun(ctx context.Context, o *ServeOptions) error {
 	}}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(o.IO.Out, "gocap workshop serve on %s (reports in %s)\ntoken: %s\nparticipants: %s=%s gocap workshop grade --submit %s --name NAME\nboard: %s/\n",
+	ew := errwriter.New(o.IO.Out)
+	ew.Printf("gocap workshop serve on %s (reports in %s)\ntoken: %s\nparticipants: %s=%s gocap workshop grade --submit %s --name NAME\nboard: %s/\n",
 		url, absOr(o.Dir), o.Token, TokenEnv, o.Token, url, url)
+	if err := ew.Err(); err != nil {
+		return err
+	}
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String(), o.Token)
 	}

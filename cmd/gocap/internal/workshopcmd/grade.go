@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -172,26 +173,28 @@ func watchRun(ctx context.Context, o *GradeOptions) error {
 		mu.Lock()
 		defer mu.Unlock()
 		n++
-		w := o.IO.Out
+		// One frame, written at once; a closed terminal ends the watch through ctx.
+		var w strings.Builder
 		if o.IO.IsStdoutTTY() {
-			fmt.Fprint(w, "\x1b[H\x1b[2J")
+			w.WriteString("\x1b[H\x1b[2J")
 		} else if n > 1 {
-			fmt.Fprintln(w)
+			w.WriteString("\n")
 		}
 		if err != nil {
-			fmt.Fprintf(w, "grade %d failed: %s\n", n, cmdutil.Message(err))
+			w.WriteString("grade " + strconv.Itoa(n) + " failed: " + cmdutil.Message(err) + "\n")
 		} else {
-			_ = renderGrade(w, rep, st) // a closed terminal ends the watch through ctx
+			_ = renderGrade(&w, rep, st) // a strings.Builder does not fail
 			if o.Submit != "" {
 				if serr := workshop.Submit(ctx, o.Submit, o.Token, rep); serr != nil {
-					fmt.Fprintf(w, "submit: %s\n", cmdutil.Message(serr))
+					w.WriteString("submit: " + cmdutil.Message(serr) + "\n")
 				}
 			}
 			if o.OnGrade != nil {
 				o.OnGrade(rep)
 			}
 		}
-		fmt.Fprintf(w, "%s grade %d at %s — watching for saves, Ctrl-C to stop\n", st.dim("·"), n, time.Now().Format("15:04:05"))
+		w.WriteString(st.dim("·") + " grade " + strconv.Itoa(n) + " at " + time.Now().Format("15:04:05") + " — watching for saves, Ctrl-C to stop\n")
+		_, _ = io.WriteString(o.IO.Out, w.String())
 	})
 	if ctx.Err() != nil {
 		return nil // Ctrl-C is how a watch ends

@@ -18,6 +18,7 @@ import (
 	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/internal/atomicfile"
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/errwriter"
 	"github.com/gocap/gocap/internal/iostreams"
 	"github.com/gocap/gocap/internal/workshop"
 )
@@ -85,15 +86,19 @@ func listRun(o *ListOptions) error {
 		return enc.Encode(out)
 	}
 	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tCAPABILITY\tDIFFICULTY\tTIME\tTITLE")
+	ew := errwriter.New(tw)
+	ew.Println("ID\tCAPABILITY\tDIFFICULTY\tTIME\tTITLE")
 	total := 0
 	for _, e := range workshop.Exercises() {
 		needs := ""
 		if len(e.Needs) > 0 {
 			needs = " (needs root)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d min\t%s%s\n", e.ID, e.Capability, e.Difficulty, e.Minutes, e.Title, needs)
+		ew.Printf("%s\t%s\t%s\t%d min\t%s%s\n", e.ID, e.Capability, e.Difficulty, e.Minutes, e.Title, needs)
 		total += e.Minutes
+	}
+	if err := ew.Err(); err != nil {
+		return err
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -146,14 +151,13 @@ func startRun(o *StartOptions) error {
 	if err != nil {
 		return err
 	}
-	w := o.IO.Out
-	fmt.Fprintf(w, "wrote %d files into %s (%d exercises)\n", len(res.Written), res.Dir, len(res.Exercises))
+	w := errwriter.New(o.IO.Out)
+	w.Printf("wrote %d files into %s (%d exercises)\n", len(res.Written), res.Dir, len(res.Exercises))
 	if len(res.Kept) > 0 {
-		fmt.Fprintf(w, "kept %d file(s) you changed: %s\n", len(res.Kept), strings.Join(res.Kept, ", "))
+		w.Printf("kept %d file(s) you changed: %s\n", len(res.Kept), strings.Join(res.Kept, ", "))
 	}
-	rel := o.Dir
-	_, err = fmt.Fprintf(w, "next: cd %s && gocap workshop grade --watch (each folder's README.md says what to fix)\n", rel)
-	return err
+	w.Printf("next: cd %s && gocap workshop grade --watch (each folder's README.md says what to fix)\n", o.Dir)
+	return w.Err()
 }
 
 func splitList(in []string) []string {
