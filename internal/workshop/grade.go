@@ -91,7 +91,7 @@ type Options struct {
 	Participant string
 	Now         func() time.Time
 	Progress    func(task, msg string)
-	// Timeout bounds the pipeline run (default 5m).
+	// Timeout bounds the pipeline run (default 10m, as gocap check).
 	Timeout time.Duration
 
 	// probe replaces probeNeeds (tests).
@@ -343,7 +343,7 @@ func (g *gradeEnv) measure(ctx context.Context, o Options, run []Exercise) error
 		}
 		timeout := o.Timeout
 		if timeout <= 0 {
-			timeout = 5 * time.Minute
+			timeout = 10 * time.Minute
 		}
 		res, err := pipeline.Run(ctx, pipeline.Config{Dir: g.root, Patterns: patterns, Checks: list, Timeout: timeout, Progress: o.Progress})
 		switch {

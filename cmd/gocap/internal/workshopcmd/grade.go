@@ -33,6 +33,7 @@ type GradeOptions struct {
 	Submit    string
 	Name      string
 	Token     string
+	Timeout   time.Duration
 	// Interval is the --watch poll interval.
 	Interval time.Duration
 	// OnGrade, when set, sees every grade (tests of --watch).
@@ -93,6 +94,9 @@ workshop folder, unknown exercise, a refused submission), 3 a tool failed.`,
 					return cmdutil.Usagef("--name: %v", err)
 				}
 			}
+			if o.Timeout <= 0 {
+				return cmdutil.Usagef("--timeout %s: give a positive duration, e.g. 10m", o.Timeout)
+			}
 			if o.Watch && o.JSON {
 				return cmdutil.Usagef("--watch and --json: pick one (--watch is a live view; --json prints one grade)")
 			}
@@ -108,11 +112,12 @@ workshop folder, unknown exercise, a refused submission), 3 a tool failed.`,
 	cmd.Flags().StringVar(&o.Submit, "submit", "", "post the grade to a gocap workshop serve at this URL")
 	cmd.Flags().StringVar(&o.Name, "name", "", "your name on the board (letters, digits, . _ -)")
 	cmd.Flags().StringVar(&o.Token, "token", "", "the workshop token (default $"+TokenEnv+")")
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", 10*time.Minute, "time limit for one grade (the first, with a cold build cache, is the slowest)")
 	return cmd
 }
 
 func (o *GradeOptions) options(prog *cmdutil.Progress) workshop.Options {
-	wo := workshop.Options{Dir: o.Dir, IDs: o.Exercises, Checks: o.Checks, Participant: o.Name}
+	wo := workshop.Options{Dir: o.Dir, IDs: o.Exercises, Checks: o.Checks, Participant: o.Name, Timeout: o.Timeout}
 	if prog != nil {
 		wo.Progress = prog.Update
 	}
