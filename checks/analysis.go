@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gocap/gocap/checks/internal/lint"
@@ -15,8 +16,9 @@ import (
 // analysisRun is the one in-process analysis shared by the vet, errors and
 // logging checks: one go/packages load, one checker.Analyze call.
 type analysisRun struct {
-	res   *lint.Result
-	rules map[string]lint.Rule // by analyzer name
+	res            *lint.Result
+	rules          map[string]lint.Rule // by analyzer name
+	staticcheckSel []string
 }
 
 const analysisMemoKey = "lint-analysis"
@@ -25,13 +27,25 @@ const analysisMemoKey = "lint-analysis"
 // module's packages, tests included.
 func (e *Env) analysis(ctx context.Context, check string) (*analysisRun, error) {
 	v, err := e.Memo(analysisMemoKey, func() (any, error) {
-		rules := lint.Rules()
+		opts := e.Analysis.lintOptions()
+		rules, err := lint.RulesFor(opts)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", cmdutil.ErrUsage, err)
+		}
 		byName := map[string]lint.Rule{}
 		for _, r := range rules {
 			byName[r.Analyzer.Name] = r
 		}
+		var pkgs []string
+		if list, err := e.Packages(ctx); err == nil {
+			for _, p := range list {
+				if len(p.GoFiles)+len(p.CgoFiles)+len(p.TestGoFiles)+len(p.XTestGoFiles) > 0 {
+					pkgs = append(pkgs, p.ImportPath)
+				}
+			}
+		}
 		res, err := lint.Run(ctx, lint.Config{Dir: e.Dir, Patterns: e.Patterns, CacheDir: lint.DefaultCacheDir(), GoTmp: e.GoTmp,
-			Progress: func(msg string) { e.progress(check, msg) }}, rules)
+			Options: opts, Packages: pkgs, Progress: func(msg string) { e.progress(check, msg) }}, rules)
 		if err != nil {
 			var ve *lint.VersionError
 			if errors.As(err, &ve) {
@@ -42,12 +56,36 @@ func (e *Env) analysis(ctx context.Context, check string) (*analysisRun, error) 
 			}
 			return nil, fmt.Errorf("%w: %w", cmdutil.ErrTool, err)
 		}
-		return &analysisRun{res: res, rules: byName}, nil
+		return &analysisRun{res: res, rules: byName, staticcheckSel: opts.Staticcheck}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return v.(*analysisRun), nil
+}
+
+// AnalysisOptions configure the analyzers of the vet, errors, logging,
+// staticcheck and modernize checks (.gocap.yaml's errcheck and staticcheck
+// sections); the zero value is gocap's defaults.
+type AnalysisOptions struct {
+	// ErrcheckNoStdErrorHandling turns golangci-lint's std-error-handling
+	// exclusions off (errcheck then reports Close, Flush, os.Remove, fmt
+	// prints…).
+	ErrcheckNoStdErrorHandling bool
+	// ErrcheckExclude are more functions errcheck does not report, in its
+	// syntax: pkg.Func, (pkg.T).Method, (*pkg.T).Method.
+	ErrcheckExclude []string
+	// Staticcheck selects staticcheck checks with its syntax (SA*, U1000,
+	// S1000, -SA1019, all); nil means SA* and U1000.
+	Staticcheck []string
+}
+
+func (o AnalysisOptions) lintOptions() lint.Options {
+	opts := lint.DefaultOptions()
+	opts.Errcheck.StdErrorHandling = !o.ErrcheckNoStdErrorHandling
+	opts.Errcheck.ExcludeFunctions = o.ErrcheckExclude
+	opts.Staticcheck = o.Staticcheck
+	return opts
 }
 
 // lintRun returns the Run function of a check whose findings come from the
@@ -90,10 +128,21 @@ func (a *analysisRun) notMeasured() []reports.NotMeasured {
 // findings converts the diagnostics of the analyzers owned by check.
 func (a *analysisRun) findings(env *Env, check string) []reports.Finding {
 	var out []reports.Finding
+	at := map[string]bool{} // analyzer, file:line
+	for _, d := range a.res.Diagnostics {
+		at[d.Analyzer+" "+d.File+":"+strconv.Itoa(d.Line)] = true
+		if d.Function != "" {
+			at[d.Analyzer+" "+d.File+" "+d.Function] = true
+		}
+	}
 	for _, d := range a.res.Diagnostics {
 		r, ok := a.rules[d.Analyzer]
 		if !ok || r.Check != check {
 			continue
+		}
+		if twin, ok := vetTwin[d.Analyzer]; ok && (at[twin+" "+d.File+":"+strconv.Itoa(d.Line)] ||
+			d.Analyzer == "SA2002" && d.Function != "" && at[twin+" "+d.File+" "+d.Function]) {
+			continue // the vet check already reports this defect on this line: one claim, not two
 		}
 		sub := subRule(d)
 		rule := d.Analyzer
@@ -103,6 +152,9 @@ func (a *analysisRun) findings(env *Env, check string) []reports.Finding {
 		sev := r.Severity
 		if s, ok := r.SubSeverity[sub]; ok {
 			sev = s
+		}
+		if r.TestSeverity != "" && strings.HasSuffix(d.File, "_test.go") {
+			sev = r.TestSeverity
 		}
 		hint := r.Hint
 		if h, ok := r.SubHints[sub]; ok {
@@ -116,6 +168,16 @@ func (a *analysisRun) findings(env *Env, check string) []reports.Finding {
 			File: env.Rel(d.File), Line: d.Line, Col: d.Col, Message: d.Message, Hint: hint, Function: d.Function, Detail: detail})
 	}
 	return out
+}
+
+// vetTwin maps staticcheck checks to the vet-check analyzer that finds
+// the same defect; a staticcheck finding on a line where its twin reported
+// (for SA2002, which reports the go statement while vet reports the Fatal
+// call: in the same function) is dropped, so one defect costs points once.
+var vetTwin = map[string]string{
+	"SA5009": "printf", "SA1006": "printf", "SA1014": "unmarshal", "SA1028": "sortslice",
+	"SA2002": "testinggoroutine", "SA4017": "unusedresult", "SA5011": "nilness", "SA2000": "waitgroup",
+	"SA5010": "ifaceassert",
 }
 
 // subRule names a diagnostic's kind within its analyzer: the diagnostic's
@@ -168,6 +230,16 @@ func (a *analysisRun) summary(check string, n int) string {
 		s = fmt.Sprintf("%d findings from the go vet suite (%d analyzers) and %d more analyzers over %d packages",
 			n, vet, len(a.analyzerNames(check))-vet, a.res.Packages)
 	}
+	switch check {
+	case lint.CheckModernize:
+		s = a.modernizeSummary(n)
+	case lint.CheckStaticcheck:
+		sel := a.staticcheckSel
+		if sel == nil {
+			sel = lint.DefaultStaticcheck
+		}
+		s = fmt.Sprintf("%d findings from %d staticcheck checks (%s) over %d packages", n, len(a.analyzerNames(check)), strings.Join(sel, ", "), a.res.Packages)
+	}
 	skipped := 0
 	for n, k := range a.res.Skipped {
 		if a.rules[n].Check == check {
@@ -213,3 +285,47 @@ func (a *analysisRun) typecheckFindings(env *Env, check string) []reports.Findin
 	}
 	return out
 }
+
+// modernizeSummary says how far the code lags its go version: how many
+// places a modernizer would rewrite, in how many files, and which
+// modernizers fire most.
+func (a *analysisRun) modernizeSummary(n int) string {
+	if n == 0 {
+		return fmt.Sprintf("the code is up to date with its go line: no modernizer (%d) fires over %d packages", len(a.analyzerNames(lint.CheckModernize)), a.res.Packages)
+	}
+	by := map[string]int{}
+	files := map[string]bool{}
+	for _, d := range a.res.Diagnostics {
+		if r, ok := a.rules[d.Analyzer]; ok && r.Check == lint.CheckModernize {
+			by[d.Analyzer]++
+			files[d.File] = true
+		}
+	}
+	names := make([]string, 0, len(by))
+	for k := range by {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if by[names[i]] != by[names[j]] {
+			return by[names[i]] > by[names[j]]
+		}
+		return names[i] < names[j]
+	})
+	var top []string
+	for i, k := range names {
+		if i == 4 {
+			break
+		}
+		top = append(top, fmt.Sprintf("%s %d", k, by[k]))
+	}
+	return fmt.Sprintf("%d places in %d files lag the module's go line (%s); go fix -diff ./... shows the rewrite", n, len(files), strings.Join(top, ", "))
+}
+
+// IsVetTool reports whether this process was started by go vet as gocap's
+// vet tool (see VetToolMain); main calls VetToolMain first thing then.
+func IsVetTool() bool { return lint.IsVetTool() }
+
+// VetToolMain serves go vet's -vettool protocol with gocap's analyzers
+// (the lint legs run them this way: go vet -vettool=<this binary>). It
+// never returns.
+func VetToolMain() { lint.VetToolMain() }

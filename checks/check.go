@@ -88,6 +88,8 @@ type Env struct {
 	Timeout time.Duration
 	// Progress, when set, receives short status lines.
 	Progress func(check, msg string)
+	// Analysis configures the analyzers (errcheck, staticcheck).
+	Analysis AnalysisOptions
 
 	// GoTmp, when set, is the go command's GOTMPDIR: Run makes it and
 	// removes it after every leg, so the work folders of a go command killed

@@ -41,6 +41,8 @@ type Options struct {
 	// the packages checked, from the run's own package list, so a caller
 	// scanning sources (//gocap:ignore) needs no second go list.
 	Files *[]string
+	// Analysis configures the analyzers (.gocap.yaml errcheck, staticcheck).
+	Analysis AnalysisOptions
 }
 
 // ShardPackages returns shard i (1-based) of n of the import paths: the
@@ -106,7 +108,7 @@ func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 		}
 	}
 	env := &Env{Dir: root, Module: mod, GoVersion: modGo, Patterns: runPatterns, OutDir: o.OutDir,
-		BenchTime: o.BenchTime, BenchCount: o.BenchCount, Timeout: o.Timeout, Progress: o.Progress}
+		BenchTime: o.BenchTime, BenchCount: o.BenchCount, Timeout: o.Timeout, Progress: o.Progress, Analysis: o.Analysis}
 	if env.BenchTime == "" {
 		env.BenchTime = "100ms"
 	}

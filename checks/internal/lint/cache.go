@@ -21,7 +21,7 @@ import (
 )
 
 // cacheFormat changes whenever Result or the key's recipe changes.
-const cacheFormat = "gocap-lint-2"
+const cacheFormat = "gocap-lint-3"
 
 // cacheMaxAge: entries older than this are pruned when a new one is written.
 const cacheMaxAge = 7 * 24 * time.Hour
@@ -51,6 +51,9 @@ func Key(cfg Config, rules []Rule) (string, error) {
 		h.printf("env %s=%s\n", v, os.Getenv(v))
 	}
 	h.printf("patterns %q\n", cfg.Patterns)
+	if b, err := json.Marshal(cfg.Options); err == nil {
+		h.printf("options %s\n", b)
+	}
 	for _, r := range rules {
 		h.printf("analyzer %s %d\n", r.Analyzer.Name, len(r.Analyzer.Requires))
 	}

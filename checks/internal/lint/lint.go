@@ -24,7 +24,6 @@ import (
 	"golang.org/x/tools/go/analysis/checker"
 	"golang.org/x/tools/go/packages"
 
-	"github.com/kisielk/errcheck/errcheck"
 )
 
 // Config says what to analyse.
@@ -38,6 +37,17 @@ type Config struct {
 	// CacheDir, when set, stores results keyed by the module's content (see
 	// Key); empty disables the cache.
 	CacheDir string
+	// Engine picks how the analyzers run: EngineVetTool (go vet
+	// -vettool=<this binary>, when it can serve as one), EngineLoad (one
+	// go/packages load in process, with the result cache), or "" for the
+	// vet tool when available (GOCAP_LINT_ENGINE=load forces the load).
+	Engine string
+	// Packages, when set, are the import paths Patterns match (go list):
+	// the vet-tool engine reports those it could not analyse.
+	Packages []string
+	// Options are the analyzer options the rules were built with (part of
+	// the cache key, and passed on to the vet tool).
+	Options Options
 	// GoTmp, when set, is the GOTMPDIR of the go list the load runs (its
 	// work folder stays behind when it is killed; the caller removes GoTmp).
 	GoTmp string
@@ -103,6 +113,10 @@ const LoadMode = packages.LoadAllSyntax | packages.NeedModule | packages.NeedFor
 // one checker.Analyze call. A cancelled ctx stops loading and skips the
 // analyzers that have not started.
 func Run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
+	if exe, ok := useVetTool(ctx, cfg.Engine); ok {
+		// The go command caches every package's result itself.
+		return runVetTool(ctx, cfg, rules, exe)
+	}
 	var key string
 	if cfg.CacheDir != "" {
 		if k, err := Key(cfg, rules); err == nil {
@@ -208,16 +222,10 @@ func run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
 			funcs[name] = &fileFuncs{pkg: p.PkgPath, file: f}
 		}
 	}
-	errcheckFuncs := map[token.Position]string{}
 	seen := map[string]bool{}
 	for _, act := range graph.Roots {
 		if act.Err != nil && !strings.Contains(act.Err.Error(), "analysis skipped due to errors") {
 			res.Failed = append(res.Failed, fmt.Sprintf("%s@%s: %v", act.Analyzer.Name, act.Package.PkgPath, act.Err))
-		}
-		if r, ok := act.Result.(errcheck.Result); ok {
-			for _, u := range r.UncheckedErrors {
-				errcheckFuncs[token.Position{Filename: u.Pos.Filename, Line: u.Pos.Line, Column: u.Pos.Column}] = u.FuncName
-			}
 		}
 	}
 	for _, act := range graph.Roots {
@@ -235,11 +243,6 @@ func run(ctx context.Context, cfg Config, rules []Rule) (*Result, error) {
 				Line: pos.Line, Col: pos.Column, Message: d.Message, URL: d.URL}
 			if diag.Category == diag.Analyzer {
 				diag.Category = ""
-			}
-			if diag.Analyzer == errcheck.Analyzer.Name {
-				if fn := errcheckFuncs[token.Position{Filename: pos.Filename, Line: pos.Line, Column: pos.Column}]; fn != "" {
-					diag.Message = "error returned by " + fn + " is not checked"
-				}
 			}
 			if ff := funcs[fset.File(d.Pos).Name()]; ff != nil {
 				diag.Function = ff.enclosing(d.Pos)

@@ -44,7 +44,6 @@ import (
 	"golang.org/x/tools/go/analysis/passes/waitgroup"
 
 	"codeberg.org/polyfloyd/go-errorlint/errorlint"
-	"github.com/kisielk/errcheck/errcheck"
 
 	"github.com/gocap/gocap/checks/analyzers/printlog"
 	"github.com/gocap/gocap/reports"
@@ -74,6 +73,8 @@ type Rule struct {
 	SubHints map[string]string
 	// SubSeverity overrides Severity for a sub-rule.
 	SubSeverity map[string]reports.Severity
+	// TestSeverity, when set, is the severity of findings in _test.go files.
+	TestSeverity reports.Severity
 }
 
 // VetSuite is cmd/vet's analyzer list for Go 1.26 (src/cmd/vet/main.go), in
@@ -131,11 +132,42 @@ const (
 	dimConc    = reports.DimConcurrency
 	dimErrors  = reports.DimErrors
 	dimObs     = reports.DimObservability
+	dimStyle   = reports.DimStyle
 )
 
-// Rules returns the table of every analyzer gocap runs, one fresh table per
-// call (errorlint is configured per instance).
+// Options configure the analyzers (.gocap.yaml's errcheck and staticcheck
+// sections).
+type Options struct {
+	Errcheck ErrcheckOptions `json:"errcheck"`
+	// Staticcheck selects staticcheck's checks (see SelectStaticcheck);
+	// nil means DefaultStaticcheck.
+	Staticcheck []string `json:"staticcheck,omitempty"`
+}
+
+// DefaultOptions are gocap's defaults.
+func DefaultOptions() Options { return Options{Errcheck: DefaultErrcheck} }
+
+// Rules returns the table of every analyzer gocap runs at its defaults.
 func Rules() []Rule {
+	r, err := RulesFor(DefaultOptions())
+	if err != nil {
+		panic("lint: default rules: " + err.Error()) // the defaults are constants
+	}
+	return r
+}
+
+// RulesFor returns the table of every analyzer gocap runs with opts, one
+// fresh table per call (errorlint and errcheck are configured per
+// instance). An unknown staticcheck check name is an error.
+func RulesFor(opts Options) ([]Rule, error) {
+	sel := opts.Staticcheck
+	if sel == nil {
+		sel = DefaultStaticcheck
+	}
+	scSel, err := SelectStaticcheck(sel)
+	if err != nil {
+		return nil, err
+	}
 	vet := func(a *analysis.Analyzer, dim, hint string) Rule {
 		return Rule{Analyzer: a, Check: CheckVet, Vet: true, Dimension: dim, Severity: reports.SevError, Hint: hint}
 	}
@@ -192,9 +224,9 @@ func Rules() []Rule {
 		{Analyzer: sortslice.Analyzer, Check: CheckVet, Dimension: dimCorrect, Severity: reports.SevError,
 			Hint: "sort.Slice on a non-slice panics at run time; pass a slice"},
 
-		{Analyzer: errcheck.Analyzer, Check: CheckErrors, Dimension: dimErrors, Severity: reports.SevError,
+		{Analyzer: newErrcheck(opts.Errcheck), Check: CheckErrors, Dimension: dimErrors, Severity: reports.SevError, TestSeverity: reports.SevWarning,
 			Hint: "an error dropped on the floor hides failures (a short write, a failed close, a lost rollback); handle or return it, or assign to _ with a comment saying why it is safe"},
-		{Analyzer: newErrorlint(), Check: CheckErrors, Dimension: dimErrors, Severity: reports.SevError,
+		{Analyzer: withoutRecovered(newErrorlint()), Check: CheckErrors, Dimension: dimErrors, Severity: reports.SevError,
 			Hint:        "errors are wrapped (fmt.Errorf %w) on their way up; == and type assertions see only the outer error, so use errors.Is / errors.As",
 			SubSeverity: map[string]reports.Severity{"errorf": reports.SevWarning},
 			SubHints: map[string]string{
@@ -212,5 +244,7 @@ func Rules() []Rule {
 				printlog.CategoryFmt:   "fmt.Print in library code writes to the program's stdout, mixing with its real output; log with log/slog or return the text to the caller",
 			}},
 	}
-	return rules
+	rules = append(rules, staticcheckRules(scSel)...)
+	rules = append(rules, modernizeRules()...)
+	return rules, nil
 }

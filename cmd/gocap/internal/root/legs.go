@@ -24,6 +24,8 @@ func Checks() []*checks.Check {
 		checks.Logging,
 		checks.GC,
 		checks.Leak,
+		checks.Staticcheck,
+		checks.Modernize,
 	}
 }
 

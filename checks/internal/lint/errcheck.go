@@ -1,0 +1,196 @@
+package lint
+
+import (
+	"go/ast"
+	"go/types"
+	"regexp"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/types/typeutil"
+
+	"github.com/kisielk/errcheck/errcheck"
+)
+
+// ErrcheckOptions say which dropped errors errcheck does not report.
+//
+// errcheck's own default excludes always apply (errcheck.DefaultExcludedSymbols:
+// fmt.Print*, fmt.Fprint* to a *bytes.Buffer, *strings.Builder or
+// os.Stderr, the Write* methods of *bytes.Buffer, *strings.Builder,
+// hash.Hash, crypto/sha3 and hash/maphash, crypto/rand.Read and
+// math/rand.Read, io.Pipe*'s CloseWithError, errors.AsType). So do the
+// writers gocap knows never fail or keep their error for later (see
+// neverFails).
+type ErrcheckOptions struct {
+	// StdErrorHandling applies golangci-lint v2's std-error-handling
+	// exclusion preset (its old EXC0001): calls named like .*Close,
+	// .*Flush, os.Remove(All), .*print(f|ln)?, os.(Un)Setenv and anything
+	// on os.Stdout/os.Stderr. On by default: teams that gate on errcheck
+	// through golangci-lint mostly run with it.
+	StdErrorHandling bool `json:"std_error_handling"`
+	// ExcludeFunctions are more symbols not to report, in errcheck's own
+	// syntax (golangci-lint's exclude-functions): pkg.Func, (pkg.T).Method,
+	// (*pkg.T).Method, e.g. io.Copy or (*os.File).Close.
+	ExcludeFunctions []string `json:"exclude_functions,omitempty"`
+}
+
+// DefaultErrcheck is gocap's default: the std-error-handling preset on.
+var DefaultErrcheck = ErrcheckOptions{StdErrorHandling: true}
+
+// stdErrorHandling is golangci-lint v2's std-error-handling preset, matched
+// (case-insensitively, as there) against the called expression as written.
+var stdErrorHandling = regexp.MustCompile(`(?i)^((os\.)?std(out|err)\..*|.*Close|.*Flush|os\.Remove(All)?|.*print(f|ln)?|os\.(Un)?Setenv)$`)
+
+// newErrcheck returns errcheck's analyzer with a Run that reports only the
+// unchecked errors opts and neverFails leave, as "error returned by F is
+// not checked" (errcheck's own diagnostics say only "unchecked error").
+func newErrcheck(opts ErrcheckOptions) *analysis.Analyzer {
+	c := *errcheck.Analyzer
+	exclude := map[string]bool{}
+	for _, s := range opts.ExcludeFunctions {
+		exclude[strings.TrimSpace(s)] = true
+	}
+	c.Run = func(pass *analysis.Pass) (any, error) {
+		quiet := *pass
+		quiet.Report = func(analysis.Diagnostic) {}
+		res, err := errcheck.Analyzer.Run(&quiet)
+		if err != nil {
+			return res, err
+		}
+		r, ok := res.(errcheck.Result)
+		if !ok {
+			return res, nil
+		}
+		calls := callsByLparen(pass)
+		for _, u := range r.UncheckedErrors {
+			if exclude[u.FuncName] {
+				continue
+			}
+			name := u.SelectorName
+			if name == "" {
+				name = u.FuncName
+			}
+			if opts.StdErrorHandling && name != "" && stdErrorHandling.MatchString(name) {
+				continue
+			}
+			call := calls[posKey{u.Pos.Filename, u.Pos.Offset}]
+			if call != nil && neverFails(pass.TypesInfo, call) {
+				continue
+			}
+			tf := fileByName(pass, u.Pos.Filename)
+			if tf == nil {
+				continue
+			}
+			fn := u.FuncName
+			if fn == "" {
+				fn = "the call"
+			}
+			pass.Report(analysis.Diagnostic{Pos: tf.Pos(u.Pos.Offset), Message: "error returned by " + fn + " is not checked"})
+		}
+		return res, nil
+	}
+	return &c
+}
+
+type posKey struct {
+	file string
+	off  int
+}
+
+func callsByLparen(pass *analysis.Pass) map[posKey]*ast.CallExpr {
+	out := map[posKey]*ast.CallExpr{}
+	for _, f := range pass.Files {
+		tf := pass.Fset.File(f.Pos())
+		ast.Inspect(f, func(n ast.Node) bool {
+			if c, ok := n.(*ast.CallExpr); ok {
+				out[posKey{tf.Name(), tf.Offset(c.Lparen)}] = c
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// neverFails reports calls whose error carries nothing to act on:
+//
+//   - Write, WriteString, WriteByte and WriteRune on a value whose type
+//     implements hash.Hash (its contract: Write never returns an error),
+//     e.g. xxhash's *Digest, which errcheck's hash.Hash exclusion misses
+//     when called on the concrete type;
+//   - writes to a *bufio.Writer: its error is sticky and comes back from
+//     Flush, which is where it must be checked;
+//   - Write on an http.ResponseWriter: a failed write means the client went
+//     away, and neither a handler nor a test's handler can tell anyone;
+//   - fmt.Fprint* and io.WriteString into any of those writers or into a
+//     *bytes.Buffer or *strings.Builder.
+func neverFails(info *types.Info, call *ast.CallExpr) bool {
+	fn, ok := typeutil.Callee(info, call).(*types.Func)
+	if !ok || fn.Pkg() == nil {
+		return false
+	}
+	sig := fn.Type().(*types.Signature)
+	if sig.Recv() != nil {
+		switch fn.Name() {
+		case "Write", "WriteString", "WriteByte", "WriteRune":
+		default:
+			return false
+		}
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if !ok {
+			return false
+		}
+		return quietWriter(info.TypeOf(sel.X))
+	}
+	switch fn.Pkg().Path() + "." + fn.Name() {
+	case "fmt.Fprint", "fmt.Fprintf", "fmt.Fprintln", "io.WriteString":
+		if len(call.Args) > 0 {
+			t := info.TypeOf(call.Args[0])
+			return quietWriter(t) || isNamed(t, "bytes", "Buffer") || isNamed(t, "strings", "Builder")
+		}
+	}
+	return false
+}
+
+// quietWriter: a hash, a *bufio.Writer or an http.ResponseWriter.
+func quietWriter(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	if isNamed(t, "bufio", "Writer") || isNamed(t, "net/http", "ResponseWriter") {
+		return true
+	}
+	if hashIface == nil {
+		return false
+	}
+	return types.Implements(t, hashIface) || types.Implements(types.NewPointer(t), hashIface) && !types.IsInterface(t)
+}
+
+// isNamed: t is pkg.name or *pkg.name.
+func isNamed(t types.Type, pkg, name string) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == pkg && n.Obj().Name() == name
+}
+
+// hashIface is hash.Hash's method set, built by hand so no package needs to
+// import hash: Write, Sum, Reset, Size, BlockSize.
+var hashIface = func() *types.Interface {
+	byteSlice := types.NewSlice(types.Typ[types.Byte])
+	errType := types.Universe.Lookup("error").Type()
+	intT := types.Typ[types.Int]
+	v := func(t types.Type) *types.Var { return types.NewParam(0, nil, "", t) }
+	m := func(name string, params, results []*types.Var) *types.Func {
+		return types.NewFunc(0, nil, name, types.NewSignatureType(nil, nil, nil, types.NewTuple(params...), types.NewTuple(results...), false))
+	}
+	it := types.NewInterfaceType([]*types.Func{
+		m("Write", []*types.Var{v(byteSlice)}, []*types.Var{v(intT), v(errType)}),
+		m("Sum", []*types.Var{v(byteSlice)}, []*types.Var{v(byteSlice)}),
+		m("Reset", nil, nil),
+		m("Size", nil, []*types.Var{v(intT)}),
+		m("BlockSize", nil, []*types.Var{v(intT)}),
+	}, nil)
+	it.Complete()
+	return it
+}()

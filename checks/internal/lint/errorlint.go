@@ -1,0 +1,122 @@
+package lint
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+)
+
+// withoutRecovered wraps go-errorlint's analyzer so that comparisons of a
+// value from recover() are not reported: a recovered value is whatever was
+// passed to panic, not an error that travelled up a call chain being
+// wrapped, so `recover() == http.ErrAbortHandler` is the right test (net/http
+// compares it the same way). Reports ==, != and switch cases whose operand
+// is recover() itself or a variable assigned only from recover().
+func withoutRecovered(a *analysis.Analyzer) *analysis.Analyzer {
+	c := *a
+	run := a.Run
+	c.Run = func(pass *analysis.Pass) (any, error) {
+		skip := recoveredComparisons(pass)
+		if len(skip) == 0 {
+			return run(pass)
+		}
+		filtered := *pass
+		filtered.Report = func(d analysis.Diagnostic) {
+			if skip[d.Pos] && (strings.HasPrefix(d.Message, "comparing with") || strings.HasPrefix(d.Message, "switch on an error")) {
+				return
+			}
+			pass.Report(d)
+		}
+		return run(&filtered)
+	}
+	return &c
+}
+
+// recoveredComparisons returns the positions errorlint reports comparisons
+// at (a binary expression's start, a case clause) whose operand comes from
+// recover().
+func recoveredComparisons(pass *analysis.Pass) map[token.Pos]bool {
+	isRecoverCall := func(e ast.Expr) bool {
+		call, ok := ast.Unparen(e).(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		b, ok := pass.TypesInfo.Uses[identOf(call.Fun)].(*types.Builtin)
+		return ok && b.Name() == "recover"
+	}
+	// Variables assigned from recover() (and from nothing else).
+	fromRecover := map[types.Object]bool{}
+	other := map[types.Object]bool{}
+	mark := func(lhs ast.Expr, rhs ast.Expr) {
+		id, ok := lhs.(*ast.Ident)
+		if !ok {
+			return
+		}
+		obj := pass.TypesInfo.ObjectOf(id)
+		if obj == nil {
+			return
+		}
+		if isRecoverCall(rhs) {
+			fromRecover[obj] = true
+		} else {
+			other[obj] = true
+		}
+	}
+	for _, f := range pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				if len(n.Lhs) == len(n.Rhs) {
+					for i := range n.Lhs {
+						mark(n.Lhs[i], n.Rhs[i])
+					}
+				}
+			case *ast.ValueSpec:
+				if len(n.Names) == len(n.Values) {
+					for i := range n.Names {
+						mark(n.Names[i], n.Values[i])
+					}
+				}
+			}
+			return true
+		})
+	}
+	recovered := func(e ast.Expr) bool {
+		if isRecoverCall(e) {
+			return true
+		}
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		if !ok {
+			return false
+		}
+		obj := pass.TypesInfo.ObjectOf(id)
+		return obj != nil && fromRecover[obj] && !other[obj]
+	}
+	out := map[token.Pos]bool{}
+	for _, f := range pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.BinaryExpr:
+				if (n.Op == token.EQL || n.Op == token.NEQ) && (recovered(n.X) || recovered(n.Y)) {
+					out[n.Pos()] = true
+				}
+			case *ast.SwitchStmt:
+				if n.Tag != nil && recovered(n.Tag) {
+					for _, cc := range n.Body.List {
+						out[cc.Pos()] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	return out
+}
+
+func identOf(e ast.Expr) *ast.Ident {
+	id, _ := ast.Unparen(e).(*ast.Ident)
+	return id
+}
