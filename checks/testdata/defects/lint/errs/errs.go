@@ -46,10 +46,10 @@ func Send(w io.Writer, p []byte) {
 type digest struct{ n int }
 
 func (d *digest) Write(p []byte) (int, error) { d.n += len(p); return len(p), nil }
-func (d *digest) Sum(b []byte) []byte          { return append(b, byte(d.n)) }
-func (d *digest) Reset()                       { d.n = 0 }
-func (d *digest) Size() int                    { return 1 }
-func (d *digest) BlockSize() int               { return 1 }
+func (d *digest) Sum(b []byte) []byte         { return append(b, byte(d.n)) }
+func (d *digest) Reset()                      { d.n = 0 }
+func (d *digest) Size() int                   { return 1 }
+func (d *digest) BlockSize() int              { return 1 }
 
 // Quiet writes where an error cannot happen or comes back later: no
 // findings.
