@@ -72,14 +72,30 @@ func safeRel(p string) bool {
 	return !path.IsAbs(c) && c != ".." && !strings.HasPrefix(c, "../")
 }
 
-// Directive is one //gocap:ignore comment.
+// Directive is one //gocap:ignore comment, or one of the foreign
+// directives gocap honours the way their own tools do: staticcheck's
+// //lint:ignore and //lint:file-ignore, golangci-lint's //nolint.
 type Directive struct {
 	File   string // relative to the module root, slash-separated
 	Line   int
 	Rule   string
 	Reason string
-	used   int
+	// Kind is "" for //gocap:ignore, KindLint or KindNolint.
+	Kind string
+	// From and To are the lines a foreign directive covers (To 0: the
+	// rest of the file).
+	From, To int
+	// Names are a foreign directive's checks (lint: SA1019, SA*) or
+	// linters (nolint: staticcheck, errcheck; none means all).
+	Names []string
+	used  int
 }
+
+// Kinds of foreign directives.
+const (
+	KindLint   = "lint"
+	KindNolint = "nolint"
+)
 
 // directivePrefix starts an ignore directive: a line comment with no space
 // after the slashes, like //go: and //nolint directives, so prose that
@@ -96,10 +112,13 @@ func Scan(root string, files []string) ([]*Directive, error) {
 		if err != nil {
 			return nil, err
 		}
+		rel, _ := filepath.Rel(root, f)
+		if bytes.Contains(src, []byte("//lint:")) || bytes.Contains(src, []byte("//nolint")) {
+			out = append(out, foreign(filepath.ToSlash(rel), f, src)...)
+		}
 		if !bytes.Contains(src, []byte(directivePrefix)) {
 			continue
 		}
-		rel, _ := filepath.Rel(root, f)
 		fset := token.NewFileSet()
 		file := fset.AddFile(f, -1, len(src))
 		var sc scanner.Scanner
@@ -145,6 +164,14 @@ func Apply(r *reports.Report, ds []*Directive) {
 			return true
 		}
 		for _, d := range byFile[f.File] {
+			if d.Kind != "" {
+				if d.covers(f) {
+					d.used++
+					suppressed++
+					return false
+				}
+				continue
+			}
 			if d.Rule != "" && (f.Line == d.Line || f.Line == d.Line+1) && config.RuleMatches(d.Rule, f) {
 				d.used++
 				suppressed++
@@ -165,6 +192,13 @@ func Apply(r *reports.Report, ds []*Directive) {
 	chk := reports.Check{ID: CheckID, Name: "gocap:ignore directives", Status: reports.StatusPass, URL: reports.DocsURL}
 	for _, d := range ds {
 		switch {
+		case d.Kind == KindLint && d.Reason == "":
+			chk.Findings = append(chk.Findings, reports.Finding{Rule: "malformed-ignore", Dimension: "style", Severity: reports.SevWarning,
+				File: d.File, Line: d.Line, Message: "//lint:ignore without a reason suppresses nothing (staticcheck ignores it too)",
+				Hint: "write //lint:ignore CHECK reason, e.g. //lint:ignore SA1019 the replacement needs Go 1.27"})
+		case d.Kind != "":
+			// Foreign directives may name checks gocap does not run:
+			// never reported as unused.
 		case d.Rule == "":
 			chk.Findings = append(chk.Findings, reports.Finding{Rule: "malformed-ignore", Dimension: reports.DimStyle, Severity: reports.SevWarning,
 				File: d.File, Line: d.Line, Message: "//gocap:ignore without a rule suppresses nothing",
@@ -179,7 +213,7 @@ func Apply(r *reports.Report, ds []*Directive) {
 				Hint: "the finding it silenced is gone (or the rule name is wrong): delete the directive so it cannot hide a future finding"})
 		}
 	}
-	chk.Summary = fmt.Sprintf("%d directives, %d findings suppressed, %d unused", len(ds), suppressed, len(chk.Findings))
+	chk.Summary = fmt.Sprintf("%d directives, %d findings suppressed, %d unused or malformed", len(ds), suppressed, len(chk.Findings))
 	if len(ds) == 0 {
 		return
 	}

@@ -1,8 +1,10 @@
 package suppress
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gocap/gocap/reports"
@@ -67,5 +69,79 @@ func TestApplyDirectives(t *testing.T) {
 	rules := ig.Findings[0].Rule + "," + ig.Findings[1].Rule
 	if rules != "unused-ignore,malformed-ignore" && rules != "malformed-ignore,unused-ignore" {
 		t.Errorf("ignore findings %s", rules)
+	}
+}
+
+// TestForeignDirectives: staticcheck's //lint:ignore and //lint:file-ignore
+// and golangci-lint's //nolint suppress what those tools would, and only
+// that; a //lint:ignore without a reason suppresses nothing and is
+// reported as malformed.
+func TestForeignDirectives(t *testing.T) {
+	dir := t.TempDir()
+	src := `package x
+
+//lint:file-ignore U1000 kept for the next release
+
+func F() {
+	//lint:ignore SA4006 the first value documents the default
+	n := 1
+	n = 2
+	_ = n
+	g() //lint:ignore SA1019,SA1029 migrating in #12
+	//lint:ignore SA4006
+	h()
+}
+
+//nolint:staticcheck // generated-looking table
+func G() {
+	a()
+	b()
+}
+
+func H() {
+	e() //nolint:errcheck
+	s := "//nolint in a string"
+	_ = s
+	k() //nolint
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "x.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := Scan(dir, []string{filepath.Join(dir, "x.go")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := func(rule string, line int) reports.Finding {
+		return reports.Finding{Check: "staticcheck", Rule: rule, File: "x.go", Line: line, Severity: reports.SevWarning}
+	}
+	r := &reports.Report{Checks: []reports.Check{
+		{ID: "staticcheck", Status: reports.StatusPass, Findings: []reports.Finding{
+			sc("U1000", 30),  // file-ignore: gone
+			sc("SA4006", 7),  // //lint:ignore on the line before: gone
+			sc("SA4006", 8),  // not the node's line: stays
+			sc("SA1029", 10), // end-of-line, listed check: gone
+			sc("SA4010", 10), // end-of-line, other check: stays
+			sc("SA4006", 12), // the directive had no reason: stays
+			sc("SA1000", 17), // inside G, under //nolint:staticcheck: gone
+			sc("SA1000", 18), // likewise: gone
+			sc("SA1000", 22), // //nolint:errcheck does not cover staticcheck: stays
+		}},
+		{ID: "errors", Status: reports.StatusFail, Findings: []reports.Finding{
+			{Check: "errors", Rule: "errcheck", File: "x.go", Line: 22, Severity: reports.SevError}, // gone
+			{Check: "errors", Rule: "errcheck", File: "x.go", Line: 23, Severity: reports.SevError}, // stays
+			{Check: "errors", Rule: "errcheck", File: "x.go", Line: 25, Severity: reports.SevError}, // bare //nolint: gone
+		}},
+	}}
+	Apply(r, ds)
+	var left []string
+	for _, c := range r.Checks {
+		for _, f := range c.Findings {
+			left = append(left, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+		}
+	}
+	want := "SA4006:8 SA4010:10 SA4006:12 SA1000:22 errcheck:23 malformed-ignore:11"
+	if got := strings.Join(left, " "); got != want {
+		t.Errorf("left after Apply:\n got %s\nwant %s", got, want)
 	}
 }
