@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gocap/gocap/checks/internal/lint"
+	"github.com/gocap/gocap/internal/config"
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/reports"
 )
@@ -78,6 +79,27 @@ type AnalysisOptions struct {
 	// Staticcheck selects staticcheck checks with its syntax (SA*, U1000,
 	// S1000, -SA1019, all); nil means SA* and U1000.
 	Staticcheck []string
+}
+
+// AnalysisFrom reads the analyzer settings of a .gocap.yaml (nil: defaults).
+func AnalysisFrom(c *config.Config) AnalysisOptions {
+	if c == nil {
+		return AnalysisOptions{}
+	}
+	o := AnalysisOptions{ErrcheckExclude: c.Errcheck.ExcludeFunctions, Staticcheck: c.Staticcheck.Checks}
+	if s := c.Errcheck.StdErrorHandling; s != nil && !*s {
+		o.ErrcheckNoStdErrorHandling = true
+	}
+	return o
+}
+
+// Validate reports a staticcheck selection that names no known check.
+func (o AnalysisOptions) Validate() error {
+	if o.Staticcheck == nil {
+		return nil
+	}
+	_, err := lint.SelectStaticcheck(o.Staticcheck)
+	return err
 }
 
 func (o AnalysisOptions) lintOptions() lint.Options {

@@ -20,6 +20,11 @@
 //	  - rule: vet/printf
 //	    path: "legacy/*.go"
 //	    reason: kept for compatibility
+//	errcheck:
+//	  std-error-handling: false   # golangci-lint's preset (default true)
+//	  exclude-functions: ["io.Copy", "(*os.File).Close"]
+//	staticcheck:
+//	  checks: ["SA*", "U1000", "S*", "ST*", "QF*", "-SA1019"]  # default SA*, U1000
 package config
 
 import (
@@ -52,6 +57,24 @@ type Config struct {
 	Weights map[string]float64 `yaml:"weights"`
 	Gate    Gate               `yaml:"gate"`
 	Exclude []Exclude          `yaml:"exclude"`
+	// Errcheck and Staticcheck configure those analyzers.
+	Errcheck    Errcheck    `yaml:"errcheck"`
+	Staticcheck Staticcheck `yaml:"staticcheck"`
+}
+
+// Errcheck configures the errors check's errcheck.
+type Errcheck struct {
+	// StdErrorHandling (default true) applies golangci-lint's
+	// std-error-handling exclusions (Close, Flush, os.Remove, fmt prints…).
+	StdErrorHandling *bool `yaml:"std-error-handling"`
+	// ExcludeFunctions, in errcheck's syntax: pkg.F, (pkg.T).M, (*pkg.T).M.
+	ExcludeFunctions []string `yaml:"exclude-functions"`
+}
+
+// Staticcheck selects staticcheck's checks, in its syntax (SA*, U1000,
+// S1000, -SA1019, all); empty means SA* and U1000.
+type Staticcheck struct {
+	Checks []string `yaml:"checks"`
 }
 
 // Gate holds CI thresholds; command-line flags override them.
@@ -143,7 +166,7 @@ func Parse(name string, b []byte, knownChecks []string) (*Config, error) {
 func yamlMessage(err error) string {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
-		return strings.Join(te.Errors, "; ") + " (known keys: checks, weights, gate, exclude; gate: min-score, fail-on, fail-on-new, max-score-drop; exclude: path, rule, reason)"
+		return strings.Join(te.Errors, "; ") + " (known keys: checks, weights, gate, exclude, errcheck, staticcheck; gate: min-score, fail-on, fail-on-new, max-score-drop; exclude: path, rule, reason; errcheck: std-error-handling, exclude-functions; staticcheck: checks)"
 	}
 	return err.Error()
 }
@@ -180,6 +203,11 @@ func (c *Config) validate(knownChecks []string) error {
 	}
 	if f := c.Gate.FailOn; f != "" && f != "error" && f != "warning" && f != "none" {
 		return fmt.Errorf("gate.fail-on %q: use error, warning or none", f)
+	}
+	for i, fn := range c.Errcheck.ExcludeFunctions {
+		if strings.TrimSpace(fn) == "" || strings.ContainsAny(fn, " \t") {
+			return fmt.Errorf("errcheck.exclude-functions[%d] %q: write pkg.Func, (pkg.T).Method or (*pkg.T).Method", i, fn)
+		}
 	}
 	for i, e := range c.Exclude {
 		if e.Path == "" && e.Rule == "" {

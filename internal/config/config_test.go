@@ -112,3 +112,22 @@ func TestFind(t *testing.T) {
 		t.Errorf("config above the repository root was used: %q", p)
 	}
 }
+
+// TestAnalyzerKeys: the errcheck and staticcheck sections parse, and a
+// typo inside them is an error naming the key.
+func TestAnalyzerKeys(t *testing.T) {
+	c, err := Parse("x.yaml", []byte("errcheck:\n  std-error-handling: false\n  exclude-functions: [io.Copy, \"(*os.File).Close\"]\nstaticcheck:\n  checks: [\"SA*\", \"-SA1019\", ST1005]\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Errcheck.StdErrorHandling == nil || *c.Errcheck.StdErrorHandling || len(c.Errcheck.ExcludeFunctions) != 2 ||
+		c.Errcheck.ExcludeFunctions[1] != "(*os.File).Close" || strings.Join(c.Staticcheck.Checks, ",") != "SA*,-SA1019,ST1005" {
+		t.Fatalf("parsed %+v", c)
+	}
+	if _, err := Parse("x.yaml", []byte("errcheck:\n  exclude-function: [io.Copy]\n"), nil); err == nil || !strings.Contains(err.Error(), "exclude-function") {
+		t.Fatalf("typo accepted: %v", err)
+	}
+	if _, err := Parse("x.yaml", []byte("errcheck:\n  exclude-functions: [\"io.Copy os.Remove\"]\n"), nil); err == nil {
+		t.Fatal("a function name with a space accepted")
+	}
+}

@@ -109,7 +109,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	var files []string
 	rep, err := checks.Run(runCtx, checks.Options{Dir: cfg.Dir, Patterns: cfg.Patterns, Checks: cfg.Checks, Only: cfg.Only, Skip: cfg.Skip,
 		OutDir: cfg.OutDir, BenchTime: cfg.BenchTime, BenchCount: cfg.BenchCount, Timeout: cfg.Timeout, Progress: cfg.Progress,
-		Shard: cfg.Shard, Shards: cfg.Shards, Files: &files})
+		Shard: cfg.Shard, Shards: cfg.Shards, Files: &files, Analysis: checks.AnalysisFrom(cfg.Project)})
 	res := &Result{gate: cfg.Gate}
 	if err != nil {
 		if rep == nil || runCtx.Err() == nil {

@@ -60,6 +60,9 @@ func (o *Options) Prepare(ctx context.Context) error {
 		}
 		p.cfg.Project = cfg
 		p.cfg.Weights = cfg.Weights
+		if err := checks.AnalysisFrom(cfg).Validate(); err != nil {
+			return cmdutil.Usagef("%s: staticcheck.checks: %v", path, err)
+		}
 		if len(o.Only) == 0 {
 			o.Skip = append(o.Skip, cfg.Disabled()...)
 		}
