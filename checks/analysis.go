@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/gocap/gocap/checks/internal/lint"
-	"github.com/gocap/gocap/internal/config"
 	"github.com/gocap/gocap/internal/cmdutil"
+	"github.com/gocap/gocap/internal/config"
 	"github.com/gocap/gocap/reports"
 )
 

@@ -376,3 +376,94 @@ func TestVetNewerGoIsUsageError(t *testing.T) {
 		t.Fatalf("err = %v, want a one-line usage error naming Go 1.99", err)
 	}
 }
+
+// buildStaticcheck builds staticcheck (honnef.co/go/tools/cmd/staticcheck,
+// the version go.mod pins) into a temp folder; the build cache makes it
+// cheap after the first time.
+func buildStaticcheck(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "staticcheck")
+	cmd := exec.Command("go", "build", "-o", bin, "honnef.co/go/tools/cmd/staticcheck")
+	cmd.Dir = ".."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building staticcheck: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestStaticcheckParity: every finding the real staticcheck -checks
+// 'SA*,U1000' prints on the testdata modules is in gocap's report at the
+// same file:line (a staticcheck finding with the same code, or, for a
+// check that duplicates a vet analyzer, that analyzer's finding), except
+// in generated files, which gocap skips on purpose.
+func TestStaticcheckParity(t *testing.T) {
+	bin := buildStaticcheck(t)
+	for _, mod := range []string{"testdata/defects", "testdata/clean"} {
+		t.Run(filepath.Base(mod), func(t *testing.T) {
+			root, _ := filepath.Abs(mod)
+			cmd := exec.Command(bin, "-checks", "SA*,U1000", "-f", "json", "./...")
+			cmd.Dir = root
+			out, err := cmd.Output()
+			var ee *exec.ExitError
+			if err != nil && !errors.As(err, &ee) {
+				t.Fatalf("staticcheck: %v", err)
+			}
+			type scDiag struct {
+				Code     string
+				Location struct {
+					File string
+					Line int
+				}
+				Message string
+			}
+			var diags []scDiag
+			dec := json.NewDecoder(bytes.NewReader(out))
+			for {
+				var d scDiag
+				if err := dec.Decode(&d); errors.Is(err, io.EOF) {
+					break
+				} else if err != nil {
+					t.Fatalf("staticcheck -f json: %v\n%s", err, out)
+				}
+				diags = append(diags, d)
+			}
+			if mod == "testdata/defects" && len(diags) < 5 {
+				t.Fatalf("staticcheck printed only %d findings on %s: %+v", len(diags), mod, diags)
+			}
+			have := map[string]bool{}
+			for _, f := range lintFindings(lintReport(t, root)) {
+				have[fmt.Sprintf("%s:%d:%s", f.File, f.Line, strings.SplitN(f.Rule, "/", 2)[0])] = true
+			}
+			var missing []string
+			for _, d := range diags {
+				rel, _ := filepath.Rel(root, d.Location.File)
+				rel = filepath.ToSlash(rel)
+				if src, err := os.ReadFile(d.Location.File); err == nil && isGenerated(src) {
+					continue
+				}
+				k := fmt.Sprintf("%s:%d:", rel, d.Location.Line)
+				if have[k+d.Code] || have[k+vetTwin[d.Code]] {
+					continue
+				}
+				if d.Code == "SA2002" && nearTwin(have, rel, d.Location.Line, "testinggoroutine") {
+					continue // staticcheck reports the go statement, vet the Fatal call in it
+				}
+				missing = append(missing, k+d.Code+": "+d.Message)
+			}
+			sort.Strings(missing)
+			for _, m := range missing {
+				t.Errorf("staticcheck reports %s; gocap does not", m)
+			}
+		})
+	}
+}
+
+// nearTwin: analyzer reported in file within the 20 lines from line on.
+func nearTwin(have map[string]bool, file string, line int, analyzer string) bool {
+	for l := line; l < line+20; l++ {
+		if have[fmt.Sprintf("%s:%d:%s", file, l, analyzer)] {
+			return true
+		}
+	}
+	return false
+}

@@ -12,13 +12,22 @@ var Vet = &Check{
 	Name: "go vet (in process) + nilness, unusedwrite",
 	Doc: `the go vet suite and more x/tools analyzers, in process
 
-go/packages loads the selected packages once, with their tests and (as go vet
-does through its fact files) every dependency from source; one
-golang.org/x/tools/go/analysis/checker run applies cmd/vet's exact analyzer
-list for Go 1.26 plus nilness, unusedwrite, deepequalerrors,
-reflectvaluecompare and sortslice. The errors and logging checks share that
-load and run. Packages analysed are the ones go vet vets: a package's test
-variant in place of the package, external test packages, no test mains.
+The analyzers of the vet, errors, logging, staticcheck and modernize checks
+run together, once, through the go command's vet protocol: go vet
+-vettool=<gocap's own binary> -json runs gocap in a hidden mode
+(golang.org/x/tools/go/analysis/unitchecker) once per package, in parallel,
+with the dependencies' types from their export data in the build cache and
+their facts (printf wrappers, functions that never return, staticcheck's
+deprecation and purity facts) from the .vetx files earlier runs left there;
+on dependencies only the fact-producing analyzers run. The go command caches
+every package's result under its content, gocap's binary and the analyzer
+options, so an unchanged package costs a cache lookup, as with go vet.
+Packages analysed are the ones go vet vets: a package's test variant in place
+of the package, external test packages, no test mains. The applied analyzer
+list is cmd/vet's exact one for Go 1.26 plus nilness, unusedwrite,
+deepequalerrors, reflectvaluecompare and sortslice. GOCAP_LINT_ENGINE=load
+runs the older engine instead: one go/packages load of the module and every
+dependency from source, in process, its result cached by gocap.
 
 Every diagnostic go vet ./... prints is also reported here (a test asserts
 it on gocap's testdata). Findings of the concurrency analyzers (atomic,
@@ -32,13 +41,12 @@ generated files ("Code generated ... DO NOT EDIT.") are dropped.
 
 Known false positives: unusedwrite reports writes kept for their side effect
 on a copy that is later compared or printed through reflection; nilness
-conditions can be intentional defensive checks. Known false negative: to
-load fast, dependency function bodies that cannot yield a printf-wrapper or
-never-returns fact are not type-checked; a dependency function that calls
-os.Exit (or the like) and then runs more code before returning would lose
-its never-returns fact, which go vet would have. Results are cached under the
-user cache folder keyed by the module's source content, the go command and
-gocap's binary (GOCAP_CACHE=off disables it, GOCAP_CACHE=DIR moves it).`,
+conditions can be intentional defensive checks. With the load engine only:
+dependency function bodies that cannot yield a printf-wrapper or
+never-returns fact are not type-checked (and dependency comments are not
+read, so staticcheck's SA1019 misses deprecations), and results are cached
+under the user cache folder (GOCAP_CACHE=off disables it, GOCAP_CACHE=DIR
+moves it).`,
 	URL:      "https://pkg.go.dev/cmd/vet",
 	Measures: []string{reports.DimCorrectness, reports.DimConcurrency},
 	Run:      lintRun(lint.CheckVet),

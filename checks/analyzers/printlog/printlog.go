@@ -22,6 +22,16 @@
 //     Fatal* also exits the process from library code;
 //   - the built-in print and println.
 //
+// A logging library is allowed its last resort: in a package that
+// implements a logger (it declares a type with at least two exported
+// methods named like a logger's: Print*, Debug*, Info*, Warn*, Error*,
+// Fatal*, Panic*, Log*, Msg*, Trace*), writing to os.Stderr is not
+// reported on a failure path, i.e. inside an if block whose condition
+// compares an error with nil (the logger could not write its event and has
+// nowhere else to say so) or inside a deferred function that calls
+// recover. Its other prints (to stdout, or to stderr on the normal path)
+// are still reported.
+//
 // Known false positives: a non-main package that is a program's own
 // command-line output layer (for example cmd/tool/internal/ui) prints on
 // purpose; writers other than os.Stdout/os.Stderr (a *log.Logger the caller
@@ -62,6 +72,7 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil
 	}
 	insp := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
+	logger := implementsLogger(pass)
 	for cur := range insp.Root().Preorder((*ast.CallExpr)(nil)) {
 		call := cur.Node().(*ast.CallExpr)
 		file := pass.Fset.File(call.Pos())
@@ -75,6 +86,9 @@ func run(pass *analysis.Pass) (any, error) {
 					Message: "built-in " + fn.Name() + " writes to stderr from library package " + pass.Pkg.Name() + ": use log/slog"})
 			}
 		case *types.Func:
+			if logger && writesStderr(pass, call, fn) && onFailurePath(pass, cur) {
+				continue // a logger's last resort when it cannot log
+			}
 			check(pass, call, fn)
 		}
 	}
@@ -135,4 +149,106 @@ func stdStream(pass *analysis.Pass, e ast.Expr) string {
 		return n
 	}
 	return ""
+}
+
+// loggerMethod: method names of a logger's print API.
+func loggerMethod(name string) bool {
+	for _, p := range []string{"Print", "Trace", "Debug", "Info", "Warn", "Error", "Fatal", "Panic", "Log", "Msg"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// implementsLogger reports whether the package declares, in a non-test
+// file, a named type with at least two exported logger-like methods.
+func implementsLogger(pass *analysis.Pass) bool {
+	scope := pass.Pkg.Scope()
+	for _, name := range scope.Names() {
+		tn, ok := scope.Lookup(name).(*types.TypeName)
+		if !ok {
+			continue
+		}
+		named, ok := tn.Type().(*types.Named)
+		if !ok {
+			continue
+		}
+		n := 0
+		for i := range named.NumMethods() {
+			m := named.Method(i)
+			if m.Exported() && loggerMethod(m.Name()) {
+				n++
+			}
+		}
+		if n >= 2 {
+			if f := pass.Fset.File(tn.Pos()); f != nil && !strings.HasSuffix(f.Name(), "_test.go") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// writesStderr: fmt.Fprint*(os.Stderr, …).
+func writesStderr(pass *analysis.Pass, call *ast.CallExpr, fn *types.Func) bool {
+	if fn.Pkg() == nil || fn.Pkg().Path() != "fmt" || !strings.HasPrefix(fn.Name(), "Fprint") || len(call.Args) == 0 {
+		return false
+	}
+	return stdStream(pass, call.Args[0]) == "Stderr"
+}
+
+// onFailurePath: inside an if whose condition compares an error with nil,
+// or inside a function literal that calls recover.
+func onFailurePath(pass *analysis.Pass, cur inspector.Cursor) bool {
+	for c := range cur.Enclosing((*ast.IfStmt)(nil), (*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
+		switch n := c.Node().(type) {
+		case *ast.IfStmt:
+			if comparesErrorWithNil(pass, n.Cond) && n.Body.Pos() <= cur.Node().Pos() && cur.Node().End() <= n.Body.End() {
+				return true
+			}
+		case *ast.FuncLit:
+			if callsRecover(pass, n.Body) {
+				return true
+			}
+		case *ast.FuncDecl:
+			return false
+		}
+	}
+	return false
+}
+
+func comparesErrorWithNil(pass *analysis.Pass, e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		b, ok := n.(*ast.BinaryExpr)
+		if !ok || found {
+			return !found
+		}
+		if b.Op.String() != "!=" && b.Op.String() != "==" {
+			return true
+		}
+		for _, side := range []ast.Expr{b.X, b.Y} {
+			if t := pass.TypesInfo.TypeOf(side); t != nil && types.Identical(t, types.Universe.Lookup("error").Type()) {
+				found = true
+			}
+		}
+		return true
+	})
+	return found
+}
+
+func callsRecover(pass *analysis.Pass, body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
+				if b, ok := pass.TypesInfo.Uses[id].(*types.Builtin); ok && b.Name() == "recover" {
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
 }

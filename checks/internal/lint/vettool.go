@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/unitchecker"
@@ -124,6 +125,9 @@ func runVetTool(ctx context.Context, cfg Config, rules []Rule, exe string) (*Res
 	progress("go vet -vettool=gocap")
 	args := []string{"vet", "-vettool=" + exe, "-json", "-" + optionsFlag + "=" + string(optJSON)}
 	if nonce := os.Getenv("GOCAP_VETTOOL_NONCE"); nonce != "" {
+		if nonce == "random" {
+			nonce = strconv.FormatInt(time.Now().UnixNano(), 36)
+		}
 		// Benchmarks: a new nonce is a new cache key for every package
 		// (dependencies included), i.e. the vet results are cold.
 		args[len(args)-1] = "-" + optionsFlag + "=" + strings.TrimSuffix(string(optJSON), "}") + `,"nonce":` + strconv.Quote(nonce) + "}"
