@@ -27,7 +27,14 @@ const analysisMemoKey = "lint-analysis"
 // analysis runs (once per Env) every analyzer of lint.Rules over the
 // module's packages, tests included.
 func (e *Env) analysis(ctx context.Context, check string) (*analysisRun, error) {
-	v, err := e.Memo(analysisMemoKey, func() (any, error) {
+	v, err := e.Memo(analysisMemoKey, func() (_ any, err error) {
+		defer func() {
+			// Every lint check shares this result: a panic here is one
+			// internal error for all of them, not a nil for the others.
+			if p := recover(); p != nil {
+				err = fmt.Errorf("%w: internal error in the analysis run: %v", cmdutil.ErrTool, p)
+			}
+		}()
 		opts := e.Analysis.lintOptions()
 		rules, err := lint.RulesFor(opts)
 		if err != nil {
@@ -175,7 +182,7 @@ func (a *analysisRun) findings(env *Env, check string) []reports.Finding {
 		if s, ok := r.SubSeverity[sub]; ok {
 			sev = s
 		}
-		if r.TestSeverity != "" && strings.HasSuffix(d.File, "_test.go") {
+		if r.TestSeverity != "" && strings.HasSuffix(d.File, "_test.go") && sev.Rank() > r.TestSeverity.Rank() {
 			sev = r.TestSeverity
 		}
 		hint := r.Hint

@@ -82,6 +82,9 @@ func newErrcheck(opts ErrcheckOptions) *analysis.Analyzer {
 				continue
 			}
 			fn := u.FuncName
+			if fn == "" && call != nil {
+				fn = types.ExprString(call.Fun)
+			}
 			if fn == "" {
 				fn = "the call"
 			}
@@ -122,7 +125,10 @@ func callsByLparen(pass *analysis.Pass) map[posKey]*ast.CallExpr {
 //   - Write on an http.ResponseWriter: a failed write means the client went
 //     away, and neither a handler nor a test's handler can tell anyone;
 //   - fmt.Fprint* and io.WriteString into any of those writers or into a
-//     *bytes.Buffer or *strings.Builder.
+//     *bytes.Buffer or *strings.Builder;
+//   - UnreadByte and UnreadRune on a *bufio.Reader, *bytes.Reader or
+//     *strings.Reader: they fail only when the previous call was not a
+//     read, which is visible right before them.
 func neverFails(info *types.Info, call *ast.CallExpr) bool {
 	fn, ok := typeutil.Callee(info, call).(*types.Func)
 	if !ok || fn.Pkg() == nil {
@@ -130,6 +136,9 @@ func neverFails(info *types.Info, call *ast.CallExpr) bool {
 	}
 	sig := fn.Type().(*types.Signature)
 	if sig.Recv() != nil {
+		if n := fn.Name(); (n == "UnreadByte" || n == "UnreadRune") && readerWithUnread(sig.Recv().Type()) {
+			return true
+		}
 		switch fn.Name() {
 		case "Write", "WriteString", "WriteByte", "WriteRune":
 		default:
@@ -149,6 +158,13 @@ func neverFails(info *types.Info, call *ast.CallExpr) bool {
 		}
 	}
 	return false
+}
+
+// readerWithUnread: the standard readers whose UnreadByte/UnreadRune fail
+// only when the previous call was not a read, which the code right before
+// them shows (bufio.Reader, bytes.Reader, strings.Reader).
+func readerWithUnread(t types.Type) bool {
+	return isNamed(t, "bufio", "Reader") || isNamed(t, "bytes", "Reader") || isNamed(t, "strings", "Reader")
 }
 
 // quietWriter: a hash, a *bufio.Writer or an http.ResponseWriter.

@@ -226,7 +226,7 @@ func RulesFor(opts Options) ([]Rule, error) {
 
 		{Analyzer: newErrcheck(opts.Errcheck), Check: CheckErrors, Dimension: dimErrors, Severity: reports.SevError, TestSeverity: reports.SevWarning,
 			Hint: "an error dropped on the floor hides failures (a short write, a failed close, a lost rollback); handle or return it, or assign to _ with a comment saying why it is safe"},
-		{Analyzer: withoutRecovered(newErrorlint()), Check: CheckErrors, Dimension: dimErrors, Severity: reports.SevError,
+		{Analyzer: withoutRecovered(newErrorlint()), Check: CheckErrors, Dimension: dimErrors, Severity: reports.SevError, TestSeverity: reports.SevWarning,
 			Hint:        "errors are wrapped (fmt.Errorf %w) on their way up; == and type assertions see only the outer error, so use errors.Is / errors.As",
 			SubSeverity: map[string]reports.Severity{"errorf": reports.SevWarning},
 			SubHints: map[string]string{

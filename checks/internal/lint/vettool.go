@@ -182,8 +182,11 @@ func runVetTool(ctx context.Context, cfg Config, rules []Rule, exe string) (*Res
 			continue
 		}
 		f, ok := files[d.File]
-		if !ok {
+		if !ok && strings.HasSuffix(d.File, ".go") {
 			f, _ = parser.ParseFile(fset, d.File, nil, parser.ParseComments|parser.SkipObjectResolution)
+			if f != nil && fset.File(f.Pos()) == nil {
+				f = nil // not even a package clause
+			}
 			files[d.File] = f
 		}
 		if f != nil && ast.IsGenerated(f) {
