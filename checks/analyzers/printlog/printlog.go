@@ -25,7 +25,8 @@
 // A logging library is allowed its last resort: in a package that
 // implements a logger (it declares a type with at least two exported
 // methods named like a logger's: Print*, Debug*, Info*, Warn*, Error*,
-// Fatal*, Panic*, Log*, Msg*, Trace*), writing to os.Stderr is not
+// Fatal*, Panic*, Log*, Msg*, Trace*), or that imports such a package of
+// its own module (the library's hooks and writers), writing to os.Stderr is not
 // reported on a failure path, i.e. inside an if block whose condition
 // compares an error with nil (the logger could not write its event and has
 // nowhere else to say so) or inside a deferred function that calls
@@ -55,9 +56,16 @@ var Analyzer = &analysis.Analyzer{
 	Name:     "printlog",
 	Doc:      "report fmt.Print*, log.Print* and println in library packages\n\nLibrary code should log through log/slog (or return text and errors), not print to stdout or stderr.",
 	URL:      "https://pkg.go.dev/github.com/gocap/gocap/checks/analyzers/printlog",
-	Requires: []*analysis.Analyzer{inspect.Analyzer},
-	Run:      run,
+	Requires:  []*analysis.Analyzer{inspect.Analyzer},
+	Run:       run,
+	FactTypes: []analysis.Fact{new(loggerPackage)},
 }
+
+// loggerPackage is the fact of a package that implements a logger.
+type loggerPackage struct{}
+
+func (*loggerPackage) AFact()         {}
+func (*loggerPackage) String() string { return "implements a logger" }
 
 // Diagnostic categories (sub-rules).
 const (
@@ -73,6 +81,10 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	insp := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	logger := implementsLogger(pass)
+	if logger {
+		pass.ExportPackageFact(new(loggerPackage))
+	}
+	logger = logger || importsModuleLogger(pass)
 	for cur := range insp.Root().Preorder((*ast.CallExpr)(nil)) {
 		call := cur.Node().(*ast.CallExpr)
 		file := pass.Fset.File(call.Pos())
@@ -185,6 +197,30 @@ func implementsLogger(pass *analysis.Pass) bool {
 			if f := pass.Fset.File(tn.Pos()); f != nil && !strings.HasSuffix(f.Name(), "_test.go") {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// importsModuleLogger reports whether the package imports a package of
+// its own module that implements a logger (a logging library's hooks and
+// writers: logrus/hooks/syslog, zerolog/diode).
+func importsModuleLogger(pass *analysis.Pass) bool {
+	mod := ""
+	if pass.Module != nil {
+		mod = pass.Module.Path
+	}
+	if mod == "" {
+		// No module (GOPATH mode): the first element of the path.
+		mod, _, _ = strings.Cut(pass.Pkg.Path(), "/")
+	}
+	for _, imp := range pass.Pkg.Imports() {
+		if p := imp.Path(); p != mod && !strings.HasPrefix(p, mod+"/") {
+			continue
+		}
+		var f loggerPackage
+		if pass.ImportPackageFact(imp, &f) {
+			return true
 		}
 	}
 	return false

@@ -9,5 +9,5 @@ import (
 )
 
 func TestAnalyzer(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), printlog.Analyzer, "lib", "app", "mylog")
+	analysistest.Run(t, analysistest.TestData(), printlog.Analyzer, "lib", "app", "mylog", "mylog/hook")
 }

@@ -3,6 +3,7 @@ package lint
 import (
 	"fmt"
 	"go/token"
+	"os"
 	"path/filepath"
 	"strings"
 	"unicode"
@@ -158,7 +159,11 @@ func reportUnused(a *analysis.Analyzer) *analysis.Analyzer {
 		for _, f := range pass.Files {
 			files[pass.Fset.File(f.Pos()).Name()] = true
 		}
+		asm := asmSymbols(pass)
 		for _, o := range r.Unused {
+			if asm[o.Name] {
+				continue // referenced from the package's assembly (·name(SB))
+			}
 			pos := o.DisplayPosition
 			if !files[pos.Filename] {
 				continue
@@ -176,6 +181,37 @@ func reportUnused(a *analysis.Analyzer) *analysis.Analyzer {
 		return res, nil
 	}
 	return &c
+}
+
+// asmSymbols returns the Go names the package's assembly files refer to
+// (·name in MOVQ ·primes+0(SB), CALL ·f(SB)). staticcheck's unused does not
+// read assembly and calls a table only assembly uses unused (xxhash's
+// primes); gocap drops those.
+func asmSymbols(pass *analysis.Pass) map[string]bool {
+	out := map[string]bool{}
+	for _, name := range pass.OtherFiles {
+		if !strings.HasSuffix(name, ".s") {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		src := string(b)
+		for {
+			i := strings.Index(src, "\u00b7")
+			if i < 0 {
+				break
+			}
+			src = src[i+len("\u00b7"):]
+			j := strings.IndexFunc(src, func(r rune) bool { return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_') })
+			if j < 0 {
+				j = len(src)
+			}
+			out[src[:j]] = true
+		}
+	}
+	return out
 }
 
 // modernizeRules returns the modernize suite (golang.org/x/tools

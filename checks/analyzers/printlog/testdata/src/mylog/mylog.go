@@ -1,6 +1,7 @@
-// Package mylog implements a logger: its last-resort writes to stderr on
-// failure paths are allowed, its other prints are not.
-package mylog
+package mylog // want package:"implements a logger"
+
+// mylog implements a logger: its last-resort writes to stderr on failure
+// paths are allowed, its other prints are not.
 
 import (
 	"fmt"
