@@ -53,9 +53,9 @@ import (
 
 // Analyzer is the printlog analyzer.
 var Analyzer = &analysis.Analyzer{
-	Name:     "printlog",
-	Doc:      "report fmt.Print*, log.Print* and println in library packages\n\nLibrary code should log through log/slog (or return text and errors), not print to stdout or stderr.",
-	URL:      "https://pkg.go.dev/github.com/gocap/gocap/checks/analyzers/printlog",
+	Name:      "printlog",
+	Doc:       "report fmt.Print*, log.Print* and println in library packages\n\nLibrary code should log through log/slog (or return text and errors), not print to stdout or stderr.",
+	URL:       "https://pkg.go.dev/github.com/gocap/gocap/checks/analyzers/printlog",
 	Requires:  []*analysis.Analyzer{inspect.Analyzer},
 	Run:       run,
 	FactTypes: []analysis.Fact{new(loggerPackage)},
