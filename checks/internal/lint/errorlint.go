@@ -14,7 +14,9 @@ import (
 // passed to panic, not an error that travelled up a call chain being
 // wrapped, so `recover() == http.ErrAbortHandler` is the right test (net/http
 // compares it the same way). Reports ==, != and switch cases whose operand
-// is recover() itself or a variable assigned only from recover().
+// is recover() itself or a variable assigned only from recover(). Nor are
+// comparisons of a field of the package's own struct type with the
+// package's own sentinel (see ownSentinelInOwnField).
 func withoutRecovered(a *analysis.Analyzer) *analysis.Analyzer {
 	c := *a
 	run := a.Run
@@ -100,7 +102,8 @@ func recoveredComparisons(pass *analysis.Pass) map[token.Pos]bool {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.BinaryExpr:
-				if (n.Op == token.EQL || n.Op == token.NEQ) && (recovered(n.X) || recovered(n.Y)) {
+				if (n.Op == token.EQL || n.Op == token.NEQ) && (recovered(n.X) || recovered(n.Y) ||
+					ownSentinelInOwnField(pass, n.X, n.Y) || ownSentinelInOwnField(pass, n.Y, n.X)) {
 					out[n.Pos()] = true
 				}
 			case *ast.SwitchStmt:
@@ -119,4 +122,34 @@ func recoveredComparisons(pass *analysis.Pass) map[token.Pos]bool {
 func identOf(e ast.Expr) *ast.Ident {
 	id, _ := ast.Unparen(e).(*ast.Ident)
 	return id
+}
+
+// ownSentinelInOwnField reports `x.F == ErrX` where ErrX is a package-level
+// variable of this package and F an unexported-package-owned field: a
+// field of a struct type this package declares. The package both makes
+// the sentinel and stores it (gorilla/mux's match.MatchErr ==
+// ErrMethodMismatch); nothing wraps it on the way, so == is exact.
+func ownSentinelInOwnField(pass *analysis.Pass, field, sentinel ast.Expr) bool {
+	sid := identOf(sentinel)
+	if sid == nil {
+		return false
+	}
+	v, ok := pass.TypesInfo.Uses[sid].(*types.Var)
+	if !ok || v.Pkg() != pass.Pkg || v.Parent() != pass.Pkg.Scope() {
+		return false
+	}
+	sel, ok := ast.Unparen(field).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	s, ok := pass.TypesInfo.Selections[sel]
+	if !ok || s.Kind() != types.FieldVal {
+		return false
+	}
+	recv := s.Recv()
+	if p, ok := recv.(*types.Pointer); ok {
+		recv = p.Elem()
+	}
+	named, ok := types.Unalias(recv).(*types.Named)
+	return ok && named.Obj().Pkg() == pass.Pkg
 }

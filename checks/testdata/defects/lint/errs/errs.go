@@ -122,3 +122,15 @@ func Fine(key string) (string, error) {
 	_ = os.Remove(key) // a deliberate, visible decision
 	return key, nil
 }
+
+// ErrMismatch is stored by this package in match.Err.
+var ErrMismatch = errors.New("mismatch")
+
+type match struct{ Err error }
+
+// Matched compares the package's own field with its own sentinel: the
+// package stores it unwrapped, so no errorlint finding.
+func Matched(m *match) bool {
+	m.Err = ErrMismatch
+	return m.Err == ErrMismatch
+}
