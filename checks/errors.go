@@ -38,7 +38,8 @@ analyzers in the shared analysis run (see the vet check):
       errcheck:
         std-error-handling: false                  # report Close, Flush…
         exclude-functions: [io.Copy, "(*os.File).Close"]
-    A dropped error in a test fails the test at worst, so it is a warning.
+    A bare recover() is not a dropped error (it returns the panic). A
+    dropped error in a test fails the test at worst, so it is a warning.
   - errorlint/comparison, errorlint/switch (error): err == ErrX, err != ErrX
     or switch err { case ErrX: } where err may be wrapped; errors.Is sees
     through wrapping, == does not. A value from recover() is not a wrapped

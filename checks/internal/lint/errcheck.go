@@ -74,7 +74,9 @@ func newErrcheck(opts ErrcheckOptions) *analysis.Analyzer {
 				continue
 			}
 			call := calls[posKey{u.Pos.Filename, u.Pos.Offset}]
-			if call != nil && neverFails(pass.TypesInfo, call) {
+			if call != nil && (neverFails(pass.TypesInfo, call) || isBuiltin(pass.TypesInfo, call, "recover")) {
+				// recover() returns the panic's value, not an error: a bare
+				// recover() is a deliberate decision to swallow it.
 				continue
 			}
 			tf := fileByName(pass, u.Pos.Filename)
@@ -210,3 +212,12 @@ var hashIface = func() *types.Interface {
 	it.Complete()
 	return it
 }()
+
+func isBuiltin(info *types.Info, call *ast.CallExpr, name string) bool {
+	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	b, ok := info.Uses[id].(*types.Builtin)
+	return ok && b.Name() == name
+}
