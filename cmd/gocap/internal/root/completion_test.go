@@ -30,7 +30,7 @@ func TestCompletionValues(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"check", "--checks", ""}, "vet fmt tidy race escape pprof errors logging gc leak"},
+		{[]string{"check", "--checks", ""}, "vet fmt tidy race escape pprof errors logging gc leak staticcheck modernize"},
 		{[]string{"check", "--checks", "vet,r"}, "vet,race"},
 		{[]string{"check", "--skip", "e"}, "escape errors"},
 		{[]string{"run", "--labs", ""}, "ebpf mtls wasm runtime"},
