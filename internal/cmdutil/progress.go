@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -104,7 +105,10 @@ func (p *Progress) Update(task, msg string) {
 
 // draw writes the line; p.mu is held.
 func (p *Progress) draw() {
-	var running []string
+	// Running tasks that count their way to the end ("14/40 packages")
+	// come first, so a cut line keeps them; then those saying what they do,
+	// then the bare names.
+	var counting, doing, bare []string
 	done := 0
 	for _, t := range p.order {
 		msg := p.state[t]
@@ -112,11 +116,14 @@ func (p *Progress) draw() {
 		case strings.HasPrefix(msg, "done"):
 			done++
 		case msg == "" || msg == "running":
-			running = append(running, t)
+			bare = append(bare, t)
+		case countRE.MatchString(msg):
+			counting = append(counting, t+" "+msg)
 		default:
-			running = append(running, t+" "+msg)
+			doing = append(doing, t+" "+msg)
 		}
 	}
+	running := append(append(counting, doing...), bare...)
 	line := "⏳ " + elapsed(p.now().Sub(p.start)) + "  done " + strconv.Itoa(done) + "/" + strconv.Itoa(len(p.order))
 	if len(running) > 0 {
 		line += "  " + strings.Join(running, " · ")
@@ -126,6 +133,9 @@ func (p *Progress) draw() {
 	// longer line left and the ^C the terminal echoed.
 	_, _ = io.WriteString(p.w, "\r"+termtext.Truncate(line, p.width-1)+eraseLine)
 }
+
+// countRE finds a count of the "done of total" kind: 14/40.
+var countRE = regexp.MustCompile(`\b\d+/\d+\b`)
 
 // elapsed is whole seconds under a minute (7s), then minutes and seconds
 // (6m05s): the line ticks once a second, tenths would only flicker.

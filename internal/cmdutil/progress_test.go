@@ -125,13 +125,15 @@ func TestProgressShowsLegMessages(t *testing.T) {
 	ios.SetWidth(120)
 	clock := &fakeClock{tick: make(chan time.Time)}
 	p := NewProgressClock(ios, clock)
-	p.Update("race", "running")
+	p.Update("vet", "loading packages")
 	p.Update("escape", "running")
+	p.Update("race", "running")
 	p.Update("race", "14/40 packages, 212 tests")
-	p.Update("escape", "done: pass")
+	p.Update("fmt", "done: pass")
 	last := errOut.String()[strings.LastIndex(errOut.String(), "\r")+1:]
 	p.Done()
-	if want := "⏳ 0s  done 1/2  race 14/40 packages, 212 tests\x1b[K"; last != want {
+	// The counting leg first (a cut line keeps it), then what the others do.
+	if want := "⏳ 0s  done 1/4  race 14/40 packages, 212 tests · vet loading packages · escape\x1b[K"; last != want {
 		t.Errorf("line %q, want %q", last, want)
 	}
 }
