@@ -33,6 +33,9 @@ type Check struct {
 	// without what it needs (tests, benchmarks) is not measured by it, so it
 	// is not scored as clean.
 	Needs Need
+	// OptIn checks run only when --checks (or the config's checks list)
+	// names them: they run the module's tests or benchmarks a second time.
+	OptIn bool
 	// Run does the work.
 	Run func(ctx context.Context, env *Env) (*Result, error)
 }
@@ -152,7 +155,7 @@ func Select(all []*Check, only, skip []string) ([]*Check, error) {
 	}
 	var out []*Check
 	for _, c := range all {
-		if (len(only) == 0 || onlySet[c.ID]) && !skipSet[c.ID] {
+		if (onlySet[c.ID] || len(only) == 0 && !c.OptIn) && !skipSet[c.ID] {
 			out = append(out, c)
 		}
 	}

@@ -52,6 +52,7 @@ gctrace prints pauses rounded to two significant digits.`,
 	URL:      "https://go.dev/doc/gc-guide",
 	Measures: []string{reports.DimMemory},
 	Needs:    NeedBenchmarks,
+	OptIn:    true,
 	Run:      runGC,
 }
 

@@ -82,3 +82,17 @@ func TestCPUJiffies(t *testing.T) {
 		t.Fatalf("busy %d total %d: %v", busy, total, err)
 	}
 }
+
+// TestOptInLegs: gc and leak run only when named: by default gocap check
+// does not run the tests and benchmarks a second time.
+func TestOptInLegs(t *testing.T) {
+	all := []*Check{Fmt, GC, Leak}
+	def, err := Select(all, nil, nil)
+	if err != nil || len(def) != 1 || def[0] != Fmt {
+		t.Errorf("default selection %v (%v), want fmt only", IDs(def), err)
+	}
+	named, err := Select(all, []string{"gc", "leak"}, nil)
+	if err != nil || len(named) != 2 {
+		t.Errorf("--checks gc,leak: %v (%v)", IDs(named), err)
+	}
+}

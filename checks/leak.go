@@ -67,6 +67,7 @@ Rule: "goroutine-leak" (warning, concurrency).`,
 	URL:      "https://github.com/uber-go/goleak",
 	Measures: []string{reports.DimConcurrency},
 	Needs:    NeedTests,
+	OptIn:    true,
 	Run:      runLeak,
 }
 
