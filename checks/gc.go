@@ -104,7 +104,7 @@ func runGC(ctx context.Context, env *Env) (*Result, error) {
 		d    time.Duration
 		name string
 	}
-	cycles, benches := 0, 0
+	cycles, forced, benches := 0, 0, 0
 	var busyShares []float64
 	var unjudged []string
 	for i, t := range targets {
@@ -129,6 +129,7 @@ func runGC(ctx context.Context, env *Env) (*Result, error) {
 		for _, b := range parseGCTrace(out) {
 			benches++
 			cycles += b.cycles
+			forced += b.forced
 			all = append(all, b.pauses...)
 			decl := declOf(t.benches, b.name)
 			file := ""
@@ -171,8 +172,8 @@ func runGC(ctx context.Context, env *Env) (*Result, error) {
 			}
 		}
 	}
-	res.Summary = fmt.Sprintf("%s, %d GC cycles, %d stop-the-world pauses: p50 %s, p99 %s, max %s",
-		count(benches, "benchmark", "benchmarks"), cycles, len(all), fmtPause(pauseQuantile(all, 0.5)), fmtPause(pauseQuantile(all, 0.99)), fmtPause(worst.d))
+	res.Summary = fmt.Sprintf("%s, %d GC cycles (+%d forced by the testing package between runs), %d stop-the-world pauses: p50 %s, p99 %s, max %s",
+		count(benches, "benchmark", "benchmarks"), cycles, forced, len(all), fmtPause(pauseQuantile(all, 0.5)), fmtPause(pauseQuantile(all, 0.99)), fmtPause(worst.d))
 	if worst.name != "" {
 		res.Summary += " (" + worst.name + ")"
 	}
