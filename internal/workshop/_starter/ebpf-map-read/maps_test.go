@@ -16,7 +16,7 @@ func TestTotalSumsEveryCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	defer func() { _ = m.Close() }()
 	n, err := ebpf.PossibleCPU()
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +47,7 @@ func TestBytesFromNetworkOrderKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	defer func() { _ = m.Close() }()
 	// What the program stores: the 4 address bytes as they sit in the packet.
 	if err := m.Put([4]byte{10, 0, 0, 1}, uint64(1500)); err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ func TestCounterLoadsAndCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer counts.Close()
+	defer func() { _ = counts.Close() }()
 	if err := counts.Put(uint32(0), uint64(0)); err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestCounterLoadsAndCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer prog.Close()
+	defer func() { _ = prog.Close() }()
 	measure.Report(t, "verifier_rejected", 0)
 	packet := make([]byte, 64) // an Ethernet frame's worth of zeros
 	if _, err := prog.Run(&ebpf.RunOptions{Data: packet, Repeat: 7}); err != nil {

@@ -2,7 +2,6 @@ package mtlsauthz
 
 import (
 	"crypto/tls"
-	"net"
 	"testing"
 
 	"github.com/spiffe/go-spiffe/v2/bundle/x509bundle"
@@ -45,29 +44,7 @@ func (s *setup) dial(t *testing.T, ca *spiffetest.CA, id string) error {
 		t.Fatal(err)
 	}
 	ccfg := tlsconfig.MTLSClientConfig(svid, s.bundles, tlsconfig.AuthorizeID(spiffeid.RequireFromString("spiffe://example.org/orders")))
-	c, sv := net.Pipe()
-	defer c.Close()
-	defer sv.Close()
-	srvErr := make(chan error, 1)
-	go func() {
-		conn := tls.Server(sv, s.server)
-		err := conn.Handshake()
-		if err == nil {
-			_, err = conn.Write([]byte("ok")) // the client reads this, or a refusal alert
-		}
-		srvErr <- err
-		sv.Close()
-	}()
-	conn := tls.Client(c, ccfg)
-	err = conn.Handshake()
-	if err == nil {
-		buf := make([]byte, 2)
-		_, err = conn.Read(buf)
-	}
-	if serr := <-srvErr; err == nil {
-		err = serr
-	}
-	return err
+	return spiffetest.Handshake(ccfg, s.server)
 }
 
 func TestAuthorizedClientIsServed(t *testing.T) {

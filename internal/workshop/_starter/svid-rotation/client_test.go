@@ -3,7 +3,6 @@ package svidrotation
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -76,7 +75,7 @@ func TestHandshakesAcrossRotations(t *testing.T) {
 		clock = t0.Add(time.Duration(i) * 5 * time.Minute)
 		clockMu.Unlock()
 		src.set(issue(now())) // the Workload API pushed a fresh SVID
-		if err := handshake(cfg, server); err != nil {
+		if err := spiffetest.Handshake(cfg, server); err != nil {
 			failed++
 			if failed == 1 {
 				t.Logf("handshake %d failed: %v", i, err)
@@ -87,30 +86,4 @@ func TestHandshakesAcrossRotations(t *testing.T) {
 	if failed > 0 {
 		t.Fatalf("%d of %d handshakes failed across SVID rotations: the client keeps presenting its first SVID", failed, rounds)
 	}
-}
-
-func handshake(client, server *tls.Config) error {
-	c, s := net.Pipe()
-	defer c.Close()
-	defer s.Close()
-	srvErr := make(chan error, 1)
-	go func() {
-		conn := tls.Server(s, server)
-		err := conn.Handshake()
-		if err == nil {
-			_, err = conn.Write([]byte("ok"))
-		}
-		srvErr <- err
-		s.Close()
-	}()
-	conn := tls.Client(c, client)
-	err := conn.Handshake()
-	if err == nil {
-		buf := make([]byte, 2)
-		_, err = conn.Read(buf)
-	}
-	if serr := <-srvErr; err == nil {
-		err = serr
-	}
-	return err
 }

@@ -7,9 +7,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"math/big"
+	"net"
 	"net/url"
 	"sync/atomic"
 	"time"
@@ -101,4 +103,34 @@ func (c *CA) Issue(id string, notBefore, notAfter time.Time) (*x509svid.SVID, er
 func (c *CA) IssueNow(id string) (*x509svid.SVID, error) {
 	now := time.Now()
 	return c.Issue(id, now.Add(-time.Hour), now.Add(time.Hour))
+}
+
+// Handshake runs one TLS handshake between the client and server configs
+// over an in-memory pipe. The server then writes "ok", which the client
+// reads, so a refusal by either side (a TLS alert) is the error returned.
+func Handshake(client, server *tls.Config) error {
+	c, s := net.Pipe()
+	// Closing a pipe end cannot fail in a way that matters here.
+	defer func() { _ = c.Close() }()
+	defer func() { _ = s.Close() }()
+	srvErr := make(chan error, 1)
+	go func() {
+		conn := tls.Server(s, server)
+		err := conn.Handshake()
+		if err == nil {
+			_, err = conn.Write([]byte("ok"))
+		}
+		srvErr <- err
+		_ = s.Close() // unblocks the client's read after a refusal
+	}()
+	conn := tls.Client(c, client)
+	err := conn.Handshake()
+	if err == nil {
+		buf := make([]byte, 2)
+		_, err = conn.Read(buf)
+	}
+	if serr := <-srvErr; err == nil {
+		err = serr
+	}
+	return err
 }
