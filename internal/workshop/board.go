@@ -4,12 +4,14 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"html"
 	"html/template"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -234,8 +236,28 @@ var boardTmpl = template.Must(template.New("board").Funcs(template.FuncMap{
 }).Parse(boardHTML))
 
 // RenderBoard writes the board as one self-contained HTML page (no script,
-// no network: styles inline; a live board refreshes with a meta tag).
-func RenderBoard(w io.Writer, b *Board) error { return boardTmpl.Execute(w, b) }
+// no network: styles inline; a live board refreshes with a meta tag). The
+// heatmap's rows, most of the page, are written directly with escaped text
+// rather than through the template's per-value contextual escaping.
+func RenderBoard(w io.Writer, b *Board) error {
+	var body strings.Builder
+	body.Grow(len(b.Rows) * len(b.Exercises) * 120)
+	esc := html.EscapeString
+	for _, r := range b.Rows {
+		p := esc(r.Participant)
+		body.WriteString(`<tr data-participant="` + p + `"><th class="who">` + p + `</th>`)
+		for _, c := range r.Cells {
+			ex := esc(c.Exercise)
+			body.WriteString(`<td class="cell ` + string(c.Status) + `" data-exercise="` + ex + `" data-status="` + string(c.Status) +
+				`" title="` + ex + `: ` + esc(c.Detail) + `">` + esc(c.Label) + `</td>`)
+		}
+		body.WriteString(`<td>` + strconv.Itoa(r.Passed) + "</td></tr>\n")
+	}
+	return boardTmpl.Execute(w, struct {
+		*Board
+		Body template.HTML
+	}{b, template.HTML(body.String())}) // every value in it went through html.EscapeString
+}
 
 const boardHTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -266,8 +288,7 @@ ol{padding-left:20px}
 <table id="heatmap">
 <thead><tr><th class="who">participant</th>{{range .Exercises}}<th class="ex" title="{{.Title}} ({{.Capability}})">{{.ID}}</th>{{end}}<th>passed</th></tr></thead>
 <tbody>
-{{range .Rows}}<tr data-participant="{{.Participant}}"><th class="who">{{.Participant}}</th>{{range .Cells}}<td class="cell {{.Status}}" data-exercise="{{.Exercise}}" data-status="{{.Status}}" title="{{.Exercise}}: {{.Detail}}">{{.Label}}</td>{{end}}<td>{{.Passed}}</td></tr>
-{{end}}</tbody>
+{{.Body}}</tbody>
 <tfoot><tr><th class="who">pass rate</th>{{range .Exercises}}<td class="rate" data-exercise="{{.ID}}" data-rate="{{pct .Rate}}" title="{{.Passed}} passed, {{.Tried}} tried">{{pct .Rate}}</td>{{end}}<td></td></tr></tfoot>
 </table>
 <h2>Criteria most often failed</h2>
