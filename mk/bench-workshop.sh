@@ -10,9 +10,9 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 cd "$tmp/ws"
 t0=$(now)
-GOCACHE="$tmp/gocache" GOCAP_CACHE="$tmp/gocapcache" "$bin" workshop grade --json >/dev/null || true
+GOCACHE="$tmp/gocache" GOCAP_CACHE="$tmp/gocapcache" "$bin" workshop grade --json --timeout 30m >/dev/null || true
 t1=$(now)
-GOCACHE="$tmp/gocache" GOCAP_CACHE="$tmp/gocapcache" "$bin" workshop grade --json >/dev/null || true
+GOCACHE="$tmp/gocache" GOCAP_CACHE="$tmp/gocapcache" "$bin" workshop grade --json --timeout 30m >/dev/null || true
 t2=$(now)
 GOCACHE="$tmp/gocache" go test -json -count=1 ./... >/dev/null 2>&1 || true # warm its cache too
 t2b=$(now)
