@@ -2,10 +2,15 @@ package loadgen
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -15,7 +20,12 @@ import (
 // asked requests, and the delay shows in the tail (p99, max) but not the
 // median. The machine gocap is developed on is 2 cores shared by a team: a
 // starved attempt (vegeta drops what it could not send in time) is retried,
-// up to three, and every attempt is logged.
+// up to three, and every attempt is logged. Holding the rate is judged only
+// in attempts during which other processes used under a quarter of the
+// CPUs (/proc/stat minus this process's own CPU time), as gocap's gc leg
+// judges a p99: an attempt that held passes however busy the machine was,
+// and when none held and none was quiet the rate is not judged and the test
+// says so (skip), the latency assertions still having run.
 func TestRunHoldsRateWithDelay(t *testing.T) {
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -25,9 +35,11 @@ func TestRunHoldsRateWithDelay(t *testing.T) {
 		_, _ = w.Write([]byte("ok")) // a failed write shows as a client error
 	}))
 	defer srv.Close()
-	held := false
+	held, judged := false, 0
+	var shares []string
 	for attempt := 1; attempt <= 3 && !held; attempt++ {
 		var seen, ok atomic.Int64
+		m0 := sampleCPU(t)
 		res, err := Run(context.Background(), Options{URL: srv.URL, Rate: 2000, Duration: 1500 * time.Millisecond,
 			OnResult: func(_ time.Duration, good bool) {
 				seen.Add(1)
@@ -40,6 +52,11 @@ func TestRunHoldsRateWithDelay(t *testing.T) {
 		}
 		t.Logf("attempt %d: requests %d, achieved %.0f/s, p50 %v p90 %v p99 %v p99.9 %v max %v (vegeta's own max %v)", attempt, res.Requests, res.RateAchieved,
 			res.Latency.P50, res.Latency.P90, res.Latency.P99, res.Latency.P999, res.Latency.Max, res.Latency.MaxOf)
+		others := sampleCPU(t).othersSince(m0)
+		shares = append(shares, fmt.Sprintf("%.0f%%", 100*others))
+		if others < 0.25 {
+			judged++
+		}
 		held = res.Requests >= 2850 && res.RateAchieved >= 1900 // 5%
 		if res.Success != 1 || len(res.Errors) != 0 || res.StatusCodes["200"] != int(res.Requests) {
 			t.Errorf("success %.3f, errors %+v, codes %v", res.Success, res.Errors, res.StatusCodes)
@@ -63,9 +80,58 @@ func TestRunHoldsRateWithDelay(t *testing.T) {
 			}
 		}
 	}
-	if !held {
-		t.Errorf("no attempt held 2000 requests/s within 5%% (see the log)")
+	switch {
+	case held:
+	case judged > 0:
+		t.Errorf("no quiet attempt held 2000 requests/s within 5%% (see the log)")
+	default:
+		t.Skipf("rate not judged: other processes used %s of the CPUs during the attempts (the delay assertions ran)", strings.Join(shares, ", "))
 	}
+}
+
+// cpuSample is the machine's busy and total CPU time and this process's own.
+type cpuSample struct {
+	busy, total uint64 // jiffies, /proc/stat
+	own         time.Duration
+	at          time.Time
+}
+
+func sampleCPU(t *testing.T) cpuSample {
+	t.Helper()
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	var s cpuSample
+	for i, f := range strings.Fields(line)[1:] {
+		v, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.total += v
+		if i != 3 && i != 4 { // idle, iowait
+			s.busy += v
+		}
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	s.own = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	s.at = time.Now()
+	return s
+}
+
+// othersSince is the share of the machine's CPUs that other processes used
+// between s0 and s.
+func (s cpuSample) othersSince(s0 cpuSample) float64 {
+	wall := s.at.Sub(s0.at).Seconds() * float64(runtime.NumCPU())
+	if wall <= 0 || s.total <= s0.total {
+		return 1
+	}
+	machine := float64(s.busy-s0.busy) / float64(s.total-s0.total) * wall
+	return max(0, (machine-(s.own-s0.own).Seconds())/wall)
 }
 
 // TestRunErrorsByKind: HTTP errors and refused connections are counted by kind.

@@ -11,7 +11,7 @@ func BenchmarkStall(b *testing.B) { // want "gc-pause"
 	for b.Loop() {
 		done := make(chan struct{})
 		go func() {
-			Spin(100_000_000)
+			Spin(150_000_000)
 			close(done)
 		}()
 		for !Running() {
