@@ -133,7 +133,6 @@ func allocatesAs(e *reports.Escape, h *hotLine) bool {
 	return false
 }
 
-
 // FullHeat is the share of a benchmark's allocations at which a hot escape
 // costs a full warning's points; below it the cost scales with the share
 // (weighted by heat).

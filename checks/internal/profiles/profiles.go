@@ -334,7 +334,7 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 		total.Objects += objs
 		total.Bytes += bytes
 		var at *Frame
-		via := "" // what the site called that allocated, or Self
+		via := ""        // what the site called that allocated, or Self
 		var prev []Frame // the frames leaf-ward of the location being looked at
 		for _, loc := range smp.Location {
 			var frs []Frame // innermost first
