@@ -128,6 +128,7 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 			return nil, ctx.Err()
 		}
 		res, _ := raceResult(env, rd.stream, dirs)
+		markUnfinished(ctx, res, rd.stream, pkgs)
 		return res, ctx.Err()
 	}
 	stream := rd.stream

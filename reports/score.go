@@ -143,7 +143,7 @@ func Score(r *Report, weights map[string]float64) {
 			continue
 		}
 		seen[k] = true
-		if kind := BlockerKindOf(f); kind != "" {
+		if kind := BlockerKindOf(f); kind != "" && !blockerAt(r.Blockers, kind, f) {
 			r.Blockers = append(r.Blockers, Blocker{Kind: kind, Cap: kind.GradeCap(), Check: f.Check, Rule: f.Rule, File: f.File, Line: f.Line, Message: f.Message})
 			build = build || kind == BlockerBuild
 			test = test || kind == BlockerTest
@@ -278,6 +278,21 @@ func dimSummary(n int, cost float64, measured, selected int) string {
 		s += "; measured on " + strconv.Itoa(measured) + " of " + strconv.Itoa(selected) + " packages"
 	}
 	return s
+}
+
+// blockerAt reports whether bs already names a blocker of this kind at f's
+// place (a compile error seen by go test and by the type checker is one
+// blocker to fix).
+func blockerAt(bs []Blocker, kind BlockerKind, f Finding) bool {
+	if f.File == "" {
+		return false
+	}
+	for _, b := range bs {
+		if b.Kind == kind && b.File == f.File && b.Line == f.Line {
+			return true
+		}
+	}
+	return false
 }
 
 func blockerRank(k BlockerKind) int {

@@ -70,18 +70,26 @@ func Verdict(r *reports.Report, g Gate) error {
 	}
 	switch g.FailOn {
 	case FailOnBlocker:
-		n := 0
-		for _, f := range fs {
-			if reports.BlockerKindOf(f) != "" {
-				n++
+		n := len(r.Blockers)
+		if newOnly {
+			n = 0
+			seen := map[reports.Blocker]bool{}
+			for _, f := range fs {
+				if k := reports.BlockerKindOf(f); k != "" {
+					b := reports.Blocker{Kind: k, Rule: f.Rule, File: f.File, Line: f.Line, Message: f.Message}
+					if !seen[b] {
+						seen[b] = true
+						n++
+					}
+				}
 			}
 		}
 		if n > 0 {
-			b := "blockers"
+			b := plural(n, "blocker", "blockers")
 			if newOnly {
-				b = "new blockers"
+				b = plural(n, "new blocker", "new blockers")
 			}
-			reasons = append(reasons, fmt.Sprintf("%d %s (%s; --fail-on none reports only)", n, b, blockerSummary(r)))
+			reasons = append(reasons, fmt.Sprintf("%s (%s; --fail-on none reports only)", b, blockerSummary(r)))
 		} else if newOnly && len(fs) > 0 {
 			reasons = append(reasons, fmt.Sprintf("%d new findings since the baseline %s (--fail-on-new)", len(fs), r.Baseline.Path))
 		}
@@ -129,4 +137,11 @@ func blockerSummary(r *reports.Report) string {
 		s += fmt.Sprintf(" and %d more", len(r.Blockers)-1)
 	}
 	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

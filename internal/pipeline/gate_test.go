@@ -55,7 +55,7 @@ func TestVerdictBlockers(t *testing.T) {
 	r := &reports.Report{Checks: []reports.Check{{ID: "race", Status: reports.StatusFail, Measures: []string{reports.DimConcurrency}, Findings: []reports.Finding{race, warn}}}}
 	reports.Score(r, nil)
 	err := Verdict(r, Gate{MaxScoreDrop: -1})
-	if cmdutil.ExitCode(err) != cmdutil.ExitGate || !strings.Contains(err.Error(), "1 blockers (data-race at a.go:3") {
+	if cmdutil.ExitCode(err) != cmdutil.ExitGate || !strings.Contains(err.Error(), "1 blocker (data-race at a.go:3") {
 		t.Errorf("default gate with a data race: %v, want exit 1 naming the blocker", err)
 	}
 	if err := Verdict(r, Gate{FailOn: FailOnNone, MaxScoreDrop: -1}); err != nil {

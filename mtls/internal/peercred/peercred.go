@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net"
 
-	"golang.org/x/sys/unix"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
 )
@@ -47,17 +46,7 @@ func Read(conn net.Conn) (AuthInfo, error) {
 	if err != nil {
 		return AuthInfo{}, err
 	}
-	var cred *unix.Ucred
-	var serr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, serr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	}); err != nil {
-		return AuthInfo{}, err
-	}
-	if serr != nil {
-		return AuthInfo{}, fmt.Errorf("SO_PEERCRED: %w", serr)
-	}
-	return AuthInfo{CommonAuthInfo: credentials.CommonAuthInfo{SecurityLevel: credentials.NoSecurity}, UID: cred.Uid, GID: cred.Gid, PID: cred.Pid}, nil
+	return readPeer(raw)
 }
 
 // Credentials are server-side transport credentials that attest callers.

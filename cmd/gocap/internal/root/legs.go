@@ -2,7 +2,6 @@ package root
 
 import (
 	"github.com/gocap/gocap/checks"
-	"github.com/gocap/gocap/ebpfprobe"
 	"github.com/gocap/gocap/internal/labs"
 	"github.com/gocap/gocap/internal/runtimelab"
 	"github.com/gocap/gocap/mtls"
@@ -32,7 +31,7 @@ func Checks() []*checks.Check {
 // Labs is every hands-on lab gocap run performs, in report order.
 func Labs() []labs.Lab {
 	return []labs.Lab{
-		ebpfprobe.Lab,
+		ebpfLab(),
 		mtls.Lab,
 		wasmlab.Lab,
 		runtimelab.Lab,

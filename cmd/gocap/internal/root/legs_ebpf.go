@@ -1,0 +1,11 @@
+//go:build linux && amd64
+
+package root
+
+import (
+	"github.com/gocap/gocap/ebpfprobe"
+	"github.com/gocap/gocap/internal/labs"
+)
+
+// ebpfLab is the eBPF lab (Linux on amd64: the objects are built for x86).
+func ebpfLab() labs.Lab { return ebpfprobe.Lab }
