@@ -750,10 +750,12 @@ func buildFindings(env *Env, b *testjson.Build) []reports.Finding {
 		// "# [pkg]" marks go test's vet step; a package without test files
 		// gets its vet errors under "# pkg" like compile errors.
 		msg := pkg + " does not build under go test (compiler or go test's vet step): " + m[4]
+		rule := reports.RuleBuildFailed
 		if vet {
 			msg = pkg + ": go test's vet step failed: " + m[4]
+			rule = reports.RuleVetBlockedTests // it builds; its tests did not run
 		}
-		out = append(out, reports.Finding{Rule: reports.RuleBuildFailed, Dimension: reports.DimCorrectness, Severity: reports.SevError,
+		out = append(out, reports.Finding{Rule: rule, Dimension: reports.DimCorrectness, Severity: reports.SevError,
 			File: env.Rel(file), Line: line, Col: col, Message: msg, Hint: buildHint, Detail: strings.Join(b.Output, "\n")})
 	}
 	if len(out) == 0 {

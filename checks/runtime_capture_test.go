@@ -65,7 +65,7 @@ func TestRaceResultCaptured(t *testing.T) {
 		{"test-failed", "failing/failing_test.go", 7, "TestAbs: Abs(-3) = -3, want 3"},
 		{"panic", "panicky/p.go", 4, "index out of range"},
 		{"timeout", "slow/s_test.go", 8, "test timed out after 3s while running TestSlow"},
-		{"build-failed", "vetfail/v.go", 6, "vet step failed: fmt.Sprintf format %s has arg n of wrong type int"},
+		{"build-failed/vet", "vetfail/v.go", 6, "vet step failed: fmt.Sprintf format %s has arg n of wrong type int"},
 		{"build-failed", "compileerr/c.go", 4, "does not build under go test (compiler or go test's vet step): cannot use"},
 	} {
 		got := rtFindingAt(fs, w.rule, w.file, w.line)

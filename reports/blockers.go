@@ -10,6 +10,9 @@ const (
 	RuleTypecheck = "typecheck"
 	// RuleBuildFailed: a package (or its tests) does not compile under go test.
 	RuleBuildFailed = "build-failed"
+	// RuleVetBlockedTests: the package builds, but go test's vet step
+	// (printf, copylocks, …) failed it, so its tests did not run.
+	RuleVetBlockedTests = RuleBuildFailed + "/vet"
 	// RuleTestFailed: a test failed.
 	RuleTestFailed = "test-failed"
 	// RulePanic: a test binary panicked.
@@ -27,7 +30,8 @@ type BlockerKind string
 const (
 	// BlockerBuild: the code does not build or type-check: grade F.
 	BlockerBuild BlockerKind = "build"
-	// BlockerTest: a test failed, panicked, timed out or raced: grade at most C.
+	// BlockerTest: a test failed, panicked, timed out or raced, or go test's
+	// vet step kept the tests from running: grade at most C.
 	BlockerTest BlockerKind = "test"
 )
 
@@ -63,7 +67,7 @@ func BlockerKindOf(f Finding) BlockerKind {
 	switch f.Rule {
 	case RuleTypecheck, RuleBuildFailed:
 		return BlockerBuild
-	case RuleTestFailed, RulePanic, RuleTimeout, RuleDataRace:
+	case RuleVetBlockedTests, RuleTestFailed, RulePanic, RuleTimeout, RuleDataRace:
 		return BlockerTest
 	}
 	return ""

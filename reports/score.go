@@ -15,7 +15,7 @@ const ScoreModelV2 = "v2"
 const (
 	// HalfDensity is the cost density (FindingCost points per 1,000 measured
 	// lines) at which a dimension scores 50: score = 100·2^(−density/HalfDensity).
-	HalfDensity = 25.0
+	HalfDensity = 40.0
 	// MinSizeLines is the least size a dimension is normalised by, so a tiny
 	// module is not judged on a handful of lines: below it, one finding costs
 	// what it would cost in a module of this many lines.
