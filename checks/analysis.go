@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -355,6 +356,6 @@ func (a *analysisRun) modernizeSummary(n int) string {
 func IsVetTool() bool { return lint.IsVetTool() }
 
 // VetToolMain serves go vet's -vettool protocol with gocap's analyzers
-// (the lint legs run them this way: go vet -vettool=<this binary>). It
-// never returns.
-func VetToolMain() { lint.VetToolMain() }
+// (the lint legs run them this way: go vet -vettool=<this binary>); errOut
+// receives its own complaints (main passes os.Stderr). It never returns.
+func VetToolMain(errOut io.Writer) { lint.VetToolMain(errOut) }

@@ -99,9 +99,8 @@ type Env struct {
 	// on Ctrl-C or a timeout (which it cannot remove itself) go too.
 	GoTmp string
 
-	mu    sync.Mutex
-	memo  map[string]*memoEntry
-	hotMu sync.Mutex
+	mu   sync.Mutex
+	memo map[string]*memoEntry
 }
 
 type memoEntry struct {

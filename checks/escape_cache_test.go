@@ -79,7 +79,6 @@ func TestProfileRunDirKeepsLastRuns(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv("GOCAP_CACHE", cache)
 	root := filepath.Join(cache, "pprof", "example.com_m")
-	var old []string
 	for i := range 4 {
 		d := filepath.Join(root, "run-old"+strconv.Itoa(i))
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -89,7 +88,6 @@ func TestProfileRunDirKeepsLastRuns(t *testing.T) {
 		if err := os.Chtimes(d, at, at); err != nil {
 			t.Fatal(err)
 		}
-		old = append(old, d)
 	}
 	dir, err := profileRunDir("example.com/m")
 	if err != nil {

@@ -167,29 +167,6 @@ func panicOnly(flow []string) bool {
 	return false
 }
 
-// joinName drops type arguments from a function name: pprof prints
-// pkg.F[...] and pkg.(*T[...]).M, symbol tables pkg.F[go.shape.int].
-func joinName(fn string) string {
-	if !strings.Contains(fn, "[") {
-		return fn
-	}
-	var b strings.Builder
-	depth := 0
-	for _, r := range fn {
-		switch {
-		case r == '[':
-			depth++
-		case r == ']':
-			if depth > 0 {
-				depth--
-			}
-		case depth == 0:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 // MemoryHeadline puts the hot escapes at the head of the memory dimension's
 // summary (call it after reports.Score): the escapes that cost allocations in
 // profiled hot paths are the ones worth fixing first.

@@ -9,7 +9,7 @@ import (
 // legs run the analyzers through go vet -vettool as the gocap binary does.
 func TestMain(m *testing.M) {
 	if IsVetTool() {
-		VetToolMain()
+		VetToolMain(os.Stderr)
 	}
 	os.Exit(m.Run())
 }

@@ -11,7 +11,7 @@ import (
 
 func main() {
 	if checks.IsVetTool() {
-		checks.VetToolMain() // the lint legs' go vet -vettool=gocap; never returns
+		checks.VetToolMain(os.Stderr) // the lint legs' go vet -vettool=gocap; never returns
 	}
 	os.Exit(root.Main(os.Args[1:], iostreams.System()))
 }

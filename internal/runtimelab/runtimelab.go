@@ -147,7 +147,7 @@ func BuildSample(ctx context.Context, dir string) (string, error) {
 	cmd.Dir = src
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building the sample service: %v: %s", err, strings.TrimSpace(string(out)))
+		return "", fmt.Errorf("building the sample service: %w: %s", err, strings.TrimSpace(string(out)))
 	}
 	return bin, nil
 }

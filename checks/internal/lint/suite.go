@@ -142,6 +142,10 @@ type Options struct {
 	// Staticcheck selects staticcheck's checks (see SelectStaticcheck);
 	// nil means DefaultStaticcheck.
 	Staticcheck []string `json:"staticcheck,omitempty"`
+	// Module is the main module's path (set by the vet-tool engine: the
+	// vet tool computes the costly facts only for it and the standard
+	// library).
+	Module string `json:"module,omitempty"`
 }
 
 // DefaultOptions are gocap's defaults.

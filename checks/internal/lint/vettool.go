@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/mod/modfile"
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/unitchecker"
 )
@@ -48,13 +49,14 @@ func IsVetTool() bool { return os.Getenv(VetToolEnv) != "" }
 
 // VetToolMain is the vet tool: it speaks the go vet protocol (-V=full,
 // -flags, then one unit .cfg file per package) with every analyzer of
-// RulesFor(options). It never returns.
-func VetToolMain() {
+// RulesFor(options); a bad options flag is said on errOut. It never
+// returns.
+func VetToolMain(errOut io.Writer) {
 	opts := DefaultOptions()
 	for _, a := range os.Args[1:] {
 		if v, ok := strings.CutPrefix(a, "-"+optionsFlag+"="); ok {
 			if err := json.Unmarshal([]byte(v), &opts); err != nil {
-				fmt.Fprintf(os.Stderr, "gocap vet tool: bad -%s: %v\n", optionsFlag, err)
+				fmt.Fprintf(errOut, "gocap vet tool: bad -%s: %v\n", optionsFlag, err)
 				os.Exit(2)
 			}
 		}
@@ -62,7 +64,7 @@ func VetToolMain() {
 	flag.String(optionsFlag, "", "gocap's analyzer options (JSON)")
 	rules, err := RulesFor(opts)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "gocap vet tool: %v\n", err)
+		fmt.Fprintf(errOut, "gocap vet tool: %v\n", err)
 		os.Exit(2)
 	}
 	as := make([]*analysis.Analyzer, len(rules))
@@ -70,12 +72,16 @@ func VetToolMain() {
 		as[i] = r.Analyzer
 	}
 	as = append(as, unitAnalyzer)
-	if vetxOnly(os.Args[1:]) {
+	if unit, ok := readUnit(os.Args[1:]); ok && unit.VetxOnly {
 		// A dependency, analysed only for the facts its importers need:
 		// run the fact producers alone. (unitchecker would run every
 		// analyzer that requires one, diagnostics thrown away, which for
 		// staticcheck means most SA checks over the standard library.)
-		as = factProducers(as)
+		// Outside the standard library and the module itself, only the
+		// producers that need no SSA form (see cheapFacts): building IR
+		// for every third-party dependency is most of a cold run.
+		third := !unit.Standard[unit.ImportPath] && unit.ModulePath != opts.Module
+		as = factProducers(as, third)
 	}
 	unitchecker.Main(as...)
 	os.Exit(0)
@@ -118,7 +124,9 @@ func runVetTool(ctx context.Context, cfg Config, rules []Rule, exe string) (*Res
 	if cfg.Progress != nil {
 		progress = cfg.Progress
 	}
-	optJSON, err := json.Marshal(cfg.Options)
+	vopts := cfg.Options
+	vopts.Module = modulePath(cfg.Dir)
+	optJSON, err := json.Marshal(vopts)
 	if err != nil {
 		return nil, err
 	}
@@ -377,23 +385,49 @@ func sortDiagnostics(ds []Diagnostic) {
 	})
 }
 
-// vetxOnly reports whether the unit .cfg file among args asks for facts
-// only (a dependency of the packages go vet was asked about).
-func vetxOnly(args []string) bool {
+// unitConfig is the part of go vet's unit .cfg file the vet tool reads.
+type unitConfig struct {
+	ImportPath string
+	ModulePath string
+	Standard   map[string]bool
+	VetxOnly   bool
+}
+
+// readUnit reads the unit .cfg file among args (a dependency of the
+// packages go vet was asked about has VetxOnly set).
+func readUnit(args []string) (unitConfig, bool) {
+	var cfg unitConfig
 	if len(args) == 0 || !strings.HasSuffix(args[len(args)-1], ".cfg") {
-		return false
+		return cfg, false
 	}
 	b, err := os.ReadFile(args[len(args)-1])
 	if err != nil {
-		return false // unitchecker reports it
+		return cfg, false // unitchecker reports it
 	}
-	var cfg struct{ VetxOnly bool }
-	return json.Unmarshal(b, &cfg) == nil && cfg.VetxOnly
+	return cfg, json.Unmarshal(b, &cfg) == nil
+}
+
+// needsIR reports whether a reaches staticcheck's SSA builder.
+func needsIR(a *analysis.Analyzer, memo map[*analysis.Analyzer]bool) bool {
+	if v, ok := memo[a]; ok {
+		return v
+	}
+	memo[a] = false
+	v := a.Name == "buildir"
+	for _, r := range a.Requires {
+		v = v || needsIR(r, memo)
+	}
+	memo[a] = v
+	return v
 }
 
 // factProducers returns the analyzers reachable from as (through Requires)
-// that declare fact types, in a stable order.
-func factProducers(as []*analysis.Analyzer) []*analysis.Analyzer {
+// that declare fact types, in a stable order; with cheapOnly, only those
+// that need no SSA form (printf wrappers, never-returning functions,
+// deprecations, logger packages), not staticcheck's purity, nilness and
+// typedness facts.
+func factProducers(as []*analysis.Analyzer, cheapOnly bool) []*analysis.Analyzer {
+	irMemo := map[*analysis.Analyzer]bool{}
 	var out []*analysis.Analyzer
 	seen := map[*analysis.Analyzer]bool{}
 	var visit func(a *analysis.Analyzer)
@@ -405,7 +439,7 @@ func factProducers(as []*analysis.Analyzer) []*analysis.Analyzer {
 		for _, r := range a.Requires {
 			visit(r)
 		}
-		if len(a.FactTypes) > 0 {
+		if len(a.FactTypes) > 0 && !(cheapOnly && needsIR(a, irMemo)) {
 			out = append(out, a)
 		}
 	}
@@ -442,4 +476,13 @@ func listPackages(ctx context.Context, cfg Config) []string {
 		return nil
 	}
 	return strings.Fields(string(out))
+}
+
+// modulePath reads the module path of dir's go.mod ("" when unreadable).
+func modulePath(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		return ""
+	}
+	return modfile.ModulePath(b)
 }
