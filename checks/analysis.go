@@ -45,16 +45,21 @@ func (e *Env) analysis(ctx context.Context, check string) (*analysisRun, error) 
 		for _, r := range rules {
 			byName[r.Analyzer.Name] = r
 		}
-		var pkgs []string
-		if list, err := e.Packages(ctx); err == nil {
+		pkgList := func() []string {
+			list, err := e.Packages(ctx)
+			if err != nil {
+				return nil
+			}
+			pkgs := []string{}
 			for _, p := range list {
 				if len(p.GoFiles)+len(p.CgoFiles)+len(p.TestGoFiles)+len(p.XTestGoFiles) > 0 {
 					pkgs = append(pkgs, p.ImportPath)
 				}
 			}
+			return pkgs
 		}
 		res, err := lint.Run(ctx, lint.Config{Dir: e.Dir, Patterns: e.Patterns, CacheDir: lint.DefaultCacheDir(), GoTmp: e.GoTmp,
-			Options: opts, Packages: pkgs, Progress: func(msg string) { e.progress(check, msg) }}, rules)
+			Options: opts, PackageList: pkgList, Progress: func(msg string) { e.progress(check, msg) }}, rules)
 		if err != nil {
 			var ve *lint.VersionError
 			if errors.As(err, &ve) {
@@ -359,3 +364,8 @@ func IsVetTool() bool { return lint.IsVetTool() }
 // (the lint legs run them this way: go vet -vettool=<this binary>); errOut
 // receives its own complaints (main passes os.Stderr). It never returns.
 func VetToolMain(errOut io.Writer) { lint.VetToolMain(errOut) }
+
+// EnableVetTool tells the lint legs that this binary's main calls
+// VetToolMain when IsVetTool, so they run go vet -vettool with it without
+// probing it first.
+func EnableVetTool() { lint.EnableVetTool() }

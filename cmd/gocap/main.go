@@ -13,5 +13,6 @@ func main() {
 	if checks.IsVetTool() {
 		checks.VetToolMain(os.Stderr) // the lint legs' go vet -vettool=gocap; never returns
 	}
+	checks.EnableVetTool()
 	os.Exit(root.Main(os.Args[1:], iostreams.System()))
 }

@@ -44,6 +44,9 @@ type Config struct {
 	// Packages, when set, are the import paths Patterns match (go list):
 	// the vet-tool engine reports those it could not analyse.
 	Packages []string
+	// PackageList, when set and Packages is not, returns them; the
+	// vet-tool engine calls it while go vet runs.
+	PackageList func() []string
 	// Options are the analyzer options the rules were built with (part of
 	// the cache key, and passed on to the vet tool).
 	Options Options

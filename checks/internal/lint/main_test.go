@@ -11,5 +11,6 @@ func TestMain(m *testing.M) {
 	if IsVetTool() {
 		VetToolMain(os.Stderr)
 	}
+	EnableVetTool()
 	os.Exit(m.Run())
 }

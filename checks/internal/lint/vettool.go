@@ -87,6 +87,14 @@ func VetToolMain(errOut io.Writer) {
 	os.Exit(0)
 }
 
+// vetToolReady is set by EnableVetTool: this binary's main (or TestMain)
+// calls VetToolMain when IsVetTool, so no probe is needed.
+var vetToolReady bool
+
+// EnableVetTool says that this binary serves as the vet tool (its main
+// calls VetToolMain when IsVetTool): Run then uses it without probing.
+func EnableVetTool() { vetToolReady = true }
+
 // vetToolWorks reports whether exe is a gocap binary that can serve as the
 // vet tool (a test binary without the hook cannot).
 func vetToolWorks(ctx context.Context, exe string) bool {
@@ -115,7 +123,7 @@ func useVetTool(ctx context.Context, engine string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	return exe, vetToolWorks(ctx, exe)
+	return exe, vetToolReady || vetToolWorks(ctx, exe)
 }
 
 // runVetTool runs go vet with gocap as its vet tool and reads its JSON.
@@ -142,9 +150,12 @@ func runVetTool(ctx context.Context, cfg Config, rules []Rule, exe string) (*Res
 	}
 	args = append(args, cfg.Patterns...)
 	listed := make(chan []string, 1)
-	if cfg.Packages != nil {
+	switch {
+	case cfg.Packages != nil:
 		listed <- cfg.Packages
-	} else {
+	case cfg.PackageList != nil:
+		go func() { listed <- cfg.PackageList() }() // beside go vet, not before it
+	default:
 		go func() { listed <- listPackages(ctx, cfg) }()
 	}
 	cmd := exec.CommandContext(ctx, "go", args...)
