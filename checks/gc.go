@@ -120,8 +120,14 @@ func runGC(ctx context.Context, env *Env) (*Result, error) {
 			res.NotMeasured = append(res.NotMeasured, reports.NotMeasured{Package: t.pkg.ImportPath, Reason: "test binary does not build"})
 			continue
 		}
+		// Benchmarks never run beside the race leg's tests (runtime lock).
+		release, err := env.holdRuntime(ctx, "gc")
+		if err != nil {
+			return nil, err
+		}
 		out, others, err := runGCBench(ctx, env, t.pkg.Dir, bin, ".")
 		if err != nil {
+			release()
 			return nil, err
 		}
 		busyShares = append(busyShares, others)
@@ -147,6 +153,7 @@ func runGC(ctx context.Context, env *Env) (*Result, error) {
 				// only when it comes back on every rerun of the benchmark.
 				again, err := gcRepeats(ctx, env, t.pkg.Dir, bin, b.name)
 				if err != nil {
+					release()
 					return nil, err
 				}
 				if again < gcReruns {
@@ -171,6 +178,7 @@ func runGC(ctx context.Context, env *Env) (*Result, error) {
 				}
 			}
 		}
+		release()
 	}
 	res.Summary = fmt.Sprintf("%s, %d GC cycles (+%d forced by the testing package between runs), %d stop-the-world pauses: p50 %s, p99 %s, max %s",
 		count(benches, "benchmark", "benchmarks"), cycles, forced, len(all), fmtPause(pauseQuantile(all, 0.5)), fmtPause(pauseQuantile(all, 0.99)), fmtPause(worst.d))

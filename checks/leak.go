@@ -153,8 +153,14 @@ func runLeak(ctx context.Context, env *Env) (*Result, error) {
 	cmd := env.goCommand(ctx, append(args, run...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// The module's tests never run beside another runtime leg (runtime lock).
+	release, err := env.holdRuntime(ctx, "leak")
+	if err != nil {
+		return nil, err
+	}
 	// Failing tests are the race leg's findings; leaks are read from the files.
 	_ = cmd.Run()
+	release()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
