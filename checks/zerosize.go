@@ -2,12 +2,12 @@ package checks
 
 import (
 	"go/ast"
+	"go/build"
 	"go/parser"
 	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 )
@@ -72,7 +72,7 @@ func (z *zeroSizer) zeroSizeEscape(msg, file string, inlined []string) bool {
 		case z.names[q] != "":
 			dir = z.names[q]
 		default:
-			dir = filepath.Join(runtime.GOROOT(), "src", q)
+			dir = filepath.Join(build.Default.GOROOT, "src", q)
 		}
 	}
 	return z.zero(dir, name, map[string]bool{})

@@ -124,12 +124,11 @@ func Grade(ctx context.Context, o Options) (*Report, error) {
 	if env.probe == nil {
 		env.probe = probeNeeds
 	}
-	var run, skipped []Exercise
+	var run []Exercise
 	reasons := map[string]string{}
 	for _, id := range ids {
 		e, _ := Find(id)
 		if why := env.unmet(ctx, e); why != "" {
-			skipped = append(skipped, e)
 			reasons[id] = why
 			continue
 		}
