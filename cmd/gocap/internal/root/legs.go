@@ -3,7 +3,6 @@ package root
 import (
 	"github.com/gocap/gocap/checks"
 	"github.com/gocap/gocap/internal/labs"
-	"github.com/gocap/gocap/internal/runtimelab"
 	"github.com/gocap/gocap/mtls"
 	"github.com/gocap/gocap/wasmrun/wasmlab"
 )
@@ -34,6 +33,6 @@ func Labs() []labs.Lab {
 		ebpfLab(),
 		mtls.Lab,
 		wasmlab.Lab,
-		runtimelab.Lab,
+		runtimeLab(),
 	}
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/gocap/gocap/cmd/gocap/internal/checkcmd"
 	"github.com/gocap/gocap/cmd/gocap/internal/runcmd"
-	"github.com/gocap/gocap/cmd/gocap/internal/workshopcmd"
 	"github.com/gocap/gocap/internal/cmdutil"
 	"github.com/gocap/gocap/internal/iostreams"
 	"github.com/gocap/gocap/internal/version"
@@ -52,7 +51,6 @@ Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 a tool or gocap failed.
 	})
 	cmd.AddCommand(checkcmd.NewCmd(ios, Checks(), nil))
 	cmd.AddCommand(runcmd.NewCmd(ios, Checks(), Labs(), nil))
-	cmd.AddCommand(workshopcmd.NewCmd(ios, Checks()))
 	for _, f := range extra {
 		cmd.AddCommand(f(ios))
 	}
