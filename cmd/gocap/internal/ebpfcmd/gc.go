@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"sync"
@@ -143,20 +144,22 @@ func RunGC(ctx context.Context, o *GCOptions) error {
 	stopLive := make(chan struct{})
 	var liveDone sync.WaitGroup
 	started := time.Now()
+	// The target's output and the live line share stderr from two goroutines.
+	errOut := &lockedWriter{w: o.IO.ErrOut}
 	draw := func() {
 		mu.Lock()
 		var r ebpfprobe.GCResult
 		stats.Summary(&r)
 		line := fmt.Sprintf("⏱ %5.1fs  %d pauses (%d GC)  last %s  p50 %s  p99 %s  max %s", time.Since(started).Seconds(), n, gcN, fmtDur(last), fmtDur(r.P50), fmtDur(r.P99), fmtDur(r.Max))
 		mu.Unlock()
-		o.IO.Statusf("\r%s\x1b[K", termtext.Truncate(line, o.IO.Width()-1))
+		errOut.printf("\r%s\x1b[K", termtext.Truncate(line, o.IO.Width()-1))
 	}
 	res, err := ebpfprobe.TraceGC(ctx, ebpfprobe.GCOptions{
 		Exe: o.Exe, PID: o.PID, Cmd: o.Cmd,
-		Stdin: o.IO.In, Stdout: o.IO.ErrOut, Stderr: o.IO.ErrOut,
+		Stdin: o.IO.In, Stdout: errOut, Stderr: errOut,
 		Ready: func(pid int) {
 			if !o.JSON {
-				o.IO.Statusf("tracing stop-the-world pauses... Ctrl-C to stop\n")
+				errOut.printf("tracing stop-the-world pauses... Ctrl-C to stop\n")
 			}
 			if live {
 				liveDone.Add(1)
@@ -169,7 +172,7 @@ func RunGC(ctx context.Context, o *GCOptions) error {
 						case <-t.C:
 							draw()
 						case <-stopLive:
-							o.IO.Statusf("\r\x1b[K")
+							errOut.printf("\r\x1b[K")
 							return
 						}
 					}
@@ -288,3 +291,19 @@ func fmtDur(d time.Duration) string {
 	}
 	return fmt.Sprintf("%.0fµs", float64(d)/1e3)
 }
+
+// lockedWriter serialises writes to one stream from several goroutines (the
+// traced program's output copier and the live line).
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// printf writes a status line; like IOStreams.Statusf it drops a failed write.
+func (l *lockedWriter) printf(format string, a ...any) { _, _ = fmt.Fprintf(l, format, a...) }
