@@ -59,7 +59,19 @@ func newBrowser(t *testing.T, width, height int) context.Context {
 func startBrowser(t *testing.T, width, height int) (context.Context, string) {
 	t.Helper()
 	exe := chromium(t)
-	dir := t.TempDir()
+	// A short folder in /tmp, not t.TempDir(): Chromium's singleton socket
+	// lives in TMPDIR and a Unix socket path holds at most 107 bytes; under a
+	// long TMPDIR (gocap's race leg runs tests beneath its own temp folder)
+	// the test's name made it longer and Chromium failed to start.
+	dir, err := os.MkdirTemp("/tmp", "gocap-cr-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Error(err)
+		}
+	})
 	tmp := filepath.Join(dir, "tmp")
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		t.Fatal(err)
