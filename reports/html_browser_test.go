@@ -13,6 +13,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/gocap/gocap/internal/browsertest"
 )
 
 // chromium returns the browser the HTML test drives (Debian package chromium).
@@ -59,19 +61,7 @@ func newBrowser(t *testing.T, width, height int) context.Context {
 func startBrowser(t *testing.T, width, height int) (context.Context, string) {
 	t.Helper()
 	exe := chromium(t)
-	// A short folder in /tmp, not t.TempDir(): Chromium's singleton socket
-	// lives in TMPDIR and a Unix socket path holds at most 107 bytes; under a
-	// long TMPDIR (gocap's race leg runs tests beneath its own temp folder)
-	// the test's name made it longer and Chromium failed to start.
-	dir, err := os.MkdirTemp("/tmp", "gocap-cr-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Error(err)
-		}
-	})
+	dir := browsertest.TempDir(t)
 	tmp := filepath.Join(dir, "tmp")
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		t.Fatal(err)

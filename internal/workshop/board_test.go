@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/gocap/gocap/internal/browsertest"
 )
 
 // room builds n participants' reports over the first m exercises,
@@ -85,18 +87,7 @@ func chromium(t *testing.T) string {
 // from it) or a temp folder.
 func TestBoardInBrowser(t *testing.T) {
 	exe := chromium(t)
-	// A short folder in /tmp, not t.TempDir(): Chromium's singleton socket
-	// path (in TMPDIR) must fit 107 bytes, and gocap's race leg runs tests
-	// under a long temp folder.
-	dir, err := os.MkdirTemp("/tmp", "gocap-cr-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Error(err)
-		}
-	})
+	dir := browsertest.TempDir(t)
 	browserTmp := filepath.Join(dir, "tmp")
 	if err := os.Mkdir(browserTmp, 0o700); err != nil {
 		t.Fatal(err)
