@@ -105,6 +105,7 @@ type Env struct {
 
 type memoEntry struct {
 	once sync.Once
+	fn   func() (any, error) // set by provide
 	val  any
 	err  error
 }
@@ -122,8 +123,24 @@ func (e *Env) Memo(key string, fn func() (any, error)) (any, error) {
 		e.memo[key] = m
 	}
 	e.mu.Unlock()
-	m.once.Do(func() { m.val, m.err = fn() })
+	m.once.Do(func() {
+		if m.fn != nil {
+			fn = m.fn // provided
+		}
+		m.val, m.err = fn()
+	})
 	return m.val, m.err
+}
+
+// provide makes fn key's producer: the first Memo(key) runs it instead of
+// its own fn. It does not run fn now.
+func (e *Env) provide(key string, fn func() (any, error)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.memo == nil {
+		e.memo = map[string]*memoEntry{}
+	}
+	e.memo[key] = &memoEntry{fn: fn}
 }
 
 func (e *Env) progress(check, msg string) {

@@ -77,12 +77,21 @@ func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 	if err != nil {
 		return nil, err
 	}
-	goVer, err := modinfo.GoEnv(ctx)
-	if err != nil {
-		return nil, err
+	// go env GOVERSION beside go list, not before it.
+	type goEnv struct {
+		ver string
+		err error
 	}
+	goEnvc := make(chan goEnv, 1)
+	go func() {
+		v, err := modinfo.GoEnv(context.WithoutCancel(ctx)) // short; see go list below
+		goEnvc <- goEnv{v, err}
+	}()
 	root, mod, modGo, err := modinfo.FindModule(o.Dir)
 	if err != nil {
+		if ge := <-goEnvc; ge.err != nil {
+			return nil, ge.err // no go command: say that first
+		}
 		return nil, err
 	}
 	// gocap links x/tools, built with runtime.Version(); a module needing a
@@ -91,21 +100,66 @@ func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 		return nil, fmt.Errorf("%w: %s needs go %s but this gocap was built with %s: rebuild gocap with go %s or newer (go install ...@latest)", cmdutil.ErrUsage, root, modGo, runtime.Version(), modGo)
 	}
 	o.Patterns = modinfo.RootPatterns(root, o.Dir, o.Patterns)
-	pkgs, err := modinfo.ListPackages(ctx, root, o.Patterns)
-	if err != nil {
-		return nil, err
-	}
+	// go list (the packages, their files and whether the patterns match)
+	// runs beside the legs, not before them: the static legs' go vet needs
+	// only the patterns, and a leg that needs the list waits for it
+	// (Env.Packages). A pattern go list refuses cancels the legs and is the
+	// run's usage error.
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	var (
+		listed   []*Package
+		listErr  error
+		goVer    string
+		listDone = make(chan struct{})
+	)
+	// go list is short and bounded; an interrupt gives it a moment to
+	// finish (below), so that a cut-off run still has its packages.
+	listCtx, cancelList := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelList()
+	go func() {
+		defer close(listDone)
+		listed, listErr = modinfo.ListPackages(listCtx, root, o.Patterns)
+		ge := <-goEnvc
+		goVer = ge.ver
+		if ge.err != nil {
+			listErr = ge.err // no go command: say that first
+		}
+		if listErr != nil {
+			cancelRun()
+		}
+	}()
 	runPatterns := o.Patterns
 	shard := ""
 	if o.Shards > 0 {
 		if o.Shard < 1 || o.Shard > o.Shards {
 			return nil, fmt.Errorf("%w: shard %d/%d: use I/N with 1 <= I <= N", cmdutil.ErrUsage, o.Shard, o.Shards)
 		}
+		// A shard is a share of the listed packages: list first.
+		<-listDone
+		if listErr != nil {
+			return nil, listErr
+		}
+		var pkgs []string
+		for _, p := range listed {
+			pkgs = append(pkgs, p.ImportPath)
+		}
 		shard = fmt.Sprintf("%d/%d", o.Shard, o.Shards)
 		runPatterns = ShardPackages(pkgs, o.Shard, o.Shards)
 		if len(runPatterns) == 0 {
 			return emptyShard(cs, mod, goVer, o.Patterns, shard, start), nil
 		}
+		in := map[string]bool{}
+		for _, p := range runPatterns {
+			in[p] = true
+		}
+		var mine []*Package
+		for _, p := range listed {
+			if in[p.ImportPath] {
+				mine = append(mine, p)
+			}
+		}
+		listed = mine
 	}
 	env := &Env{Dir: root, Module: mod, GoVersion: modGo, Patterns: runPatterns, OutDir: o.OutDir,
 		BenchTime: o.BenchTime, BenchCount: o.BenchCount, Timeout: o.Timeout, Progress: o.Progress, Analysis: o.Analysis}
@@ -130,13 +184,34 @@ func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 			rep, err = nil, fmt.Errorf("%w: removing the go command's temp folder: %w", cmdutil.ErrTool, rerr)
 		}
 	}()
-	// The package list (shared with the legs) is read first: the legs
-	// report their coverage against it, and a cut-off run still has it.
-	list, err := env.Packages(ctx)
-	if err != nil {
-		return nil, err
+	// The package list, shared with the legs: the legs report their
+	// coverage against it, and a cut-off run still has it.
+	env.provide("go-list", func() (any, error) {
+		select {
+		case <-listDone:
+		case <-runCtx.Done():
+			return nil, runCtx.Err()
+		}
+		if listErr != nil {
+			return nil, listErr
+		}
+		return env.own(listed), nil
+	})
+	rcs, data := RunAll(runCtx, env, cs)
+	select {
+	case <-listDone:
+	case <-ctx.Done():
+		select {
+		case <-listDone:
+		case <-time.After(2 * time.Second):
+			cancelList()
+			<-listDone
+		}
 	}
-	rcs, data := RunAll(ctx, env, cs)
+	if listErr != nil {
+		return nil, listErr
+	}
+	list := env.own(listed) // not env.Packages: a leg cut off while waiting for it memoized its error
 	infos := packageInfos(list)
 	for i := range rcs {
 		setCoverage(&rcs[i], cs[i].Needs, infos)

@@ -5,7 +5,9 @@ package modinfo
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,10 +90,38 @@ func GoEnv(ctx context.Context) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// ListPackages returns the import paths matching patterns in root; a pattern
-// that matches nothing is a usage error.
-func ListPackages(ctx context.Context, root string, patterns []string) ([]string, error) {
-	args := append([]string{"list", "-e", "-f", "{{.ImportPath}}\t{{if .Error}}{{.Error}}{{end}}"}, patterns...)
+// Package is what gocap needs of `go list -json` for one package.
+type Package struct {
+	ImportPath     string
+	Dir            string
+	Name           string
+	GoFiles        []string
+	CgoFiles       []string
+	TestGoFiles    []string
+	XTestGoFiles   []string
+	IgnoredGoFiles []string
+	Module         *struct{ Path, Dir string }
+	Error          *struct{ Err string }
+}
+
+// Files returns the package's Go source files (absolute), tests included.
+func (p *Package) Files() []string {
+	var out []string
+	for _, l := range [][]string{p.GoFiles, p.CgoFiles, p.TestGoFiles, p.XTestGoFiles} {
+		for _, f := range l {
+			out = append(out, filepath.Join(p.Dir, f))
+		}
+	}
+	return out
+}
+
+// ListPackages lists the packages matching patterns in root (one go list,
+// whose result the legs share); a pattern that matches nothing is a usage
+// error. A package that fails to build is listed: the checks report it.
+func ListPackages(ctx context.Context, root string, patterns []string) ([]*Package, error) {
+	// -find: the packages themselves, their imports not resolved (a
+	// package that does not build is the legs' finding, not a usage error).
+	args := append([]string{"list", "-find", "-e", "-json=ImportPath,Dir,Name,GoFiles,CgoFiles,TestGoFiles,XTestGoFiles,IgnoredGoFiles,Module,Error"}, patterns...)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	var stderr bytes.Buffer
@@ -101,21 +131,28 @@ func ListPackages(ctx context.Context, root string, patterns []string) ([]string
 	if err != nil {
 		return nil, fmt.Errorf("%w: go list %s: %s", cmdutil.ErrUsage, strings.Join(patterns, " "), FirstLine(warn))
 	}
-	var pkgs []string
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if l == "" {
-			continue
+	var pkgs []*Package
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p Package
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("%w: go list output: %w", cmdutil.ErrTool, err)
 		}
-		ip, perr, _ := strings.Cut(l, "\t")
-		if perr != "" && patternError(perr) {
+		if p.Error != nil && patternError(p.Error.Err) {
 			hint := ""
-			if strings.Contains(perr, "is not in std") {
+			if strings.Contains(p.Error.Err, "is not in std") {
 				// checks/testdata/x: the go command reads it as an import path.
-				hint = fmt.Sprintf("; for a folder write ./%s, or -C %s if it is a module of its own", ip, ip)
+				hint = fmt.Sprintf("; for a folder write ./%s, or -C %s if it is a module of its own", p.ImportPath, p.ImportPath)
 			}
-			return nil, fmt.Errorf("%w: pattern %q: %s%s", cmdutil.ErrUsage, ip, FirstLine(perr), hint)
+			msg := FirstLine(p.Error.Err)
+			if !strings.HasPrefix(msg, "pattern ") {
+				msg = fmt.Sprintf("pattern %q: %s", p.ImportPath, msg)
+			}
+			return nil, fmt.Errorf("%w: %s%s", cmdutil.ErrUsage, msg, hint)
 		}
-		pkgs = append(pkgs, ip)
+		pkgs = append(pkgs, &p)
 	}
 	if len(pkgs) == 0 || strings.Contains(warn, "matched no packages") {
 		return nil, fmt.Errorf("%w: pattern %s matched no packages in %s: try ./...", cmdutil.ErrUsage, strings.Join(patterns, " "), root)

@@ -24,8 +24,23 @@ func TestListPackagesPatternMatchingNothing(t *testing.T) {
 	if _, err := ListPackages(context.Background(), root, []string{"./nothing/..."}); err == nil {
 		t.Fatal("pattern matching nothing accepted")
 	}
+	// A folder written as an import path: the pattern error comes from
+	// go list -json's Error field, with the hint.
+	if _, err := ListPackages(context.Background(), root, []string{"calc"}); err == nil || !strings.Contains(err.Error(), `pattern "calc"`) || !strings.Contains(err.Error(), "write ./calc") {
+		t.Fatalf("import-path pattern: err = %v", err)
+	}
 	pk, err := ListPackages(context.Background(), root, []string{"./..."})
-	if err != nil || !slices.Contains(pk, "example.com/clean/calc") {
-		t.Fatalf("packages = %v, %v", pk, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, p := range pk {
+		paths = append(paths, p.ImportPath)
+		if p.ImportPath == "example.com/clean/calc" && (len(p.GoFiles) == 0 || p.Dir == "" || p.Module == nil) {
+			t.Fatalf("calc listed without its files, folder or module: %+v", p)
+		}
+	}
+	if !slices.Contains(paths, "example.com/clean/calc") {
+		t.Fatalf("packages = %v", paths)
 	}
 }

@@ -52,6 +52,9 @@ func IsVetTool() bool { return os.Getenv(VetToolEnv) != "" }
 // RulesFor(options); a bad options flag is said on errOut. It never
 // returns.
 func VetToolMain(errOut io.Writer) {
+	if len(os.Args) == 2 && os.Args[1] == "-V=full" && printToolID(os.Stdout) {
+		os.Exit(0)
+	}
 	opts := DefaultOptions()
 	for _, a := range os.Args[1:] {
 		if v, ok := strings.CutPrefix(a, "-"+optionsFlag+"="); ok {
