@@ -83,7 +83,7 @@ type Env struct {
 	Patterns []string
 	// OutDir, when set, receives artifacts (profiles). Otherwise a temp dir is used.
 	OutDir string
-	// BenchTime is passed to -benchtime (default 100ms).
+	// BenchTime is passed to -benchtime (default DefaultBenchTime).
 	BenchTime string
 	// BenchCount is passed to -count for benchmarks (default 1).
 	BenchCount int
@@ -102,6 +102,15 @@ type Env struct {
 	mu   sync.Mutex
 	memo map[string]*memoEntry
 }
+
+// DefaultBenchTime is the benchmark legs' -benchtime unless a run says
+// otherwise. The pprof leg measures allocations, which do not depend on the
+// time (the profile rate is chosen per benchmark, see TargetAllocSamples):
+// 20 ms gives a benchmark of a few microseconds thousands of iterations, for
+// a quarter of what 100 ms costs on a module with many benchmarks. Its ns/op
+// are a rough figure; for timings to compare use --bench-time 1s
+// --bench-count 10 (docs/checks-runtime.md, "Bench time").
+const DefaultBenchTime = "20ms"
 
 type memoEntry struct {
 	once sync.Once

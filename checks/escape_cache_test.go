@@ -1,8 +1,10 @@
 package checks
 
 import (
+	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -124,5 +126,68 @@ func TestProfileRunDirWithoutCache(t *testing.T) {
 	}
 	if want := filepath.Join(tmp, "gocap-pprof", "example.com_m"); filepath.Dir(dir) != want {
 		t.Fatalf("run dir %s, want it under %s", dir, want)
+	}
+}
+
+// TestBenchBinaryLinkedOnce: the benchmark binary is built in gocap's cache
+// and copied beside the run's profiles; a second run of an unchanged package
+// finds the cached binary up to date (the go command does not link it again:
+// a link would rename a new file into place), and gets a copy of its own; an
+// edited package is linked again. Without a cache it is built in place.
+func TestBenchBinaryLinkedOnce(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("GOCAP_CACHE", cache)
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS("testdata/clean")); err != nil {
+		t.Fatal(err)
+	}
+	env := &Env{Dir: root, Module: "example.com/clean", Patterns: []string{"./calc"}, GoTmp: t.TempDir()}
+	pkgs, err := env.Packages(context.Background())
+	if err != nil || len(pkgs) != 1 {
+		t.Fatalf("packages: %v %v", pkgs, err)
+	}
+	build := func() (string, os.FileInfo) {
+		t.Helper()
+		dir := t.TempDir()
+		bin, err := buildBenchBinary(context.Background(), env, pkgs[0], dir)
+		if err != nil || bin != filepath.Join(dir, "calc.test") {
+			t.Fatalf("buildBenchBinary = %q, %v", bin, err)
+		}
+		cached, err := os.Stat(filepath.Join(cache, "testbin", "example.com_clean", "example.com_clean_calc", "calc.test"))
+		if err != nil {
+			t.Fatalf("no binary in the cache: %v", err)
+		}
+		return bin, cached
+	}
+	bin1, c1 := build()
+	bin2, c2 := build()
+	if !os.SameFile(c1, c2) {
+		t.Error("an unchanged package was linked again")
+	}
+	b1, err1 := os.ReadFile(bin1)
+	b2, err2 := os.ReadFile(bin2)
+	st2, _ := os.Stat(bin2)
+	if err1 != nil || err2 != nil || !bytes.Equal(b1, b2) || os.SameFile(st2, c2) || st2.Mode()&0o100 == 0 {
+		t.Fatalf("the runs' copies: %v %v, equal %v, same file as the cache %v, mode %v", err1, err2, bytes.Equal(b1, b2), os.SameFile(st2, c2), st2.Mode())
+	}
+	out, err := exec.Command(bin2, "-test.run=^$", "-test.bench=.", "-test.benchtime=1x").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "PASS") {
+		t.Fatalf("the copy does not run: %v\n%s", err, out)
+	}
+	f, err := os.OpenFile(filepath.Join(root, "calc", "calc.go"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("\nfunc Edited() int { return 1 }\n"); err != nil || f.Close() != nil {
+		t.Fatal(err)
+	}
+	if _, c3 := build(); os.SameFile(c2, c3) {
+		t.Error("an edited package was not linked again")
+	}
+
+	t.Setenv("GOCAP_CACHE", "off")
+	dir := t.TempDir()
+	if bin, err := buildBenchBinary(context.Background(), env, pkgs[0], dir); err != nil || bin != filepath.Join(dir, "calc.test") {
+		t.Fatalf("without a cache: %q, %v", bin, err)
 	}
 }

@@ -109,14 +109,15 @@ func runGC(ctx context.Context, env *Env) (*Result, error) {
 	var unjudged []string
 	for i, t := range targets {
 		env.progress("gc", fmt.Sprintf("benchmarks %d/%d: %s", i+1, len(targets), t.pkg.ImportPath))
-		bin := filepath.Join(tmp, strconv.Itoa(i)+".test")
-		build := env.goCommand(ctx, "test", "-c", "-o", bin, t.pkg.ImportPath)
-		var stderr bytes.Buffer
-		build.Stderr = &stderr
-		if err := build.Run(); err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
+		dir := filepath.Join(tmp, strconv.Itoa(i))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			return nil, err
+		}
+		bin, err := buildBenchBinary(ctx, env, t.pkg, dir) // the pprof leg's binary: linked once
+		if err != nil {
+			return nil, err
+		}
+		if bin == "" {
 			res.NotMeasured = append(res.NotMeasured, reports.NotMeasured{Package: t.pkg.ImportPath, Reason: "test binary does not build"})
 			continue
 		}
@@ -233,7 +234,7 @@ func gcRepeats(ctx context.Context, env *Env, dir, bin, name string) (int, error
 func runGCBench(ctx context.Context, env *Env, dir, bin, bench string) ([]byte, float64, error) {
 	bt := env.BenchTime
 	if bt == "" {
-		bt = "100ms"
+		bt = DefaultBenchTime
 	}
 	timeout := env.Timeout
 	if timeout <= 0 {

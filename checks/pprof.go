@@ -193,6 +193,9 @@ func runPprof(ctx context.Context, env *Env) (res *Result, err error) {
 	return benchAll(ctx, env, base, outDir, targets)
 }
 
+// fileName makes a module or import path one file name.
+var fileName = strings.NewReplacer("/", "_", "\\", "_", ":", "_").Replace
+
 // keepRuns is how many runs' profiles (and test binaries) gocap keeps per
 // module when no --out folder is given.
 const keepRuns = 3
@@ -206,7 +209,7 @@ func profileRunDir(module string) (string, error) {
 	if c := CacheDir(); c != "" {
 		root = filepath.Join(c, "pprof")
 	}
-	root = filepath.Join(root, strings.NewReplacer("/", "_", "\\", "_", ":", "_").Replace(module))
+	root = filepath.Join(root, fileName(module))
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return "", err
 	}
@@ -250,7 +253,7 @@ func benchAll(ctx context.Context, env *Env, base, outDir string, targets []benc
 	failedBuilds := 0
 	for i, t := range targets {
 		env.progress("pprof", fmt.Sprintf("building test binary %d/%d: %s", i+1, len(targets), t.pkg.ImportPath))
-		dirs[i] = filepath.Join(base, strings.NewReplacer("/", "_", "\\", "_").Replace(t.pkg.ImportPath))
+		dirs[i] = filepath.Join(base, fileName(t.pkg.ImportPath))
 		if err := os.MkdirAll(dirs[i], 0o755); err != nil {
 			return nil, err
 		}
@@ -323,12 +326,22 @@ func relTo(dir, path string) string {
 
 // buildBenchBinary compiles p's test binary into dir (go test -c); "" when
 // it does not build (the race leg reports the errors).
+//
+// The go command links a binary again unless its -o target is up to date
+// (it reads the build ID in the file), so the binary is built in a folder of
+// gocap's cache that outlives the run (benchBinCache) and copied into dir,
+// beside the profiles it belongs to: an unchanged package costs no link
+// (about half a second of CPU for a small package, beside the race leg).
 func buildBenchBinary(ctx context.Context, env *Env, p *Package, dir string) (string, error) {
 	bin := filepath.Join(dir, p.Name+".test")
 	if err := os.Remove(bin); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("remove the file of an earlier run: %w", err)
 	}
-	cmd := env.goCommand(ctx, "test", "-c", "-o", bin, p.ImportPath)
+	target := bin
+	if c := benchBinCache(env, p); c != "" {
+		target = filepath.Join(c, p.Name+".test")
+	}
+	cmd := env.goCommand(ctx, "test", "-c", "-o", target, p.ImportPath)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err := cmd.Run()
@@ -342,10 +355,54 @@ func buildBenchBinary(ctx context.Context, env *Env, p *Package, dir string) (st
 		}
 		return "", nil
 	}
-	if _, err := os.Stat(bin); err != nil {
-		return "", nil
+	if _, err := os.Stat(target); err != nil {
+		return "", nil // no test files after all
+	}
+	if target != bin {
+		if err := copyExecutable(target, bin); err != nil {
+			return "", fmt.Errorf("%w: keeping the test binary with the profiles: %w", cmdutil.ErrTool, err)
+		}
 	}
 	return bin, nil
+}
+
+// benchBinCache is the folder of gocap's cache where p's benchmark binary is
+// built, one per module and package; "" without a cache (GOCAP_CACHE=off)
+// or when it cannot be made.
+func benchBinCache(env *Env, p *Package) string {
+	c := CacheDir()
+	if c == "" {
+		return ""
+	}
+	d := filepath.Join(c, "testbin", fileName(env.Module), fileName(p.ImportPath))
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return ""
+	}
+	return d
+}
+
+// copyExecutable copies from to a new file to (through a temporary file in
+// to's folder, renamed into place: never a half-written binary). A copy, not
+// a hard link: the go command rewrites its -o target in place.
+func copyExecutable(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(to), "."+filepath.Base(to)+"-*")
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(tmp, src)
+	err = errors.Join(err, tmp.Chmod(0o755), tmp.Close())
+	if err == nil {
+		err = os.Rename(tmp.Name(), to)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name()) // best effort: the error says what failed
+	}
+	return err
 }
 
 // runTestBinary runs a test binary in its package's folder (as go test

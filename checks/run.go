@@ -164,7 +164,7 @@ func Run(ctx context.Context, o Options) (rep *reports.Report, err error) {
 	env := &Env{Dir: root, Module: mod, GoVersion: modGo, Patterns: runPatterns, OutDir: o.OutDir,
 		BenchTime: o.BenchTime, BenchCount: o.BenchCount, Timeout: o.Timeout, Progress: o.Progress, Analysis: o.Analysis}
 	if env.BenchTime == "" {
-		env.BenchTime = "100ms"
+		env.BenchTime = DefaultBenchTime
 	}
 	if env.BenchCount == 0 {
 		env.BenchCount = 1

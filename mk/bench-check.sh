@@ -2,9 +2,9 @@
 # Usage: bench-check.sh GOCAP MODULE:RUNS...
 # For each module: warm the build cache, then RUNS times each (median shown),
 # with the test result cache cleared before every timed run:
-#   gocap check                  (all legs, default settings: bench time 100ms)
+#   gocap check                  (all legs, default settings: bench time 20ms)
 #   go test -race ./...          (the race run alone)
-#   go test -race ./... ; go test -run '^$' -bench . -benchmem -benchtime 100ms ./...
+#   go test -race ./... ; go test -run '^$' -bench . -benchmem -benchtime 20ms ./...
 #                                (the sequential pair: tests, then benchmarks)
 # Goals: gocap check <= 1.1x the sequential pair, <= 1.5x the race run alone.
 # The machine's load average is printed first: the timings mean little on a
@@ -12,7 +12,7 @@
 set -eu
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 shift
-benchtime=${BENCH_TIME:-100ms}
+benchtime=${BENCH_TIME:-20ms} # gocap's default (checks.DefaultBenchTime)
 now() { date +%s.%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 timed() { # file cmd...: append the wall time of cmd, run after clearing the test cache

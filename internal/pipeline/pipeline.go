@@ -45,7 +45,7 @@ type Config struct {
 	Labs []labs.Lab
 
 	OutDir     string // artifacts (profiles) beside the report; "" a temp folder
-	BenchTime  string // -benchtime of the pprof leg (default 100ms)
+	BenchTime  string // -benchtime of the pprof leg (default checks.DefaultBenchTime)
 	BenchCount int    // -count of the pprof leg (default 1)
 	// Timeout bounds the checks (default 10m). When it passes, the finished
 	// legs are kept, the others are reported with status timeout and what

@@ -114,7 +114,7 @@ func AddFlags(f *pflag.FlagSet, opts *Options, format *string) {
 	f.Float64Var(&opts.MinScore, "min-score", 0, "exit 1 when the overall score is below N (0-100)")
 	f.StringVar(&opts.FailOn, "fail-on", "", "exit 1 on a finding this severe or worse: error|warning, or none (report only); default: on a blocker")
 	f.DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "time limit for the whole check")
-	f.StringVar(&opts.BenchTime, "bench-time", "100ms", "-benchtime for the pprof leg")
+	f.StringVar(&opts.BenchTime, "bench-time", checks.DefaultBenchTime, "-benchtime for the benchmark legs (allocations do not depend on it; for timings to compare use 1s with --bench-count 10)")
 	f.IntVar(&opts.BenchCount, "bench-count", 1, "-count for the pprof leg (repeat runs for statistics)")
 	f.StringVar(&opts.ConfigPath, "config", "", "read this config file instead of finding .gocap.yaml")
 	f.BoolVar(&opts.NoConfig, "no-config", false, "ignore .gocap.yaml files")
