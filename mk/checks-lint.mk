@@ -4,7 +4,7 @@
 # edited and cold vet results, and the in-process engine (see
 # mk/checks-lint-bench.sh). Uses hyperfine when installed.
 BENCH_TARGETS += bench-vet
-BENCH_VET_RUNS ?= 5
+BENCH_VET_RUNS ?= 9
 BENCH_VET_CHI ?= github.com/go-chi/chi/v5@v5.5.0
 
 .PHONY: bench-vet

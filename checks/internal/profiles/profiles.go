@@ -354,8 +354,8 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 				prev = append(prev, frs...)
 				continue
 			}
-			if !site(frs[first]) {
-				break // allocated by test code
+			if !site(frs[first]) || scaffolding(prev) || scaffolding(frs[:first]) {
+				break // allocated by test code, or by the test scaffolding it handed the module
 			}
 			for i := len(frs) - 1; i >= first; i-- { // outermost first
 				if own(frs[i]) && site(frs[i]) {
@@ -412,6 +412,34 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 		return out[i].File < out[j].File || out[i].File == out[j].File && out[i].Line < out[j].Line
 	})
 	return total, out, nil
+}
+
+// scaffoldingPkgs are standard packages that exist for tests: what they
+// allocate (an httptest.ResponseRecorder's header map and body, a
+// testing.B's bookkeeping) is the benchmark's cost, not that of the module
+// code that called into them (a router writing its 404 to the recorder the
+// benchmark passed it); production passes other values there.
+var scaffoldingPkgs = []string{"net/http/httptest", "testing", "testing/"}
+
+// scaffolding reports whether one of frs (the frames a module frame called)
+// is in a test scaffolding package.
+func scaffolding(frs []Frame) bool {
+	for _, fr := range frs {
+		pkg := fr.Func
+		if i := strings.LastIndexByte(pkg, '/'); i >= 0 {
+			if j := strings.IndexByte(pkg[i:], '.'); j >= 0 {
+				pkg = pkg[:i+j]
+			}
+		} else if j := strings.IndexByte(pkg, '.'); j >= 0 {
+			pkg = pkg[:j]
+		}
+		for _, s := range scaffoldingPkgs {
+			if pkg == s || strings.HasSuffix(s, "/") && strings.HasPrefix(pkg, s) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Merge merges profiles of one kind (the per-benchmark profiles of one test

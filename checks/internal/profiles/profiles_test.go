@@ -1,8 +1,12 @@
 package profiles
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/pprof/profile"
 )
 
 // cpu.pprof and mem.pprof are real profiles of BenchmarkSum in
@@ -119,5 +123,53 @@ func BenchmarkSummarize(b *testing.B) {
 		if _, err := Summarize(p, "cpu"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestAllocLinesScaffolding: what a test scaffolding package allocates
+// (httptest's recorder, under the router's 404 path) counts in the
+// benchmark's totals but is charged to no module line; the module's own
+// allocation is.
+func TestAllocLinesScaffolding(t *testing.T) {
+	var id uint64
+	loc := func(fn, file string, line int) *profile.Location {
+		id++
+		f := &profile.Function{ID: id, Name: fn, Filename: file}
+		return &profile.Location{ID: id, Line: []profile.Line{{Function: f, Line: int64(line)}}}
+	}
+	bench := loc("example.com/m.BenchmarkServe", "/m/m_test.go", 40)
+	serve := loc("example.com/m.(*Router).ServeHTTP", "/m/m.go", 212)
+	p := &profile.Profile{
+		SampleType: []*profile.ValueType{{Type: "alloc_objects", Unit: "count"}, {Type: "alloc_space", Unit: "bytes"}},
+		Sample: []*profile.Sample{
+			{Value: []int64{30, 3000}, Location: []*profile.Location{
+				loc("net/http/httptest.(*ResponseRecorder).Header", "/go/src/net/http/httptest/recorder.go", 70),
+				loc("net/http.Error", "/go/src/net/http/server.go", 2300),
+				serve, bench}},
+			{Value: []int64{10, 640}, Location: []*profile.Location{
+				loc("example.com/m.requestWithVars", "/m/m.go", 449), serve, bench}},
+			{Value: []int64{5, 80}, Location: []*profile.Location{
+				loc("strings.(*Builder).grow", "/go/src/strings/builder.go", 80),
+				loc("example.com/m.join", "/m/m.go", 300), serve, bench}},
+		},
+	}
+	own := func(fr Frame) bool { return strings.HasPrefix(fr.File, "/m/") }
+	site := func(fr Frame) bool { return !strings.HasSuffix(fr.File, "_test.go") }
+	total, lines, err := AllocLines(p, func([]Frame) bool { return true }, own, site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total.Objects != 45 {
+		t.Errorf("total objects %d, want 45 (the recorder's count in the totals)", total.Objects)
+	}
+	var got []string
+	for _, l := range lines {
+		got = append(got, fmt.Sprintf("%s:%d=%d", filepath.Base(l.File), l.Line, l.Objects))
+	}
+	if strings.Join(got, " ") != "m.go:449=10 m.go:300=5" {
+		t.Errorf("lines %v, want m.go:449=10 m.go:300=5 (none at m.go:212: the recorder's allocations)", got)
+	}
+	if scaffolding([]Frame{{Func: "net/http.Error"}}) || !scaffolding([]Frame{{Func: "testing/fstest.MapFS.Open"}}) || scaffolding([]Frame{{Func: "example.com/testing.F"}}) {
+		t.Error("scaffolding packages misread")
 	}
 }
