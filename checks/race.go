@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"os/exec"
@@ -71,16 +73,28 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 		return nil, err
 	}
 	defer release()
-	// go test starts at once; the package list (shared with the other legs)
-	// is read while it runs.
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// The package list (shared with the other legs) comes first: it says
+	// whether there are tests, and whether they start processes (raceEnv).
+	pkgs, err := env.Packages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dirs := map[string]string{}
+	tests := 0
+	for _, p := range pkgs {
+		dirs[p.ImportPath] = p.Dir
+		tests += len(p.TestGoFiles) + len(p.XTestGoFiles)
+	}
+	if tests == 0 {
+		return &Result{Skipped: true, Summary: "no tests"}, nil
+	}
+	gorace := raceEnv(pkgs)
 	// The test binary's own -timeout fires first (a timeout finding with the
 	// goroutine dump) instead of the whole check being cancelled.
 	args := []string{"test", "-race", "-json", "-timeout", raceTimeout(env).String()}
 	args = append(args, env.Patterns...)
-	cmd := env.goCommand(runCtx, args...)
-	cmd.Env = append(cmd.Env, "GORACE="+goraceFlags(os.Getenv("GORACE")))
+	cmd := env.goCommand(ctx, args...)
+	cmd.Env = append(cmd.Env, gorace...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -92,6 +106,7 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 		return nil, fmt.Errorf("%w: go test -race: %w", cmdutil.ErrTool, err)
 	}
 	prog := newRaceProgress(env)
+	prog.setTotal(len(pkgs))
 	type read struct {
 		stream *testjson.Result
 		err    error
@@ -102,23 +117,6 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 		_, _ = io.Copy(io.Discard, stdout) // after a read error: let go test finish
 		done <- read{s, err}
 	}()
-	pkgs, err := env.Packages(ctx)
-	dirs := map[string]string{}
-	tests := 0
-	for _, p := range pkgs {
-		dirs[p.ImportPath] = p.Dir
-		tests += len(p.TestGoFiles) + len(p.XTestGoFiles)
-	}
-	prog.setTotal(len(pkgs))
-	if err != nil || tests == 0 {
-		cancel()
-		<-done
-		_ = cmd.Wait() // reaps the cancelled go test: its exit status is the kill, not a result
-		if err != nil {
-			return nil, err
-		}
-		return &Result{Skipped: true, Summary: "no tests"}, nil
-	}
 	rd := <-done
 	runErr := cmd.Wait()
 	if ctx.Err() != nil {
@@ -140,7 +138,7 @@ func runRace(ctx context.Context, env *Env) (*Result, error) {
 		return nil, fmt.Errorf("%w: go test -race: %s", cmdutil.ErrTool, modinfo.FirstLine(stderr.String()+strings.Join(stream.Other, "\n")))
 	}
 	res, failed := raceResult(env, stream, dirs)
-	if err := rerunFailed(ctx, env, res, failed); err != nil {
+	if err := rerunFailed(ctx, env, res, failed, gorace); err != nil {
 		return res, err // cut off while re-running: the first run's findings stand
 	}
 	return res, nil
@@ -223,7 +221,7 @@ type failedTest struct {
 // held, so no benchmark runs beside it), with the same race detector
 // settings. A test that then passes was not broken but timing-sensitive: its
 // test-failed error becomes a flaky-test warning naming both outcomes.
-func rerunFailed(ctx context.Context, env *Env, res *Result, failed []failedTest) error {
+func rerunFailed(ctx context.Context, env *Env, res *Result, failed []failedTest, gorace []string) error {
 	if len(failed) > maxReruns {
 		failed = failed[:maxReruns]
 	}
@@ -231,7 +229,7 @@ func rerunFailed(ctx context.Context, env *Env, res *Result, failed []failedTest
 		env.progress("race", fmt.Sprintf("re-running %d/%d failing tests alone: %s", i+1, len(failed), ft.test))
 		args := []string{"test", "-race", "-json", "-count=1", "-timeout", raceTimeout(env).String(), "-run", RunPattern(ft.test), ft.pkg}
 		cmd := env.goCommand(ctx, args...)
-		cmd.Env = append(cmd.Env, "GORACE="+goraceFlags(os.Getenv("GORACE")))
+		cmd.Env = append(cmd.Env, gorace...)
 		var stdout bytes.Buffer
 		cmd.Stdout = &stdout
 		_ = cmd.Run() // a failing re-run exits 1: its outcome is read from the stream
@@ -282,6 +280,44 @@ func RunPattern(test string) string {
 // its report lock after the sleep). 100 ms keeps a window for such late
 // races and saves most of a second per tested package.
 const RaceExitSleep = 100
+
+// raceEnv is the GORACE setting of the race leg's go test: RaceExitSleep,
+// unless a package's tests start processes (they import os/exec). A test
+// that runs the test binary again (a log.Fatal or os.Exit path, as zerolog's
+// diode tests do) or another race-built program hands it the race runtime's
+// options: a child that exits with output still on its way (a goroutine
+// writing a buffered log line) may lose it with a short exit sleep, and its
+// test fails under gocap while it passes under go test -race. Those modules
+// get the runtime's own exit sleep, as go test gives them.
+func raceEnv(pkgs []*Package) []string {
+	user := os.Getenv("GORACE")
+	if startsProcesses(pkgs) {
+		if user == "" {
+			return nil
+		}
+		return []string{"GORACE=" + user}
+	}
+	return []string{"GORACE=" + goraceFlags(user)}
+}
+
+// startsProcesses reports whether a test file of pkgs imports os/exec.
+func startsProcesses(pkgs []*Package) bool {
+	fset := token.NewFileSet()
+	for _, p := range pkgs {
+		for _, f := range append(append([]string(nil), p.TestGoFiles...), p.XTestGoFiles...) {
+			af, err := parser.ParseFile(fset, filepath.Join(p.Dir, f), nil, parser.ImportsOnly)
+			if err != nil {
+				continue
+			}
+			for _, im := range af.Imports {
+				if im.Path.Value == `"os/exec"` {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
 
 // goraceFlags adds atexit_sleep_ms to the user's GORACE options unless set.
 func goraceFlags(user string) string {

@@ -3,9 +3,11 @@ package checks
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -251,5 +253,33 @@ func TestRaceFindingsRepeat(t *testing.T) {
 	}
 	if strings.Join(first, "\n") != strings.Join(second, "\n") {
 		t.Errorf("fingerprints moved between runs:\n%v\n%v", first, second)
+	}
+}
+
+// TestRaceExitSleepKeptForChildren: a module whose tests start processes
+// keeps the race runtime's own exit sleep. The control run shows the test
+// depends on it (with gocap's short sleep the child's last line is lost);
+// the race leg runs it as go test -race does, so it passes, no flaky-test.
+func TestRaceExitSleepKeptForChildren(t *testing.T) {
+	root, _ := filepath.Abs("testdata/reexec")
+	ctl := exec.Command("go", "test", "-race", "-count=1", ".")
+	ctl.Dir = root
+	ctl.Env = append(os.Environ(), "GORACE=atexit_sleep_ms="+strconv.Itoa(RaceExitSleep))
+	if out, err := ctl.CombinedOutput(); err == nil || !strings.Contains(string(out), "last line was lost") {
+		t.Fatalf("control: with atexit_sleep_ms=%d the test should lose the child's line: %v\n%s", RaceExitSleep, err, out)
+	}
+	t.Setenv("GORACE", "")
+	rep, err := Run(context.Background(), Options{Dir: root, Checks: testChecks, Only: []string{"race"}, Timeout: 4 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs := rep.Findings(); len(fs) != 0 {
+		t.Errorf("findings on a test that passes under go test -race:\n%s", rtDump(fs))
+	}
+	if c := rep.Check("race"); c == nil || c.Status != reports.StatusPass {
+		t.Errorf("race check: %+v", c)
+	}
+	if got := raceEnv([]*Package{{Dir: "testdata/flaky", TestGoFiles: []string{"flaky_test.go"}}}); len(got) != 1 || got[0] != "GORACE=atexit_sleep_ms=100" {
+		t.Errorf("raceEnv without processes = %q", got)
 	}
 }

@@ -1,0 +1,3 @@
+module example.com/reexec
+
+go 1.26
