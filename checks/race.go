@@ -49,7 +49,7 @@ a "flaky-test" warning naming both outcomes. The leg holds the runtime lock
 while its tests run (never beside benchmarks) and reports packages and tests
 done from the test2json stream as progress.
 The race runtime's exit sleep is cut from 1 s to RaceExitSleep ms (unless
-GORACE sets atexit_sleep_ms): see RaceExitSleep.
+GORACE sets atexit_sleep_ms, or the tests start processes): see raceEnv.
 Modules without test files are skipped ("no tests").`,
 	URL:      "https://go.dev/doc/articles/race_detector",
 	Measures: []string{reports.DimConcurrency, reports.DimCorrectness},
