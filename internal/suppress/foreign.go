@@ -19,7 +19,8 @@ import (
 // glob (SA1019, SA*, U1000) matched against staticcheck findings.
 //
 // golangci-lint: "//nolint" or "//nolint:linter[,linter…]" (an
-// explanation may follow after " //"). At the end of a line it covers that
+// explanation may follow after " //"; "// nolint" with one space counts
+// too, see isNolint). At the end of a line it covers that
 // line; on a line of its own it covers the whole node it precedes (a
 // function, a statement). Linters map to gocap's rules: staticcheck (all
 // staticcheck findings), gosimple, stylecheck (its S and ST checks),
@@ -66,8 +67,9 @@ func foreign(rel, filename string, src []byte) []*Directive {
 					d.From, d.To = line, line
 				}
 				out = append(out, d)
-			case c.Text == "//nolint" || strings.HasPrefix(c.Text, "//nolint:") || strings.HasPrefix(c.Text, "//nolint "):
-				rest := strings.TrimPrefix(c.Text, "//nolint")
+			case isNolint(c.Text):
+				rest := strings.TrimPrefix(strings.TrimPrefix(c.Text, "// "), "//")
+				rest = strings.TrimPrefix(rest, "nolint")
 				reason := ""
 				if i := strings.Index(rest, "//"); i >= 0 {
 					rest, reason = rest[:i], strings.TrimSpace(rest[i+2:])
@@ -90,6 +92,18 @@ func foreign(rel, filename string, src []byte) []*Directive {
 		}
 	}
 	return out
+}
+
+// isNolint: "//nolint", "//nolint:LIST" or "//nolint // why", and the same
+// with one space after the slashes ("// nolint:errcheck"), which
+// golangci-lint v1 honoured and much code still carries; golangci-lint v2
+// reads only the first form, but the author's intent is the same.
+func isNolint(text string) bool {
+	rest, ok := strings.CutPrefix(text, "//nolint")
+	if !ok {
+		rest, ok = strings.CutPrefix(text, "// nolint")
+	}
+	return ok && (rest == "" || rest[0] == ':' || rest[0] == ' ')
 }
 
 // covers reports whether a foreign directive suppresses f.

@@ -113,7 +113,7 @@ func Scan(root string, files []string) ([]*Directive, error) {
 			return nil, err
 		}
 		rel, _ := filepath.Rel(root, f)
-		if bytes.Contains(src, []byte("//lint:")) || bytes.Contains(src, []byte("//nolint")) {
+		if bytes.Contains(src, []byte("//lint:")) || bytes.Contains(src, []byte("//nolint")) || bytes.Contains(src, []byte("// nolint")) {
 			out = append(out, foreign(filepath.ToSlash(rel), f, src)...)
 		}
 		if !bytes.Contains(src, []byte(directivePrefix)) {

@@ -103,6 +103,8 @@ func H() {
 	s := "//nolint in a string"
 	_ = s
 	k() //nolint
+	m() // nolint:staticcheck // golangci-lint v1 style
+	q() // nolintish prose
 }
 `
 	if err := os.WriteFile(filepath.Join(dir, "x.go"), []byte(src), 0o644); err != nil {
@@ -126,6 +128,8 @@ func H() {
 			sc("SA1000", 17), // inside G, under //nolint:staticcheck: gone
 			sc("SA1000", 18), // likewise: gone
 			sc("SA1000", 22), // //nolint:errcheck does not cover staticcheck: stays
+			sc("SA1012", 26), // "// nolint:staticcheck": gone
+			sc("SA1012", 27), // "// nolintish": not a directive, stays
 		}},
 		{ID: "errors", Status: reports.StatusFail, Findings: []reports.Finding{
 			{Check: "errors", Rule: "errcheck", File: "x.go", Line: 22, Severity: reports.SevError}, // gone
@@ -140,7 +144,7 @@ func H() {
 			left = append(left, fmt.Sprintf("%s:%d", f.Rule, f.Line))
 		}
 	}
-	want := "SA4006:8 SA4010:10 SA4006:12 SA1000:22 errcheck:23 malformed-ignore:11"
+	want := "SA4006:8 SA4010:10 SA4006:12 SA1000:22 SA1012:27 errcheck:23 malformed-ignore:11"
 	if got := strings.Join(left, " "); got != want {
 		t.Errorf("left after Apply:\n got %s\nwant %s", got, want)
 	}

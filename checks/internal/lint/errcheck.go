@@ -62,6 +62,7 @@ func newErrcheck(opts ErrcheckOptions) *analysis.Analyzer {
 			return res, nil
 		}
 		calls := callsByLparen(pass)
+		outputs := ignoredOutputs(pass)
 		for _, u := range r.UncheckedErrors {
 			if exclude[u.FuncName] {
 				continue
@@ -74,7 +75,7 @@ func newErrcheck(opts ErrcheckOptions) *analysis.Analyzer {
 				continue
 			}
 			call := calls[posKey{u.Pos.Filename, u.Pos.Offset}]
-			if call != nil && (neverFails(pass.TypesInfo, call) || isBuiltin(pass.TypesInfo, call, "recover")) {
+			if call != nil && (neverFails(pass.TypesInfo, call) || outputs.covers(pass.TypesInfo, call) || outputs.handsBack(pass.TypesInfo, call) || isBuiltin(pass.TypesInfo, call, "recover")) {
 				// recover() returns the panic's value, not an error: a bare
 				// recover() is a deliberate decision to swallow it.
 				continue
@@ -137,6 +138,10 @@ func neverFails(info *types.Info, call *ast.CallExpr) bool {
 		return false
 	}
 	sig := fn.Type().(*types.Signature)
+	if sig.Recv() != nil && isNamed(sig.Recv().Type(), "net/http", "Header") && (fn.Name() == "Write" || fn.Name() == "WriteSubset") {
+		// Its only error is the writer's.
+		return len(call.Args) > 0 && neverFailingWriter(info.TypeOf(call.Args[0]))
+	}
 	if sig.Recv() != nil {
 		if n := fn.Name(); (n == "UnreadByte" || n == "UnreadRune") && readerWithUnread(sig.Recv().Type()) {
 			return true
@@ -155,8 +160,184 @@ func neverFails(info *types.Info, call *ast.CallExpr) bool {
 	switch fn.Pkg().Path() + "." + fn.Name() {
 	case "fmt.Fprint", "fmt.Fprintf", "fmt.Fprintln", "io.WriteString":
 		if len(call.Args) > 0 {
-			t := info.TypeOf(call.Args[0])
-			return quietWriter(t) || isNamed(t, "bytes", "Buffer") || isNamed(t, "strings", "Builder")
+			return neverFailingWriter(info.TypeOf(call.Args[0]))
+		}
+	}
+	return false
+}
+
+// neverFailingWriter: a quietWriter, a *bytes.Buffer or a *strings.Builder.
+func neverFailingWriter(t types.Type) bool {
+	return quietWriter(t) || isNamed(t, "bytes", "Buffer") || isNamed(t, "strings", "Builder")
+}
+
+// outputWriters are the writers whose write errors a package drops on
+// purpose, by the std-error-handling preset's own rules, so that a Write on
+// them is the same kind of dropped error as the preset's:
+//
+//   - a package-level variable set to os.Stdout or os.Stderr and assigned
+//     nowhere else outside the tests (chi's recovererErrorWriter, a hook
+//     tests swap for a buffer): the preset drops anything on os.Stdout and
+//     os.Stderr;
+//   - a writer that the same function also writes to with fmt.Fprint* and
+//     drops that error (the preset's print rule): writing the colour codes
+//     around a Fprintf with w.Write is the same output.
+type outputWriters struct {
+	std    map[types.Object]bool
+	prints map[*ast.FuncDecl]map[types.Object]bool
+	funcs  []*ast.FuncDecl
+}
+
+func ignoredOutputs(pass *analysis.Pass) *outputWriters {
+	o := &outputWriters{std: map[types.Object]bool{}, prints: map[*ast.FuncDecl]map[types.Object]bool{}}
+	isStd := func(e ast.Expr) bool {
+		sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+		if !ok || (sel.Sel.Name != "Stdout" && sel.Sel.Name != "Stderr") {
+			return false
+		}
+		v, ok := pass.TypesInfo.Uses[sel.Sel].(*types.Var)
+		return ok && v.Pkg() != nil && v.Pkg().Path() == "os"
+	}
+	assigned := map[types.Object]bool{}
+	for _, f := range pass.Files {
+		test := strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go")
+		for _, d := range f.Decls {
+			if gd, ok := d.(*ast.GenDecl); ok && !test {
+				for _, sp := range gd.Specs {
+					if vs, ok := sp.(*ast.ValueSpec); ok && len(vs.Names) == len(vs.Values) {
+						for i, n := range vs.Names {
+							if obj := pass.TypesInfo.Defs[n]; obj != nil && isStd(vs.Values[i]) {
+								o.std[obj] = true
+							}
+						}
+					}
+				}
+			}
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			o.funcs = append(o.funcs, fd)
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.AssignStmt:
+					if !test {
+						for _, l := range n.Lhs {
+							if id, ok := ast.Unparen(l).(*ast.Ident); ok {
+								if obj := pass.TypesInfo.Uses[id]; obj != nil {
+									assigned[obj] = true
+								}
+							}
+						}
+					}
+				case *ast.ExprStmt:
+					call, ok := n.X.(*ast.CallExpr)
+					if !ok || len(call.Args) == 0 {
+						break
+					}
+					fn, ok := typeutil.Callee(pass.TypesInfo, call).(*types.Func)
+					if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "fmt" || !strings.HasPrefix(fn.Name(), "Fprint") {
+						break
+					}
+					if id, ok := ast.Unparen(call.Args[0]).(*ast.Ident); ok {
+						if obj := pass.TypesInfo.Uses[id]; obj != nil {
+							if o.prints[fd] == nil {
+								o.prints[fd] = map[types.Object]bool{}
+							}
+							o.prints[fd][obj] = true
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	for obj := range assigned {
+		delete(o.std, obj)
+	}
+	return o
+}
+
+// handsBack reports a call of a function of this package that returns,
+// as its error, the error it was passed, unchanged on every return (pflag's
+// f.fail(err) prints the usage and returns err): the caller already holds
+// that error, so dropping the result drops nothing.
+func (o *outputWriters) handsBack(info *types.Info, call *ast.CallExpr) bool {
+	fn, ok := typeutil.Callee(info, call).(*types.Func)
+	if !ok {
+		return false
+	}
+	var fd *ast.FuncDecl
+	for _, d := range o.funcs {
+		if info.Defs[d.Name] == fn {
+			fd = d
+		}
+	}
+	if fd == nil {
+		return false
+	}
+	sig := fn.Type().(*types.Signature)
+	res := sig.Results()
+	if res.Len() != 1 || !types.Identical(res.At(0).Type(), types.Universe.Lookup("error").Type()) {
+		return false
+	}
+	params := map[types.Object]bool{}
+	for i := 0; i < sig.Params().Len(); i++ {
+		if p := sig.Params().At(i); types.Identical(p.Type(), res.At(0).Type()) {
+			params[p] = true
+		}
+	}
+	if len(params) == 0 {
+		return false
+	}
+	ok = true
+	returns := 0
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.AssignStmt:
+			for _, l := range n.Lhs {
+				if id, isID := ast.Unparen(l).(*ast.Ident); isID && params[info.Uses[id]] {
+					ok = false // the parameter is changed
+				}
+			}
+		case *ast.ReturnStmt:
+			returns++
+			if len(n.Results) != 1 {
+				ok = false
+				return false
+			}
+			id, isID := ast.Unparen(n.Results[0]).(*ast.Ident)
+			if !isID || !params[info.Uses[id]] {
+				ok = false
+			}
+		}
+		return true
+	})
+	return ok && returns > 0
+}
+
+// covers reports a Write* call on one of the output writers.
+func (o *outputWriters) covers(info *types.Info, call *ast.CallExpr) bool {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || !strings.HasPrefix(sel.Sel.Name, "Write") {
+		return false
+	}
+	id, ok := ast.Unparen(sel.X).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	obj := info.Uses[id]
+	if obj == nil {
+		return false
+	}
+	if o.std[obj] {
+		return true
+	}
+	for _, fd := range o.funcs {
+		if fd.Pos() <= call.Pos() && call.End() <= fd.End() {
+			return o.prints[fd][obj]
 		}
 	}
 	return false

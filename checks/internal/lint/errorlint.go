@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // withoutRecovered wraps go-errorlint's analyzer so that comparisons of a
@@ -16,19 +17,30 @@ import (
 // compares it the same way). Reports ==, != and switch cases whose operand
 // is recover() itself or a variable assigned only from recover(). Nor are
 // comparisons of a field of the package's own struct type with the
-// package's own sentinel (see ownSentinelInOwnField).
+// package's own sentinel (see ownSentinelInOwnField), nor comparisons with
+// io.EOF of what a package function passes through from the standard
+// library unwrapped (see passesThroughStd), nor a non-wrapping verb in a
+// fmt.Errorf that is panic's argument (see panickedErrorfs).
 func withoutRecovered(a *analysis.Analyzer) *analysis.Analyzer {
 	c := *a
 	run := a.Run
 	c.Run = func(pass *analysis.Pass) (any, error) {
 		skip := recoveredComparisons(pass)
-		if len(skip) == 0 {
+		panics := panickedErrorfs(pass)
+		if len(skip) == 0 && len(panics) == 0 {
 			return run(pass)
 		}
 		filtered := *pass
 		filtered.Report = func(d analysis.Diagnostic) {
 			if skip[d.Pos] && (strings.HasPrefix(d.Message, "comparing with") || strings.HasPrefix(d.Message, "switch on an error")) {
 				return
+			}
+			if strings.HasPrefix(d.Message, "non-wrapping format verb") {
+				for _, c := range panics {
+					if c.Pos() <= d.Pos && d.Pos < c.End() {
+						return
+					}
+				}
 			}
 			pass.Report(d)
 		}
@@ -97,13 +109,71 @@ func recoveredComparisons(pass *analysis.Pass) map[token.Pos]bool {
 		obj := pass.TypesInfo.ObjectOf(id)
 		return obj != nil && fromRecover[obj] && !other[obj]
 	}
+	// The package's functions, and the variables assigned from a call of
+	// one of them (and from nothing else), for passesThroughStd.
+	decls := map[*types.Func]*ast.FuncDecl{}
+	from := map[types.Object]*types.Func{}
+	for _, f := range pass.Files {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok {
+				if fn, ok := pass.TypesInfo.Defs[fd.Name].(*types.Func); ok {
+					decls[fn] = fd
+				}
+			}
+		}
+	}
+	poisoned := map[types.Object]bool{}
+	assign := func(lhs []ast.Expr, rhs []ast.Expr) {
+		var fn *types.Func
+		if len(rhs) == 1 {
+			if call, ok := ast.Unparen(rhs[0]).(*ast.CallExpr); ok {
+				fn, _ = typeutil.Callee(pass.TypesInfo, call).(*types.Func)
+			}
+		}
+		for i, l := range lhs {
+			id := identOf(l)
+			if id == nil {
+				continue
+			}
+			obj := pass.TypesInfo.ObjectOf(id)
+			if obj == nil {
+				continue
+			}
+			if fn != nil && decls[fn] != nil && i == len(lhs)-1 && (from[obj] == nil || from[obj] == fn) {
+				from[obj] = fn
+			} else {
+				poisoned[obj] = true
+			}
+		}
+	}
+	for _, f := range pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				assign(n.Lhs, n.Rhs)
+			case *ast.ValueSpec:
+				lhs := make([]ast.Expr, len(n.Names))
+				for i, id := range n.Names {
+					lhs[i] = id
+				}
+				if len(n.Values) > 0 {
+					assign(lhs, n.Values)
+				}
+			}
+			return true
+		})
+	}
+	for obj := range poisoned {
+		delete(from, obj)
+	}
 	out := map[token.Pos]bool{}
 	for _, f := range pass.Files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.BinaryExpr:
 				if (n.Op == token.EQL || n.Op == token.NEQ) && (recovered(n.X) || recovered(n.Y) ||
-					ownSentinelInOwnField(pass, n.X, n.Y) || ownSentinelInOwnField(pass, n.Y, n.X)) {
+					ownSentinelInOwnField(pass, n.X, n.Y) || ownSentinelInOwnField(pass, n.Y, n.X) ||
+					passesThroughStd(pass, n.X, n.Y, decls, from) || passesThroughStd(pass, n.Y, n.X, decls, from)) {
 					out[n.Pos()] = true
 				}
 			case *ast.SwitchStmt:
@@ -152,4 +222,172 @@ func ownSentinelInOwnField(pass *analysis.Pass, field, sentinel ast.Expr) bool {
 	}
 	named, ok := types.Unalias(recv).(*types.Named)
 	return ok && named.Obj().Pkg() == pass.Pkg
+}
+
+// panickedErrorfs returns the fmt.Errorf calls that are panic's argument
+// (panic(fmt.Errorf("BUG: ...: %s", err))): the error is never returned, so
+// nothing can unwrap it, and %w would only change the panic's message.
+func panickedErrorfs(pass *analysis.Pass) []*ast.CallExpr {
+	var out []*ast.CallExpr
+	for _, f := range pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) != 1 || !isBuiltinCall(pass, call, "panic") {
+				return true
+			}
+			if arg, ok := ast.Unparen(call.Args[0]).(*ast.CallExpr); ok {
+				if fn, ok := typeutil.Callee(pass.TypesInfo, arg).(*types.Func); ok && fn.Pkg() != nil && fn.Pkg().Path() == "fmt" && fn.Name() == "Errorf" {
+					out = append(out, arg)
+				}
+			}
+			return true
+		})
+	}
+	return out
+}
+
+func isBuiltinCall(pass *analysis.Pass, call *ast.CallExpr, name string) bool {
+	b, ok := pass.TypesInfo.Uses[identOf(call.Fun)].(*types.Builtin)
+	return ok && b.Name() == name
+}
+
+// passesThroughStd reports `err == io.EOF` (or !=) where err was assigned
+// from a call of a function of this package whose every return hands back,
+// in its error position, nil, io.EOF or the result of a standard-library
+// call (not fmt's or errors', which wrap) unchanged (pflag's readAsCSV returns csv.Reader.Read()): io.EOF
+// comes back as the standard reader returned it, and io.Reader's contract
+// is to return io.EOF itself, never wrapped, for callers to test with ==.
+func passesThroughStd(pass *analysis.Pass, errExpr, eof ast.Expr, decls map[*types.Func]*ast.FuncDecl, from map[types.Object]*types.Func) bool {
+	sel, ok := ast.Unparen(eof).(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "EOF" {
+		return false
+	}
+	if v, ok := pass.TypesInfo.Uses[sel.Sel].(*types.Var); !ok || v.Pkg() == nil || v.Pkg().Path() != "io" {
+		return false
+	}
+	id := identOf(errExpr)
+	if id == nil {
+		return false
+	}
+	fn := from[pass.TypesInfo.ObjectOf(id)]
+	fd := decls[fn]
+	if fd == nil || fd.Body == nil {
+		return false
+	}
+	res := fn.Type().(*types.Signature).Results()
+	if res.Len() == 0 {
+		return false
+	}
+	last := res.Len() - 1
+	ok = true
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			var e ast.Expr
+			switch {
+			case len(n.Results) == res.Len():
+				e = n.Results[last]
+			case len(n.Results) == 1 && res.Len() > 1:
+				e = n.Results[0] // return f(): all of f's results
+			default:
+				ok = false // a bare return of named results
+				return false
+			}
+			e = ast.Unparen(e)
+			if id := identOf(e); id != nil && id.Name == "nil" {
+				return true
+			}
+			if s, isSel := e.(*ast.SelectorExpr); isSel && s.Sel.Name == "EOF" {
+				return true
+			}
+			call, isCall := e.(*ast.CallExpr)
+			if !isCall {
+				ok = false
+				return false
+			}
+			callee, isFn := typeutil.Callee(pass.TypesInfo, call).(*types.Func)
+			if !isFn || callee.Pkg() == nil || strings.Contains(strings.Split(callee.Pkg().Path(), "/")[0], ".") || callee.Pkg() == pass.Pkg ||
+				callee.Pkg().Path() == "fmt" || callee.Pkg().Path() == "errors" || // fmt.Errorf, errors.Join wrap
+				isInterfaceMethod(callee) { // io.Closer.Close: any implementation's error
+				ok = false
+				return false
+			}
+		}
+		return true
+	})
+	return ok
+}
+
+func isInterfaceMethod(fn *types.Func) bool {
+	recv := fn.Type().(*types.Signature).Recv()
+	return recv != nil && types.IsInterface(recv.Type())
+}
+
+// errorsOnly wraps deepequalerrors so that it reports reflect.DeepEqual on
+// errors, as its documentation says (reflect.DeepEqual(err1, err2)), and on
+// slices, arrays, maps and pointers of errors, but not on values of a struct
+// type that merely has an error among its fields: gorilla/mux's tests
+// compare []*Route, whose Route keeps a build error, to check which routes
+// were registered; errors.Is has nothing to say there.
+func errorsOnly(a *analysis.Analyzer) *analysis.Analyzer {
+	c := *a
+	run := a.Run
+	c.Run = func(pass *analysis.Pass) (any, error) {
+		calls := map[token.Pos]*ast.CallExpr{}
+		for _, f := range pass.Files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				if call, ok := n.(*ast.CallExpr); ok {
+					calls[call.Pos()] = call
+				}
+				return true
+			})
+		}
+		filtered := *pass
+		filtered.Report = func(d analysis.Diagnostic) {
+			if call := calls[d.Pos]; call != nil {
+				direct := false
+				for _, arg := range call.Args {
+					direct = direct || holdsErrors(pass.TypesInfo.TypeOf(arg))
+				}
+				if !direct {
+					return
+				}
+			}
+			pass.Report(d)
+		}
+		return run(&filtered)
+	}
+	return &c
+}
+
+// holdsErrors: t is error (or an interface or type implementing it), or a
+// slice, array, map or pointer whose elements are.
+func holdsErrors(t types.Type) bool {
+	errType := types.Universe.Lookup("error").Type().Underlying().(*types.Interface)
+	for range 8 {
+		if t == nil {
+			return false
+		}
+		if types.Implements(t, errType) {
+			return true
+		}
+		switch u := t.Underlying().(type) {
+		case *types.Slice:
+			t = u.Elem()
+		case *types.Array:
+			t = u.Elem()
+		case *types.Map:
+			if holdsErrors(u.Key()) {
+				return true
+			}
+			t = u.Elem()
+		case *types.Pointer:
+			t = u.Elem()
+		default:
+			return false
+		}
+	}
+	return false
 }

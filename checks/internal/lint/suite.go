@@ -221,7 +221,7 @@ func RulesFor(opts Options) ([]Rule, error) {
 			}},
 		{Analyzer: unusedwrite.Analyzer, Check: CheckVet, Dimension: dimCorrect, Severity: reports.SevWarning,
 			Hint: "a write to a struct field or array element that is never read (often on a copy in a range loop); write through a pointer or index, or remove it"},
-		{Analyzer: deepequalerrors.Analyzer, Check: CheckVet, Dimension: dimCorrect, Severity: reports.SevWarning,
+		{Analyzer: errorsOnly(deepequalerrors.Analyzer), Check: CheckVet, Dimension: dimCorrect, Severity: reports.SevWarning,
 			Hint: "reflect.DeepEqual on errors compares their internals, which change with wrapping; use errors.Is"},
 		{Analyzer: reflectvaluecompare.Analyzer, Check: CheckVet, Dimension: dimCorrect, Severity: reports.SevWarning,
 			Hint: "== on reflect.Value compares the Value structs, not the values they hold; use v.Equal(u) or compare v.Interface()"},

@@ -376,7 +376,11 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 			}
 			break
 		}
-		if at == nil {
+		if at == nil || strings.HasSuffix(via, ".ServeHTTP") {
+			// Nothing of the module's, or the module handed the request to
+			// an http.Handler that is not its own (net/http's 404, a
+			// HandlerFunc): what the handler allocates is the handler's,
+			// not the router line that called it.
 			continue
 		}
 		site := at

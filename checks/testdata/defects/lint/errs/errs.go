@@ -134,3 +134,95 @@ func Matched(m *match) bool {
 	m.Err = ErrMismatch
 	return m.Err == ErrMismatch
 }
+
+// Invariant panics with a non-wrapping verb: the error is never returned,
+// nothing unwraps it, so errorlint's errorf does not apply. No finding.
+func Invariant(err error) {
+	if err != nil {
+		panic(fmt.Errorf("BUG: cannot happen: %s", err))
+	}
+}
+
+// readField hands back what a standard reader returned, unwrapped.
+func readField(r *bufio.Reader) (string, error) {
+	if r == nil {
+		return "", nil
+	}
+	return r.ReadString(',')
+}
+
+// wrappedField wraps it.
+func wrappedField(r *bufio.Reader) (string, error) {
+	s, err := r.ReadString(',')
+	if err != nil {
+		return "", fmt.Errorf("field: %w", err)
+	}
+	return s, nil
+}
+
+// Fields compares with io.EOF: exact for readField's pass-through, not for
+// wrappedField's wrapping.
+func Fields(r *bufio.Reader) bool {
+	_, err := readField(r)
+	if err != io.EOF {
+		return false
+	}
+	_, err2 := wrappedField(r)
+	return err2 == io.EOF // want "errorlint/comparison: comparing with == will fail on wrapped errors"
+}
+
+// stackOut is where crash reports go; tests swap it for a buffer.
+var stackOut io.Writer = os.Stderr
+
+// logOut is set from a flag outside the tests: any writer.
+var logOut io.Writer = os.Stderr
+
+// SetLog points logOut elsewhere.
+func SetLog(w io.Writer) { logOut = w }
+
+// Report writes to stderr through stackOut (the std-error-handling preset
+// drops os.Stderr's errors: no finding), and to logOut, which may be any
+// writer.
+func Report(p []byte) {
+	stackOut.Write(p)
+	logOut.Write(p) // want `errcheck: error returned by \(io.Writer\).Write is not checked`
+}
+
+// colour writes escape codes around a Fprintf whose error it drops (the
+// preset's print rule): the Writes are the same output. No finding.
+func colour(w io.Writer, s string) {
+	w.Write([]byte("\x1b[1m"))
+	fmt.Fprintf(w, "%s", s)
+	w.Write([]byte("\x1b[0m"))
+}
+
+// Headers writes headers into a buffer: their only error is the writer's.
+func Headers(h http.Header) string {
+	var buf bytes.Buffer
+	h.WriteSubset(&buf, nil)
+	h.Write(&buf)
+	colour(&buf, "x")
+	return buf.String()
+}
+
+// fail reports err and hands it back, as pflag's FlagSet.fail does.
+func fail(err error) error {
+	fmt.Fprintln(os.Stderr, err)
+	return err
+}
+
+// wrapFail hands back a new error.
+func wrapFail(err error) error {
+	return fmt.Errorf("flag: %w", err)
+}
+
+// Set drops what fail hands back (its own err, returned below: no finding)
+// and what wrapFail makes (a new error: a finding).
+func Set(v string) (err error) {
+	if v == "" {
+		err = errors.New("empty")
+		fail(err)
+		wrapFail(err) // want `errcheck: error returned by .*wrapFail is not checked`
+	}
+	return err
+}
