@@ -3,6 +3,8 @@ package checks
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -153,7 +155,8 @@ func TestBenchBinaryLinkedOnce(t *testing.T) {
 		if err != nil || bin != filepath.Join(dir, "calc.test") {
 			t.Fatalf("buildBenchBinary = %q, %v", bin, err)
 		}
-		cached, err := os.Stat(filepath.Join(cache, "testbin", "example.com_clean", "example.com_clean_calc", "calc.test"))
+		sum := sha256.Sum256([]byte(env.Dir))
+		cached, err := os.Stat(filepath.Join(cache, "testbin", "example.com_clean-"+hex.EncodeToString(sum[:6]), "example.com_clean_calc", "calc.test"))
 		if err != nil {
 			t.Fatalf("no binary in the cache: %v", err)
 		}
@@ -181,8 +184,41 @@ func TestBenchBinaryLinkedOnce(t *testing.T) {
 	if _, err := f.WriteString("\nfunc Edited() int { return 1 }\n"); err != nil || f.Close() != nil {
 		t.Fatal(err)
 	}
-	if _, c3 := build(); os.SameFile(c2, c3) {
+	_, c3 := build()
+	if os.SameFile(c2, c3) {
 		t.Error("an edited package was not linked again")
+	}
+
+	// A second checkout of the same module, with other code, gets its own
+	// binary (the workshop grades a starter and a solution side by side).
+	other := t.TempDir()
+	if err := os.CopyFS(other, os.DirFS(root)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, "calc", "other.go"), []byte("package calc\n\nfunc Other() int { return 2 }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env2 := &Env{Dir: other, Module: "example.com/clean", Patterns: []string{"./calc"}, GoTmp: t.TempDir()}
+	pkgs2, err := env2.Packages(context.Background())
+	if err != nil || len(pkgs2) != 1 {
+		t.Fatalf("packages: %v %v", pkgs2, err)
+	}
+	bin3, err := buildBenchBinary(context.Background(), env2, pkgs2[0], t.TempDir())
+	if err != nil || bin3 == "" {
+		t.Fatalf("the other checkout: %q, %v", bin3, err)
+	}
+	_, c4 := build()
+	if !os.SameFile(c4, c3) {
+		t.Error("building another checkout replaced this checkout's cached binary")
+	}
+	b3, _ := os.ReadFile(bin3)
+	sum2 := sha256.Sum256([]byte(other))
+	b4, _ := os.ReadFile(filepath.Join(cache, "testbin", "example.com_clean-"+hex.EncodeToString(sum2[:6]), "example.com_clean_calc", "calc.test"))
+	if len(b3) == 0 || !bytes.Equal(b3, b4) {
+		t.Fatalf("the other checkout's copy is not its own cached binary (%d, %d bytes)", len(b3), len(b4))
+	}
+	if b2, _ := os.ReadFile(bin2); bytes.Equal(b2, b3) {
+		t.Error("two checkouts with different code got the same binary")
 	}
 
 	t.Setenv("GOCAP_CACHE", "off")

@@ -3,6 +3,8 @@ package checks
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"go/ast"
@@ -20,6 +22,7 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
+	"github.com/rogpeppe/go-internal/lockedfile"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 
@@ -217,23 +220,7 @@ func profileRunDir(module string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	entries, _ := os.ReadDir(root)
-	type run struct {
-		path string
-		mod  time.Time
-	}
-	var runs []run
-	for _, e := range entries {
-		if info, err := e.Info(); err == nil && e.IsDir() && strings.HasPrefix(e.Name(), "run-") {
-			runs = append(runs, run{filepath.Join(root, e.Name()), info.ModTime()})
-		}
-	}
-	sort.Slice(runs, func(i, j int) bool { return runs[i].mod.After(runs[j].mod) })
-	for i, r := range runs {
-		if i >= keepRuns && r.path != dir {
-			_ = os.RemoveAll(r.path) // pruning is best effort: a run left over is pruned next time
-		}
-	}
+	pruneDirs(root, "run-", keepRuns, dir)
 	return dir, nil
 }
 
@@ -340,6 +327,13 @@ func buildBenchBinary(ctx context.Context, env *Env, p *Package, dir string) (st
 	target := bin
 	if c := benchBinCache(env, p); c != "" {
 		target = filepath.Join(c, p.Name+".test")
+		// Another gocap on the same checkout builds the same binary:
+		// one at a time, so that nobody copies a binary being written.
+		unlock, err := lockedfile.MutexAt(filepath.Join(c, ".lock")).Lock()
+		if err != nil {
+			return "", fmt.Errorf("%w: locking the test binary cache: %w", cmdutil.ErrTool, err)
+		}
+		defer unlock()
 	}
 	cmd := env.goCommand(ctx, "test", "-c", "-o", target, p.ImportPath)
 	var stderr bytes.Buffer
@@ -367,18 +361,51 @@ func buildBenchBinary(ctx context.Context, env *Env, p *Package, dir string) (st
 }
 
 // benchBinCache is the folder of gocap's cache where p's benchmark binary is
-// built, one per module and package; "" without a cache (GOCAP_CACHE=off)
-// or when it cannot be made.
+// built, one per checkout of a module (two checkouts of one module hold
+// different code) and package; "" without a cache (GOCAP_CACHE=off) or when
+// it cannot be made. The keepCheckouts checkouts used last are kept.
 func benchBinCache(env *Env, p *Package) string {
 	c := CacheDir()
 	if c == "" {
 		return ""
 	}
-	d := filepath.Join(c, "testbin", fileName(env.Module), fileName(p.ImportPath))
+	root := filepath.Join(c, "testbin")
+	sum := sha256.Sum256([]byte(env.Dir))
+	checkout := filepath.Join(root, fileName(env.Module)+"-"+hex.EncodeToString(sum[:6]))
+	d := filepath.Join(checkout, fileName(p.ImportPath))
 	if err := os.MkdirAll(d, 0o755); err != nil {
 		return ""
 	}
+	now := time.Now()
+	_ = os.Chtimes(checkout, now, now) // best effort: only the pruning order depends on it
+	pruneDirs(root, "", keepCheckouts, checkout)
 	return d
+}
+
+// keepCheckouts is how many checkouts' benchmark binaries the cache keeps.
+const keepCheckouts = 8
+
+// pruneDirs removes the folders of root named with prefix beyond the keep
+// most recently modified, never except. Best effort: what is left is pruned
+// next time.
+func pruneDirs(root, prefix string, keep int, except string) {
+	entries, _ := os.ReadDir(root)
+	type dir struct {
+		path string
+		mod  time.Time
+	}
+	var dirs []dir
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && e.IsDir() && strings.HasPrefix(e.Name(), prefix) {
+			dirs = append(dirs, dir{filepath.Join(root, e.Name()), info.ModTime()})
+		}
+	}
+	sort.Slice(dirs, func(i, j int) bool { return dirs[i].mod.After(dirs[j].mod) })
+	for i, d := range dirs {
+		if i >= keep && d.path != except {
+			_ = os.RemoveAll(d.path)
+		}
+	}
 }
 
 // copyExecutable copies from to a new file to (through a temporary file in

@@ -42,6 +42,7 @@ package printlog
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 	"strings"
 
@@ -100,6 +101,9 @@ func run(pass *analysis.Pass) (any, error) {
 		case *types.Func:
 			if logger && writesStderr(pass, call, fn) && onFailurePath(pass, cur) {
 				continue // a logger's last resort when it cannot log
+			}
+			if replaceableDefault(pass, cur) {
+				continue // the default of a hook the caller can set
 			}
 			check(pass, call, fn)
 		}
@@ -287,4 +291,57 @@ func callsRecover(pass *analysis.Pass, body *ast.BlockStmt) bool {
 		return !found
 	})
 	return found
+}
+
+// replaceableDefault reports a call inside a function literal that is the
+// default value of a local hook the function replaces with the caller's
+// own when given (VictoriaMetrics/metrics: logErr := func(...) {
+// log.Printf(...) }; if opts.LogErr != nil { logErr = opts.LogErr }): the
+// caller already decides where the text goes.
+func replaceableDefault(pass *analysis.Pass, cur inspector.Cursor) bool {
+	for lit := range cur.Enclosing((*ast.FuncLit)(nil)) {
+		as, ok := lit.Parent().Node().(*ast.AssignStmt)
+		if !ok || len(as.Lhs) != len(as.Rhs) {
+			return false
+		}
+		var hook types.Object
+		for i, r := range as.Rhs {
+			if r == lit.Node() {
+				if id, ok := as.Lhs[i].(*ast.Ident); ok {
+					hook = pass.TypesInfo.ObjectOf(id)
+				}
+			}
+		}
+		if hook == nil {
+			return false
+		}
+		fd, ok := firstEnclosing(lit, (*ast.FuncDecl)(nil))
+		if !ok {
+			return false
+		}
+		replaced := false
+		ast.Inspect(fd.Node(), func(n ast.Node) bool {
+			a, ok := n.(*ast.AssignStmt)
+			if !ok || a == as || a.Tok != token.ASSIGN || len(a.Lhs) != len(a.Rhs) {
+				return true
+			}
+			for i, l := range a.Lhs {
+				if id, ok := l.(*ast.Ident); ok && pass.TypesInfo.Uses[id] == hook {
+					if _, lit := a.Rhs[i].(*ast.FuncLit); !lit {
+						replaced = true // by a value from elsewhere, not another literal
+					}
+				}
+			}
+			return true
+		})
+		return replaced
+	}
+	return false
+}
+
+func firstEnclosing(c inspector.Cursor, t ast.Node) (inspector.Cursor, bool) {
+	for e := range c.Enclosing(t) {
+		return e, true
+	}
+	return inspector.Cursor{}, false
 }

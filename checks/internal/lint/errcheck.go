@@ -2,6 +2,7 @@ package lint
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 	"regexp"
 	"strings"
@@ -75,7 +76,7 @@ func newErrcheck(opts ErrcheckOptions) *analysis.Analyzer {
 				continue
 			}
 			call := calls[posKey{u.Pos.Filename, u.Pos.Offset}]
-			if call != nil && (neverFails(pass.TypesInfo, call) || outputs.covers(pass.TypesInfo, call) || outputs.handsBack(pass.TypesInfo, call) || isBuiltin(pass.TypesInfo, call, "recover")) {
+			if call != nil && (neverFails(pass.TypesInfo, call) || outputs.covers(pass.TypesInfo, call) || outputs.handsBack(pass.TypesInfo, call) || outputs.exits(pass.TypesInfo, call) || isBuiltin(pass.TypesInfo, call, "recover")) {
 				// recover() returns the panic's value, not an error: a bare
 				// recover() is a deliberate decision to swallow it.
 				continue
@@ -142,6 +143,13 @@ func neverFails(info *types.Info, call *ast.CallExpr) bool {
 		// Its only error is the writer's.
 		return len(call.Args) > 0 && neverFailingWriter(info.TypeOf(call.Args[0]))
 	}
+	if sig.Recv() != nil && isNamed(sig.Recv().Type(), "flag", "FlagSet") && fn.Name() == "Parse" && len(call.Args) == 1 {
+		// Parse(nil): no arguments, nothing to fail on; it only marks
+		// the set parsed (pflag does it to the Go flag sets it adds).
+		if id, ok := ast.Unparen(call.Args[0]).(*ast.Ident); ok && id.Name == "nil" {
+			return true
+		}
+	}
 	if sig.Recv() != nil {
 		if n := fn.Name(); (n == "UnreadByte" || n == "UnreadRune") && readerWithUnread(sig.Recv().Type()) {
 			return true
@@ -186,10 +194,36 @@ type outputWriters struct {
 	std    map[types.Object]bool
 	prints map[*ast.FuncDecl]map[types.Object]bool
 	funcs  []*ast.FuncDecl
+	// exiting are flag sets made with ExitOnError (flag.NewFlagSet(name,
+	// flag.ExitOnError), pflag's CommandLine): their Parse exits the
+	// process on a bad flag instead of returning the error, which is why
+	// the standard library's own flag.Parse drops it.
+	exiting map[types.Object]bool
+}
+
+// exitOnErrorCall: a call with an argument named ExitOnError.
+func exitOnErrorCall(e ast.Expr) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	for _, a := range call.Args {
+		switch a := ast.Unparen(a).(type) {
+		case *ast.Ident:
+			if a.Name == "ExitOnError" {
+				return true
+			}
+		case *ast.SelectorExpr:
+			if a.Sel.Name == "ExitOnError" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func ignoredOutputs(pass *analysis.Pass) *outputWriters {
-	o := &outputWriters{std: map[types.Object]bool{}, prints: map[*ast.FuncDecl]map[types.Object]bool{}}
+	o := &outputWriters{std: map[types.Object]bool{}, prints: map[*ast.FuncDecl]map[types.Object]bool{}, exiting: map[types.Object]bool{}}
 	isStd := func(e ast.Expr) bool {
 		sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
 		if !ok || (sel.Sel.Name != "Stdout" && sel.Sel.Name != "Stderr") {
@@ -209,6 +243,9 @@ func ignoredOutputs(pass *analysis.Pass) *outputWriters {
 							if obj := pass.TypesInfo.Defs[n]; obj != nil && isStd(vs.Values[i]) {
 								o.std[obj] = true
 							}
+							if obj := pass.TypesInfo.Defs[n]; obj != nil && exitOnErrorCall(vs.Values[i]) {
+								o.exiting[obj] = true
+							}
 						}
 					}
 				}
@@ -221,6 +258,15 @@ func ignoredOutputs(pass *analysis.Pass) *outputWriters {
 			ast.Inspect(fd.Body, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.AssignStmt:
+					if n.Tok == token.DEFINE && len(n.Lhs) == len(n.Rhs) {
+						for i, l := range n.Lhs {
+							if id, ok := l.(*ast.Ident); ok && exitOnErrorCall(n.Rhs[i]) {
+								if obj := pass.TypesInfo.Defs[id]; obj != nil {
+									o.exiting[obj] = true
+								}
+							}
+						}
+					}
 					if !test {
 						for _, l := range n.Lhs {
 							if id, ok := ast.Unparen(l).(*ast.Ident); ok {
@@ -254,8 +300,20 @@ func ignoredOutputs(pass *analysis.Pass) *outputWriters {
 	}
 	for obj := range assigned {
 		delete(o.std, obj)
+		delete(o.exiting, obj)
 	}
 	return o
+}
+
+// exits reports X.Parse(...) (or pflag's X.ParseAll) on a flag set made
+// with ExitOnError.
+func (o *outputWriters) exits(info *types.Info, call *ast.CallExpr) bool {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || (sel.Sel.Name != "Parse" && sel.Sel.Name != "ParseAll") { // ParseAll: pflag's
+		return false
+	}
+	id, ok := ast.Unparen(sel.X).(*ast.Ident)
+	return ok && o.exiting[info.Uses[id]]
 }
 
 // handsBack reports a call of a function of this package that returns,

@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -225,4 +226,19 @@ func Set(v string) (err error) {
 		wrapFail(err) // want `errcheck: error returned by .*wrapFail is not checked`
 	}
 	return err
+}
+
+// commandLine exits on a bad flag: its Parse never returns one.
+var commandLine = flag.NewFlagSet("errs", flag.ExitOnError)
+
+// ParseFlags drops Parse's error where it cannot be one: an ExitOnError
+// set, a Parse with no arguments. A ContinueOnError set's error is real.
+func ParseFlags(args []string) {
+	commandLine.Parse(args)
+	local := flag.NewFlagSet("local", flag.ExitOnError)
+	local.Parse(args)
+	var std flag.FlagSet
+	std.Parse(nil)
+	soft := flag.NewFlagSet("soft", flag.ContinueOnError)
+	soft.Parse(args) // want `errcheck: error returned by \(\*flag.FlagSet\).Parse is not checked`
 }
