@@ -158,7 +158,8 @@ func moduleRoot(dir string) string {
 }
 
 // process applies, in order: vendor/generated/config excludes,
-// //gocap:ignore directives, --new-from-rev, the score (once, with the
+// //gocap:ignore directives (and staticcheck's and golangci-lint's), the
+// exclusion rules of the project's golangci-lint configuration, --new-from-rev, the score (once, with the
 // config's weights), the Memory headline, and the baseline comparison.
 func process(ctx context.Context, cfg Config, root string, files []string, rep *reports.Report) error {
 	suppress.Filter(rep, root, cfg.Project)
@@ -167,6 +168,11 @@ func process(ctx context.Context, cfg Config, root string, files []string, rep *
 		return cmdutil.Toolf("reading //gocap:ignore directives: %v", err)
 	}
 	suppress.Apply(rep, ds)
+	rules, gcfg, err := suppress.GolangciRules(root)
+	if err != nil {
+		return cmdutil.Usagef("%v: fix it or move it away; gocap honours its exclusion rules", err)
+	}
+	suppress.ApplyRules(rep, rules, gcfg)
 	if cfg.NewFromRev != "" {
 		ch, err := gitdiff.Changed(ctx, root, cfg.NewFromRev)
 		if err != nil {

@@ -149,3 +149,81 @@ func H() {
 		t.Errorf("left after Apply:\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestGolangciRules: the exclusion rules of a project's golangci-lint
+// configuration (v2 linters.exclusions.rules, v1 issues.exclude-rules)
+// remove the findings they name, by linter, path, path-except and text,
+// and nothing else; a configuration that does not parse is an error naming
+// the file.
+func TestGolangciRules(t *testing.T) {
+	dir := t.TempDir()
+	cfg := `version: "2"
+linters:
+  exclusions:
+    rules:
+      - linters: [errcheck, noctx]
+        path: _test\.go
+      - linters: [staticcheck]
+        path: ^gen/
+        path-except: keep\.go
+issues:
+  exclude-rules:
+    - text: "comparing with =="
+      linters: [errorlint]
+`
+	if err := os.WriteFile(filepath.Join(dir, ".golangci.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rules, path, err := GolangciRules(dir)
+	if err != nil || len(rules) != 3 || filepath.Base(path) != ".golangci.yaml" {
+		t.Fatalf("rules %v from %s: %v", rules, path, err)
+	}
+	f := func(check, rule, file, msg string) reports.Finding {
+		return reports.Finding{Check: check, Rule: rule, File: file, Line: 1, Message: msg, Severity: reports.SevWarning}
+	}
+	r := &reports.Report{Checks: []reports.Check{
+		{ID: "errors", Status: reports.StatusFail, Findings: []reports.Finding{
+			f("errors", "errcheck", "x_test.go", "dropped"),                            // gone
+			f("errors", "errcheck", "x.go", "dropped"),                                 // stays
+			f("errors", "errorlint/comparison", "x.go", "comparing with == will fail"), // gone (text)
+			f("errors", "errorlint/errorf", "x.go", "non-wrapping format verb"),        // stays
+		}},
+		{ID: "staticcheck", Status: reports.StatusPass, Findings: []reports.Finding{
+			f("staticcheck", "SA4006", "gen/a.go", "never used"),    // gone
+			f("staticcheck", "SA4006", "gen/keep.go", "never used"), // stays (path-except)
+			f("staticcheck", "SA4006", "x_test.go", "never used"),   // stays (errcheck's rule only)
+		}},
+	}}
+	if n := ApplyRules(r, rules, path); n != 3 {
+		t.Errorf("excluded %d, want 3", n)
+	}
+	var left []string
+	for _, c := range r.Checks {
+		for _, f := range c.Findings {
+			left = append(left, f.Rule+"@"+f.File)
+		}
+	}
+	if got, want := strings.Join(left, " "), "errcheck@x.go errorlint/errorf@x.go SA4006@gen/keep.go SA4006@x_test.go"; got != want {
+		t.Errorf("left:\n got %s\nwant %s", got, want)
+	}
+	if c := r.Check(CheckID); c == nil || !strings.Contains(c.Summary, "3 findings excluded by .golangci.yaml") {
+		t.Errorf("ignore check: %+v", c)
+	}
+
+	// Another shape somewhere (linters as a list): the rules still apply.
+	if err := os.WriteFile(filepath.Join(dir, ".golangci.yaml"), []byte("linters: [errcheck]\nissues:\n  exclude-rules:\n    - path: x\\.go\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rules, _, err := GolangciRules(dir); err != nil || len(rules) != 1 {
+		t.Errorf("config of another shape: %v %v", rules, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".golangci.yaml"), []byte("linters: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := GolangciRules(dir); err == nil || !strings.Contains(err.Error(), ".golangci.yaml does not parse") {
+		t.Errorf("bad config: %v", err)
+	}
+	if rules, _, err := GolangciRules(t.TempDir()); err != nil || rules != nil {
+		t.Errorf("no config: %v %v", rules, err)
+	}
+}

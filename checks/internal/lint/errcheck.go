@@ -1,9 +1,13 @@
 package lint
 
 import (
+	"bytes"
 	"go/ast"
 	"go/token"
 	"go/types"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -76,7 +80,7 @@ func newErrcheck(opts ErrcheckOptions) *analysis.Analyzer {
 				continue
 			}
 			call := calls[posKey{u.Pos.Filename, u.Pos.Offset}]
-			if call != nil && (neverFails(pass.TypesInfo, call) || outputs.covers(pass.TypesInfo, call) || outputs.handsBack(pass.TypesInfo, call) || outputs.exits(pass.TypesInfo, call) || isBuiltin(pass.TypesInfo, call, "recover")) {
+			if call != nil && (neverFails(pass.TypesInfo, call) || outputs.covers(pass.TypesInfo, call) || outputs.handsBack(pass.TypesInfo, call) || outputs.exits(pass.TypesInfo, call) || outputs.panicking[call] || isBuiltin(pass.TypesInfo, call, "recover")) {
 				// recover() returns the panic's value, not an error: a bare
 				// recover() is a deliberate decision to swallow it.
 				continue
@@ -199,6 +203,58 @@ type outputWriters struct {
 	// process on a bad flag instead of returning the error, which is why
 	// the standard library's own flag.Parse drops it.
 	exiting map[types.Object]bool
+	// safe are parameters that only hold writers that cannot fail (see
+	// safeWriterParams).
+	safe map[*types.Var]bool
+	// panicking are the calls expected to panic: the last statement of a
+	// function that defers a recover() (a test that the call panics).
+	panicking map[*ast.CallExpr]bool
+}
+
+// expectedPanics finds the last statement's call of every function body
+// that defers a function calling recover().
+func expectedPanics(pass *analysis.Pass) map[*ast.CallExpr]bool {
+	out := map[*ast.CallExpr]bool{}
+	check := func(body *ast.BlockStmt) {
+		if body == nil || len(body.List) == 0 {
+			return
+		}
+		recovers := false
+		for _, st := range body.List {
+			d, ok := st.(*ast.DeferStmt)
+			if !ok {
+				continue
+			}
+			if lit, ok := d.Call.Fun.(*ast.FuncLit); ok {
+				ast.Inspect(lit.Body, func(n ast.Node) bool {
+					if c, ok := n.(*ast.CallExpr); ok && isBuiltin(pass.TypesInfo, c, "recover") {
+						recovers = true
+					}
+					return !recovers
+				})
+			}
+		}
+		if !recovers {
+			return
+		}
+		if es, ok := body.List[len(body.List)-1].(*ast.ExprStmt); ok {
+			if c, ok := es.X.(*ast.CallExpr); ok {
+				out[c] = true
+			}
+		}
+	}
+	for _, f := range pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncDecl:
+				check(n.Body)
+			case *ast.FuncLit:
+				check(n.Body)
+			}
+			return true
+		})
+	}
+	return out
 }
 
 // exitOnErrorCall: a call with an argument named ExitOnError.
@@ -302,6 +358,13 @@ func ignoredOutputs(pass *analysis.Pass) *outputWriters {
 		delete(o.std, obj)
 		delete(o.exiting, obj)
 	}
+	o.safe = safeWriterParams(pass)
+	o.panicking = expectedPanics(pass)
+	for obj := range assigned {
+		if v, ok := obj.(*types.Var); ok {
+			delete(o.safe, v) // a parameter set in its body holds what it was set to
+		}
+	}
 	return o
 }
 
@@ -393,6 +456,9 @@ func (o *outputWriters) covers(info *types.Info, call *ast.CallExpr) bool {
 	if o.std[obj] {
 		return true
 	}
+	if v, ok := obj.(*types.Var); ok && o.safe[v] {
+		return true
+	}
 	for _, fd := range o.funcs {
 		if fd.Pos() <= call.Pos() && call.End() <= fd.End() {
 			return o.prints[fd][obj]
@@ -459,4 +525,173 @@ func isBuiltin(info *types.Info, call *ast.CallExpr, name string) bool {
 	}
 	b, ok := info.Uses[id].(*types.Builtin)
 	return ok && b.Name() == name
+}
+
+// safeWriterParams finds the interface-typed parameters of the package's
+// functions that only ever hold writers that cannot fail: at every call
+// site the argument is a *bytes.Buffer, a *strings.Builder or a quiet
+// writer, or a parameter of the caller that is itself one (zerolog's CBOR
+// decoder hands its *bytes.Buffer down array2Json, map2Json, ...). A
+// function qualifies when all its callers are visible: it is unexported, or
+// exported from an internal package whose importers never name it (their
+// files are read for the name), it is never used as a value, and it is
+// called at least once.
+func safeWriterParams(pass *analysis.Pass) map[*types.Var]bool {
+	decls := map[*types.Func]*ast.FuncDecl{}
+	for _, f := range pass.Files {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Body != nil {
+				if fn, ok := pass.TypesInfo.Defs[fd.Name].(*types.Func); ok {
+					decls[fn] = fd
+				}
+			}
+		}
+	}
+	type site struct {
+		call   *ast.CallExpr
+		caller *types.Func // nil outside a function declaration
+	}
+	sites := map[*types.Func][]site{}
+	asValue := map[*types.Func]bool{}
+	for _, f := range pass.Files {
+		for _, d := range f.Decls {
+			var caller *types.Func
+			if fd, ok := d.(*ast.FuncDecl); ok {
+				caller, _ = pass.TypesInfo.Defs[fd.Name].(*types.Func)
+			}
+			called := map[*ast.Ident]bool{}
+			ast.Inspect(d, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.CallExpr:
+					if id := identOf(n.Fun); id != nil {
+						if fn, ok := pass.TypesInfo.Uses[id].(*types.Func); ok && decls[fn] != nil {
+							sites[fn] = append(sites[fn], site{n, caller})
+							called[id] = true
+						}
+					}
+				case *ast.Ident:
+					if fn, ok := pass.TypesInfo.Uses[n].(*types.Func); ok && decls[fn] != nil && !called[n] {
+						asValue[fn] = true
+					}
+				}
+				return true
+			})
+		}
+	}
+	safe := map[*types.Var]bool{}
+	for fn := range decls {
+		if asValue[fn] || len(sites[fn]) == 0 || fn.Exported() && !closedInternal(pass, fn.Name()) {
+			continue
+		}
+		params := fn.Type().(*types.Signature).Params()
+		for i := 0; i < params.Len(); i++ {
+			if types.IsInterface(params.At(i).Type()) {
+				safe[params.At(i)] = true
+			}
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for fn, ss := range sites {
+			sig := fn.Type().(*types.Signature)
+			for i := 0; i < sig.Params().Len(); i++ {
+				p := sig.Params().At(i)
+				if !safe[p] {
+					continue
+				}
+				for _, s := range ss {
+					if i >= len(s.call.Args) || s.call.Ellipsis.IsValid() || sig.Variadic() && i == sig.Params().Len()-1 || !safeArg(pass.TypesInfo, s.call.Args[i], safe) {
+						safe[p] = false
+						changed = true
+						break
+					}
+				}
+			}
+		}
+	}
+	for p, ok := range safe {
+		if !ok {
+			delete(safe, p)
+		}
+	}
+	return safe
+}
+
+func safeArg(info *types.Info, e ast.Expr, safe map[*types.Var]bool) bool {
+	if neverFailingWriter(info.TypeOf(e)) {
+		return true
+	}
+	if id := identOf(e); id != nil {
+		v, ok := info.Uses[id].(*types.Var)
+		return ok && safe[v]
+	}
+	return false
+}
+
+// closedInternal reports whether the package is internal and no file of
+// the packages allowed to import it (the tree above its internal folder)
+// outside it names name as a selector (pkg.Name): then its callers are all
+// in the package.
+func closedInternal(pass *analysis.Pass, name string) bool {
+	path := pass.Pkg.Path()
+	if !strings.HasPrefix(path, "internal/") && !strings.Contains(path, "/internal/") && !strings.HasSuffix(path, "/internal") {
+		return false
+	}
+	if len(pass.Files) == 0 {
+		return false
+	}
+	dir := filepath.Dir(pass.Fset.File(pass.Files[0].Pos()).Name())
+	// The folder above the last "internal" element of the package's folder.
+	root := dir
+	for d := dir; filepath.Dir(d) != d; d = filepath.Dir(d) {
+		if filepath.Base(d) == "internal" {
+			root = filepath.Dir(d)
+			break
+		}
+	}
+	if root == dir {
+		return false
+	}
+	needle := []byte("." + name)
+	found := false
+	err := filepath.WalkDir(root, func(p string, de fs.DirEntry, err error) error {
+		if err != nil {
+			found = true // unreadable: assume it names it
+		}
+		if found {
+			return filepath.SkipDir
+		}
+		if de.IsDir() {
+			if n := de.Name(); p != root && (n == "vendor" || n == "testdata" || strings.HasPrefix(n, ".") || p == dir) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			found = true // unreadable: assume it names it
+			return nil
+		}
+		for i := bytes.Index(b, needle); i >= 0; {
+			end := i + len(needle)
+			if end >= len(b) || !isIdentByte(b[end]) {
+				found = true
+				return nil
+			}
+			j := bytes.Index(b[end:], needle)
+			if j < 0 {
+				break
+			}
+			i = end + j
+		}
+		return nil
+	})
+	return err == nil && !found
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c >= 0x80
 }

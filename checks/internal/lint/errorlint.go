@@ -20,19 +20,25 @@ import (
 // package's own sentinel (see ownSentinelInOwnField), nor comparisons with
 // io.EOF of what a package function passes through from the standard
 // library unwrapped (see passesThroughStd), nor a non-wrapping verb in a
-// fmt.Errorf that is panic's argument (see panickedErrorfs).
+// fmt.Errorf that is panic's argument (see panickedErrorfs), nor an
+// Unwrap() result compared by identity (see unwrapCall), nor a type
+// assertion to an unexported error type of the package (ownTypeAssertions).
 func withoutRecovered(a *analysis.Analyzer) *analysis.Analyzer {
 	c := *a
 	run := a.Run
 	c.Run = func(pass *analysis.Pass) (any, error) {
 		skip := recoveredComparisons(pass)
 		panics := panickedErrorfs(pass)
-		if len(skip) == 0 && len(panics) == 0 {
+		own := ownTypeAssertions(pass)
+		if len(skip) == 0 && len(panics) == 0 && len(own) == 0 {
 			return run(pass)
 		}
 		filtered := *pass
 		filtered.Report = func(d analysis.Diagnostic) {
 			if skip[d.Pos] && (strings.HasPrefix(d.Message, "comparing with") || strings.HasPrefix(d.Message, "switch on an error")) {
+				return
+			}
+			if own[d.Pos] && strings.HasPrefix(d.Message, "type assertion on error") {
 				return
 			}
 			if strings.HasPrefix(d.Message, "non-wrapping format verb") {
@@ -173,7 +179,8 @@ func recoveredComparisons(pass *analysis.Pass) map[token.Pos]bool {
 			case *ast.BinaryExpr:
 				if (n.Op == token.EQL || n.Op == token.NEQ) && (recovered(n.X) || recovered(n.Y) ||
 					ownSentinelInOwnField(pass, n.X, n.Y) || ownSentinelInOwnField(pass, n.Y, n.X) ||
-					passesThroughStd(pass, n.X, n.Y, decls, from) || passesThroughStd(pass, n.Y, n.X, decls, from)) {
+					passesThroughStd(pass, n.X, n.Y, decls, from) || passesThroughStd(pass, n.Y, n.X, decls, from) ||
+					unwrapCall(n.X) || unwrapCall(n.Y)) {
 					out[n.Pos()] = true
 				}
 			case *ast.SwitchStmt:
@@ -390,4 +397,42 @@ func holdsErrors(t types.Type) bool {
 		}
 	}
 	return false
+}
+
+// unwrapCall: x.Unwrap(), compared by identity on purpose: a test of what
+// one step of unwrapping yields (errors.Is would look further down and
+// pass for the wrong reason).
+func unwrapCall(e ast.Expr) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok || len(call.Args) != 0 {
+		return false
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	return ok && sel.Sel.Name == "Unwrap"
+}
+
+// ownTypeAssertions returns the positions of type assertions of an error to
+// an unexported error type of this package (cobra's flagErr.(*flagCompError)):
+// only the package makes such errors, and it hands them back bare; errors.As
+// would say the same. (A package that wraps its own unexported error and
+// then asserts on the wrapper is missed.)
+func ownTypeAssertions(pass *analysis.Pass) map[token.Pos]bool {
+	out := map[token.Pos]bool{}
+	for _, f := range pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			ta, ok := n.(*ast.TypeAssertExpr)
+			if !ok || ta.Type == nil {
+				return true
+			}
+			t := pass.TypesInfo.TypeOf(ta.Type)
+			if p, ok := t.(*types.Pointer); ok {
+				t = p.Elem()
+			}
+			if named, ok := types.Unalias(t).(*types.Named); ok && named.Obj().Pkg() == pass.Pkg && !named.Obj().Exported() {
+				out[ta.Pos()] = true
+			}
+			return true
+		})
+	}
+	return out
 }

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+
+	"example.com/defects/lint/internal/enc"
 )
 
 // ErrNotFound is wrapped by find.
@@ -241,4 +243,63 @@ func ParseFlags(args []string) {
 	std.Parse(nil)
 	soft := flag.NewFlagSet("soft", flag.ContinueOnError)
 	soft.Parse(args) // want `errcheck: error returned by \(\*flag.FlagSet\).Parse is not checked`
+}
+
+// emit writes for render only, which passes a buffer: no finding.
+func emit(w io.Writer, s string) {
+	w.Write([]byte(s))
+}
+
+func render() string {
+	var b strings.Builder
+	emit(&b, "x")
+	return b.String()
+}
+
+// leak writes to what Leak was given.
+func leak(w io.Writer) {
+	w.Write(nil) // want `errcheck: error returned by \(io.Writer\).Write is not checked`
+}
+
+// Leak hands its caller's writer down.
+func Leak(w io.Writer) string {
+	leak(w)
+	enc.Dump(w, "y")
+	return render()
+}
+
+// MustPanic ends with the call it expects to panic (a deferred recover
+// catches it): that call's error is not reported; the one before it is.
+func MustPanic() {
+	defer func() { _ = recover() }()
+	os.Chmod("a", 0) // want "errcheck: error returned by os.Chmod is not checked"
+	os.Chmod("b", 0)
+}
+
+type causeErr struct{ cause error }
+
+func (e *causeErr) Error() string { return "cause" }
+func (e *causeErr) Unwrap() error { return e.cause }
+
+// SameCause tests one step of unwrapping by identity: no finding.
+func SameCause(e *causeErr, want error) bool {
+	return e.Unwrap() == want
+}
+
+// parseErr is this package's own error, handed back bare.
+type parseErr struct{ at int }
+
+func (e *parseErr) Error() string { return "parse error" }
+
+func parseAt(s string) error {
+	if s == "" {
+		return &parseErr{}
+	}
+	return nil
+}
+
+// Parsed asserts on its own unexported error type: no finding.
+func Parsed(s string) bool {
+	_, bad := parseAt(s).(*parseErr)
+	return !bad
 }
