@@ -198,6 +198,7 @@ type outputWriters struct {
 	std    map[types.Object]bool
 	prints map[*ast.FuncDecl]map[types.Object]bool
 	funcs  []*ast.FuncDecl
+	decls  map[*types.Func]*ast.FuncDecl // by object (funcDecls)
 	// exiting are flag sets made with ExitOnError (flag.NewFlagSet(name,
 	// flag.ExitOnError), pflag's CommandLine): their Parse exits the
 	// process on a bad flag instead of returning the error, which is why
@@ -358,7 +359,8 @@ func ignoredOutputs(pass *analysis.Pass) *outputWriters {
 		delete(o.std, obj)
 		delete(o.exiting, obj)
 	}
-	o.safe = safeWriterParams(pass)
+	o.decls = funcDecls(pass)
+	o.safe = safeWriterParams(pass, o.decls)
 	o.panicking = expectedPanics(pass)
 	for obj := range assigned {
 		if v, ok := obj.(*types.Var); ok {
@@ -388,13 +390,8 @@ func (o *outputWriters) handsBack(info *types.Info, call *ast.CallExpr) bool {
 	if !ok {
 		return false
 	}
-	var fd *ast.FuncDecl
-	for _, d := range o.funcs {
-		if info.Defs[d.Name] == fn {
-			fd = d
-		}
-	}
-	if fd == nil {
+	fd := o.decls[fn]
+	if fd == nil || fd.Body == nil {
 		return false
 	}
 	sig := fn.Type().(*types.Signature)
@@ -536,15 +533,11 @@ func isBuiltin(info *types.Info, call *ast.CallExpr, name string) bool {
 // exported from an internal package whose importers never name it (their
 // files are read for the name), it is never used as a value, and it is
 // called at least once.
-func safeWriterParams(pass *analysis.Pass) map[*types.Var]bool {
+func safeWriterParams(pass *analysis.Pass, all map[*types.Func]*ast.FuncDecl) map[*types.Var]bool {
 	decls := map[*types.Func]*ast.FuncDecl{}
-	for _, f := range pass.Files {
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Body != nil {
-				if fn, ok := pass.TypesInfo.Defs[fd.Name].(*types.Func); ok {
-					decls[fn] = fd
-				}
-			}
+	for fn, fd := range all {
+		if fd.Recv == nil && fd.Body != nil {
+			decls[fn] = fd
 		}
 	}
 	type site struct {
@@ -694,4 +687,20 @@ func closedInternal(pass *analysis.Pass, name string) bool {
 
 func isIdentByte(c byte) bool {
 	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c >= 0x80
+}
+
+// funcDecls maps the package's function and method objects to their
+// declarations.
+func funcDecls(pass *analysis.Pass) map[*types.Func]*ast.FuncDecl {
+	out := map[*types.Func]*ast.FuncDecl{}
+	for _, f := range pass.Files {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok {
+				if fn, ok := pass.TypesInfo.Defs[fd.Name].(*types.Func); ok {
+					out[fn] = fd
+				}
+			}
+		}
+	}
+	return out
 }

@@ -61,11 +61,7 @@ func withoutRecovered(a *analysis.Analyzer) *analysis.Analyzer {
 func recoveredComparisons(pass *analysis.Pass) map[token.Pos]bool {
 	isRecoverCall := func(e ast.Expr) bool {
 		call, ok := ast.Unparen(e).(*ast.CallExpr)
-		if !ok {
-			return false
-		}
-		b, ok := pass.TypesInfo.Uses[identOf(call.Fun)].(*types.Builtin)
-		return ok && b.Name() == "recover"
+		return ok && isBuiltin(pass.TypesInfo, call, "recover")
 	}
 	// Variables assigned from recover() (and from nothing else).
 	fromRecover := map[types.Object]bool{}
@@ -117,17 +113,8 @@ func recoveredComparisons(pass *analysis.Pass) map[token.Pos]bool {
 	}
 	// The package's functions, and the variables assigned from a call of
 	// one of them (and from nothing else), for passesThroughStd.
-	decls := map[*types.Func]*ast.FuncDecl{}
+	decls := funcDecls(pass)
 	from := map[types.Object]*types.Func{}
-	for _, f := range pass.Files {
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok {
-				if fn, ok := pass.TypesInfo.Defs[fd.Name].(*types.Func); ok {
-					decls[fn] = fd
-				}
-			}
-		}
-	}
 	poisoned := map[types.Object]bool{}
 	assign := func(lhs []ast.Expr, rhs []ast.Expr) {
 		var fn *types.Func
@@ -239,7 +226,7 @@ func panickedErrorfs(pass *analysis.Pass) []*ast.CallExpr {
 	for _, f := range pass.Files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) != 1 || !isBuiltinCall(pass, call, "panic") {
+			if !ok || len(call.Args) != 1 || !isBuiltin(pass.TypesInfo, call, "panic") {
 				return true
 			}
 			if arg, ok := ast.Unparen(call.Args[0]).(*ast.CallExpr); ok {
@@ -251,11 +238,6 @@ func panickedErrorfs(pass *analysis.Pass) []*ast.CallExpr {
 		})
 	}
 	return out
-}
-
-func isBuiltinCall(pass *analysis.Pass, call *ast.CallExpr, name string) bool {
-	b, ok := pass.TypesInfo.Uses[identOf(call.Fun)].(*types.Builtin)
-	return ok && b.Name() == name
 }
 
 // passesThroughStd reports `err == io.EOF` (or !=) where err was assigned

@@ -36,7 +36,9 @@ func Die(err error) {
 }
 
 // Options let the caller say where errors go.
-type Options struct{ LogErr func(format string, args ...any) }
+type Options struct {
+	LogErr func(format string, args ...any)
+}
 
 // Push logs through a hook whose default the caller replaces: the default's
 // log.Printf is not reported. A hook nobody can replace is.
