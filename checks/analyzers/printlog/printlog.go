@@ -33,6 +33,17 @@
 // recover. Its other prints (to stdout, or to stderr on the normal path)
 // are still reported.
 //
+// Two more writes to os.Stderr are the function's own purpose, not a
+// decision taken for the caller, and are not reported:
+//
+//   - inside a logging function: an exported function with a logger's word
+//     in its name (Debug, Info, Warn, Error, Log, Trace, Print: CompDebug,
+//     LogError) that writes a parameter of its own (cobra's CompDebug(msg)
+//     prints msg to stderr, where a shell completion script's logs go);
+//   - a message written right before os.Exit in the same block (a CLI
+//     library's CheckErr: print the error, exit 1). An exit from library
+//     code is a decision too, but one printlog does not judge.
+//
 // Known false positives: a non-main package that is a program's own
 // command-line output layer (for example cmd/tool/internal/ui) prints on
 // purpose; writers other than os.Stdout/os.Stderr (a *log.Logger the caller
@@ -101,6 +112,9 @@ func run(pass *analysis.Pass) (any, error) {
 		case *types.Func:
 			if logger && writesStderr(pass, call, fn) && onFailurePath(pass, cur) {
 				continue // a logger's last resort when it cannot log
+			}
+			if writesStderr(pass, call, fn) && (loggingFunc(pass, cur, call) || beforeExit(pass, cur)) {
+				continue // the function is a logger, or the text is an exit's last word
 			}
 			if replaceableDefault(pass, cur) {
 				continue // the default of a hook the caller can set
@@ -344,4 +358,83 @@ func firstEnclosing(c inspector.Cursor, t ast.Node) (inspector.Cursor, bool) {
 		return e, true
 	}
 	return inspector.Cursor{}, false
+}
+
+// loggerWords: the words of a logging function's name.
+var loggerWords = map[string]bool{"Print": true, "Printf": true, "Println": true, "Trace": true, "Debug": true, "Debugf": true, "Debugln": true,
+	"Info": true, "Infof": true, "Warn": true, "Warnf": true, "Warning": true, "Error": true, "Errorf": true, "Errorln": true, "Log": true, "Logf": true}
+
+// loggingFunc: the call is in an exported function (not a method of a
+// logger: those are implementsLogger's) with a logger's word in its
+// camel-case name, and an argument of the call refers to one of that
+// function's parameters (it prints what its caller gave it).
+func loggingFunc(pass *analysis.Pass, cur inspector.Cursor, call *ast.CallExpr) bool {
+	fdc, ok := firstEnclosing(cur, (*ast.FuncDecl)(nil))
+	if !ok {
+		return false
+	}
+	fd := fdc.Node().(*ast.FuncDecl)
+	if !fd.Name.IsExported() || fd.Type.Params == nil {
+		return false
+	}
+	named := false
+	for _, w := range camelWords(fd.Name.Name) {
+		named = named || loggerWords[w]
+	}
+	if !named {
+		return false
+	}
+	params := map[types.Object]bool{}
+	for _, f := range fd.Type.Params.List {
+		for _, n := range f.Names {
+			params[pass.TypesInfo.Defs[n]] = true
+		}
+	}
+	uses := false
+	for _, a := range call.Args[1:] {
+		ast.Inspect(a, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && params[pass.TypesInfo.Uses[id]] {
+				uses = true
+			}
+			return !uses
+		})
+	}
+	return uses
+}
+
+// camelWords splits a Go name at its upper-case letters: CompDebugln ->
+// Comp, Debugln.
+func camelWords(name string) []string {
+	var words []string
+	start := 0
+	for i, r := range name {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			words = append(words, name[start:i])
+			start = i
+		}
+	}
+	return append(words, name[start:])
+}
+
+// beforeExit: the statement holding the call is followed, next in its
+// block, by a call of os.Exit.
+func beforeExit(pass *analysis.Pass, cur inspector.Cursor) bool {
+	stmt := cur.Parent()
+	if _, ok := stmt.Node().(*ast.ExprStmt); !ok {
+		return false
+	}
+	next, ok := stmt.NextSibling()
+	if !ok {
+		return false
+	}
+	es, ok := next.Node().(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	call, ok := ast.Unparen(es.X).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	fn, ok := typeutil.Callee(pass.TypesInfo, call).(*types.Func)
+	return ok && fn.Pkg() != nil && fn.Pkg().Path() == "os" && fn.Name() == "Exit"
 }

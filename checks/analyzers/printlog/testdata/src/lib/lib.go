@@ -55,3 +55,33 @@ func Push(opts *Options) {
 	}
 	fixed()
 }
+
+// CheckErr prints the error and exits: the message is the exit's last word.
+func CheckErr(msg any) {
+	if msg != nil {
+		fmt.Fprintln(os.Stderr, "Error:", msg)
+		os.Exit(1)
+	}
+	fmt.Fprintln(os.Stderr, "done") // want `fmt.Fprintln writes to os.Stderr`
+	fmt.Println("exiting")          // want `fmt.Println writes to stdout`
+	os.Exit(0)
+}
+
+// CompDebug is a logging function: it prints what its caller gives it.
+func CompDebug(msg string, toStderr bool) {
+	msg = "[Debug] " + msg
+	if toStderr {
+		fmt.Fprint(os.Stderr, msg)
+	}
+	fmt.Fprint(os.Stderr, "[Debug] always") // want `fmt.Fprint writes to os.Stderr`
+}
+
+// Debugger is not named for logging (Debugger is not Debug).
+func Debugger(msg string) {
+	fmt.Fprint(os.Stderr, msg) // want `fmt.Fprint writes to os.Stderr`
+}
+
+// compDebug is not exported: nobody outside calls it as a logger.
+func compDebug(msg string) {
+	fmt.Fprint(os.Stderr, msg) // want `fmt.Fprint writes to os.Stderr`
+}
