@@ -174,6 +174,7 @@ func escapeResult(env *Env, files []*compilerjson.File, zs *zeroSizer) *Result {
 	res := &Result{}
 	names := funcname.New()
 	counts := map[compilerjson.Kind]int{}
+	boxes := newBoxTyper()
 	for _, f := range files {
 		if !env.ownFile(f.Header.File) || strings.HasSuffix(f.Header.File, "_test.go") {
 			continue
@@ -191,6 +192,9 @@ func escapeResult(env *Env, files []*compilerjson.File, zs *zeroSizer) *Result {
 			}
 			res.Escapes = append(res.Escapes, reports.Escape{File: rel, Line: e.Line, Col: e.Col, Code: e.Code,
 				Message: e.Message, Function: fn, FuncLine: start, Flow: e.Flow, Returned: returned, Inlined: inl})
+			if inl == "" {
+				res.Escapes[len(res.Escapes)-1].Allocator = boxes.allocator(e.Message, e.File, e.Line, e.Col)
+			}
 			counts[e.Kind]++
 			msg := e.Message
 			if fn != "" {

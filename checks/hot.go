@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -41,8 +42,9 @@ func JoinHotEscapes(r *reports.Report) {
 		hot[key{h.File, h.Line}] = h
 	}
 	type mark struct {
-		e *reports.Escape
-		h *hotLine
+		e     *reports.Escape
+		h     *hotLine
+		perOp float64 // the escape's own allocations per op
 	}
 	var marked []mark // hot or returned from a hot line
 	for i := range r.Escapes {
@@ -51,12 +53,19 @@ func JoinHotEscapes(r *reports.Report) {
 			continue
 		}
 		h := hot[key{e.File, e.Line}]
-		if h == nil || !allocatesAs(e, h) {
+		if h == nil {
+			continue
+		}
+		perOp, ok := allocatesAs(e, h)
+		if !ok {
 			continue
 		}
 		e.Hot = !e.Returned
 		e.Heat = h.Share
-		marked = append(marked, mark{e, h})
+		if h.PerOp > 0 && perOp < h.PerOp {
+			e.Heat = math.Round(h.Share*perOp/h.PerOp*1000) / 1000
+		}
+		marked = append(marked, mark{e, h, perOp})
 	}
 	joined := map[key]bool{}
 	if c := r.Check("escape"); c != nil {
@@ -74,12 +83,12 @@ func JoinHotEscapes(r *reports.Report) {
 				if e.Returned {
 					f.Rule = ReturnedEscapeRule
 					f.Hint = returnedHint
-					f.Message = fmt.Sprintf("%s (returned; %s)", f.Message, hotNote(m.h))
+					f.Message = fmt.Sprintf("%s (returned; %s)", f.Message, hotNoteAt(m.h, m.perOp))
 				} else {
 					f.Severity = reports.SevWarning
 					f.Weight = HeatWeight(e.Heat)
 					f.Rule = "hot-" + strings.TrimPrefix(f.Rule, "hot-")
-					f.Message = fmt.Sprintf("%s (hot: %s)", f.Message, hotNote(m.h))
+					f.Message = fmt.Sprintf("%s (hot: %s)", f.Message, hotNoteAt(m.h, m.perOp))
 				}
 				f.Detail = strings.TrimSpace(f.Detail + "\nbenchmarks reaching this line: " + strings.Join(m.h.Benches, ", "))
 				break
@@ -107,30 +116,59 @@ func JoinHotEscapes(r *reports.Report) {
 }
 
 // allocatesAs reports whether the hot line's allocations can be the
-// escape's own. Several escapes share a line, and a profile knows lines, not
-// columns; it knows whether the line allocated itself or in what it called,
-// though (AllocLine.Via). An escape in the line's own code (&T{}, make,
-// append, a literal, a conversion, a value boxed into an interface) allocates
-// on the line itself: it is hot only when the line allocated itself, not
-// only in a callee. That drops boxed values that never allocate — a small
-// integer (the runtime keeps 0–255 boxed), a constant (contextKey(0) is
-// static data), a zero-size value — on a line whose allocation is
-// context.WithValue's or fmt.Sprintf's. An escape in code inlined into the
-// line allocates in that code: hot when the line allocated through a callee
-// or inlined function.
-func allocatesAs(e *reports.Escape, h *hotLine) bool {
+// escape's own, and how many per op are. Several escapes share a line, and
+// a profile knows lines, not columns; it knows whether the line allocated
+// itself or in what it called, though (AllocLine.Via), and when the line
+// allocated itself, which runtime function did (profiles.Callees: convT64,
+// growslice, concatstring2 …). An escape in the line's own code (&T{},
+// make, append, a literal, a conversion, a value boxed into an interface)
+// allocates on the line itself: it is hot only when the line allocated
+// itself, not only in a callee, and when the kind of allocation its message
+// names is known (profiles.Allocators), only with the allocations of that
+// kind, at least HotPerOp of them per op. That drops boxed values that
+// never allocate — a small integer (the runtime keeps 0–255 boxed), a
+// constant (contextKey(0) is static data), a zero-size value — on a line
+// whose allocation is context.WithValue's, fmt.Sprintf's or a concatenation
+// beside it, and an append that the compiler keeps in a stack buffer (Go
+// 1.26 moves it to the heap where the slice is handed off) on a line whose
+// allocations are a string's. An escape in code inlined into the line
+// allocates in that code: hot when the line allocated through a callee or
+// inlined function.
+func allocatesAs(e *reports.Escape, h *hotLine) (float64, bool) {
 	if len(h.Via) == 0 {
-		return true
+		return h.PerOp, true
 	}
-	if e.Inlined == "" {
-		return h.Via[profiles.Self]
+	if e.Inlined != "" {
+		for v := range h.Via {
+			if !profiles.IsAllocator(v) {
+				return h.PerOp, true
+			}
+		}
+		return 0, false
 	}
+	self, resolved := false, true
 	for v := range h.Via {
-		if v != profiles.Self {
-			return true
+		if profiles.IsAllocator(v) {
+			self = true
+			resolved = resolved && v != profiles.Self
 		}
 	}
-	return false
+	if !self {
+		return 0, false
+	}
+	own := profiles.Allocators(e.Message)
+	if e.Allocator != "" {
+		own = []string{e.Allocator}
+	}
+	if own == nil || !resolved {
+		return h.PerOp, true
+	}
+	perOp := 0.0
+	for _, f := range own {
+		perOp += h.ViaPerOp[f]
+	}
+	perOp = math.Round(perOp*1000) / 1000
+	return perOp, perOp >= HotPerOp
 }
 
 // FullHeat is the share of a benchmark's allocations at which a hot escape

@@ -264,7 +264,7 @@ func capturedBenchmarks(t *testing.T) []reports.Benchmark {
 	}
 	for i := range bs {
 		if bs[i].Name == "BenchmarkSum" {
-			bs[i].AllocLines = allocLines(capEnv(), prof, bs[i].Name, loops, bs[i].AllocsPerOp, bs[i].BytesPerOp)
+			bs[i].AllocLines = allocLines(capEnv(), prof, bs[i].Name, loops, bs[i].AllocsPerOp, bs[i].BytesPerOp, nil)
 			return bs[i : i+1]
 		}
 	}
@@ -414,7 +414,8 @@ func TestMemProfileRate(t *testing.T) {
 	}{
 		{"100ms", 1, 100, 48, 12000},           // 1e6 ops × 48 B / TargetAllocSamples
 		{"100ms", 1, 1000, 400, 6250},          // 1e5 ops: a 16 B/op line still gets 256 samples
-		{"100ms", 1, 100, 960, 96000},          // 96e7 B / MaxAllocSamples (then capped)
+		{"100ms", 1, 100, 960, 62500},          // 96e7 B: a 16 B/op line's 256 samples
+		{"100ms", 1, 1e5, 159055, 3976},        // 1.59e8 B / MaxAllocSamples (cobra's man pages)
 		{"100ms", 1, 100, 0, 1},                // allocates nothing: any rate
 		{"100ms", 10, 1000, 1 << 20, 64 << 10}, // capped
 		{"1000x", 2, 5, 100, 50},               // 2000 ops × 100 B / 4000
@@ -601,5 +602,91 @@ func TestJoinNamedEscapeNeedsItsAllocation(t *testing.T) {
 		if !hot[m] {
 			t.Errorf("%q is not hot", m)
 		}
+	}
+}
+
+// When the profile tells which runtime function a line's own allocations
+// called (profiles.Callees), an escape takes only the allocations of its
+// kind: on logrus's printColored line an int colour (always 31–37) and the
+// key string are boxed for Fprintf, and only the string's convTstring
+// allocates; on cobra's SEE ALSO line the append stays in a stack buffer
+// (Go 1.26) while the concatenation beside it allocates.
+func TestJoinEscapeTakesItsOwnAllocator(t *testing.T) {
+	line := func(n int, perOp map[string]float64) reports.AllocLine {
+		l := reports.AllocLine{File: "p/p.go", Line: n, Share: 0.5, Samples: 500, ViaPerOp: perOp}
+		for v, x := range perOp {
+			l.Via = append(l.Via, v)
+			l.PerOp += x
+		}
+		return l
+	}
+	rep := &reports.Report{
+		Benchmarks: []reports.Benchmark{{Name: "BenchmarkA", AllocsPerOp: 4, AllocLines: []reports.AllocLine{
+			line(10, map[string]float64{"runtime.convTstring": 2}),
+			line(20, map[string]float64{"runtime.concatstring3": 1.5, "fmt.Sprintf": 1}),
+			line(30, map[string]float64{profiles.Self: 2}),
+		}}},
+		Escapes: []reports.Escape{
+			{File: "p/p.go", Line: 10, Col: 5, Code: "escape", Message: "levelColor escapes to heap", Function: "m/p.F", Allocator: "runtime.convT64"},
+			{File: "p/p.go", Line: 10, Col: 9, Code: "escape", Message: "k escapes to heap", Function: "m/p.F", Allocator: "runtime.convTstring"},
+			{File: "p/p.go", Line: 20, Col: 3, Code: "escape", Message: "append(result, x) escapes to heap", Function: "m/p.F"},
+			{File: "p/p.go", Line: 20, Col: 9, Code: "escape", Message: `a + " - " + b escapes to heap`, Function: "m/p.F"},
+			// Not told apart (Self): the line's figure, as before.
+			{File: "p/p.go", Line: 30, Code: "escape", Message: "n escapes to heap", Function: "m/p.F", Allocator: "runtime.convT64"},
+		},
+	}
+	var fs []reports.Finding
+	for _, e := range rep.Escapes {
+		fs = append(fs, reports.Finding{Rule: "heap-escape", Severity: reports.SevInfo, File: e.File, Line: e.Line, Col: e.Col, Message: e.Message})
+	}
+	rep.Checks = []reports.Check{{ID: "escape", Findings: fs}}
+	JoinHotEscapes(rep)
+	got := map[string]string{}
+	for _, f := range rep.Checks[0].Findings {
+		got[strconv.Itoa(f.Line)+":"+strconv.Itoa(f.Col)] = string(f.Severity) + " " + f.Message
+	}
+	want := map[string]string{
+		"10:5": "info levelColor escapes to heap",
+		"10:9": "warning k escapes to heap (hot: allocates 2 per op in BenchmarkA)",
+		"20:3": "info append(result, x) escapes to heap",
+		"20:9": `warning a + " - " + b escapes to heap (hot: allocates 1.5 per op in BenchmarkA)`,
+		"30:0": "warning n escapes to heap (hot: allocates 2 per op in BenchmarkA)",
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: got %q, want %q", k, got[k], w)
+		}
+	}
+}
+
+// The escape leg reads a boxed identifier's type from its declaration.
+func TestBoxTyperReadsDeclaredType(t *testing.T) {
+	src := `package p
+
+import "fmt"
+
+func F(b []byte, k string, flag bool) {
+	var levelColor int
+	switch len(b) {
+	case 1:
+		levelColor = 31
+	}
+	n := 3.5
+	fmt.Println(levelColor, k, flag, n, b)
+}
+`
+	file := filepath.Join(t.TempDir(), "p.go")
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bt := newBoxTyper()
+	for col, want := range map[int]string{14: "runtime.convT64", 26: "runtime.convTstring", 29: "none", 35: "runtime.convT64", 38: "runtime.convTslice"} {
+		name := strings.Fields(strings.NewReplacer(",", " ", ")", " ").Replace(strings.Split(src, "\n")[11][col-1:]))[0]
+		if got := bt.allocator(name+" escapes to heap", file, 12, col); got != want {
+			t.Errorf("%s (col %d): %q, want %q", name, col, got, want)
+		}
+	}
+	if got := bt.allocator("x.f escapes to heap", file, 12, 14); got != "" {
+		t.Errorf("a selector: %q, want \"\"", got)
 	}
 }

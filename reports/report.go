@@ -303,6 +303,10 @@ type AllocLine struct {
 	// Via names the functions the line called that allocated (the runtime's
 	// runtime.convTstring, runtime.newobject, … or an inlined library function).
 	Via []string `json:"via,omitempty"`
+	// ViaPerOp is PerOp split by Via: what each function the line called
+	// (or each runtime allocation function, when the line allocated
+	// itself) allocated per op.
+	ViaPerOp map[string]float64 `json:"via_per_op,omitempty"`
 }
 
 // BenchRun is one measured run of a benchmark.
@@ -375,6 +379,10 @@ type Escape struct {
 	// Inlined is the place (file:line) of the inlined function the escape
 	// happened in, when it is not the line's own code.
 	Inlined string `json:"inlined,omitempty"`
+	// Allocator is the runtime function that makes the escape's
+	// allocation when the source tells (runtime.convT64 for an int boxed
+	// into an interface; "none" when it never allocates).
+	Allocator string `json:"allocator,omitempty"`
 }
 
 // Lab is a hands-on lab run by gocap run (ebpf, wasm, zerotrust...).

@@ -308,7 +308,11 @@ type Alloc struct {
 // counted in the totals but charged to no line, never to the module code
 // that called it. It returns the objects and bytes of every accepted sample
 // (the denominators of a line's share) and the lines, most objects first.
-func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Frame) bool) (total Alloc, _ []Alloc, _ error) {
+//
+// callee, when not nil, names what the call before a location's address
+// called (Callees.Callee): a line's own allocations are then told apart by
+// the runtime function that made them (Via "runtime.convT64", not Self).
+func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Frame) bool, callee func(*profile.Location) string) (total Alloc, _ []Alloc, _ error) {
 	oi, err := Index(p, "alloc_objects")
 	if err != nil {
 		return total, nil, err
@@ -370,6 +374,11 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 						via = prev[len(prev)-1].Func
 					default:
 						via = Self
+						if callee != nil {
+							if c := callee(loc); IsAllocator(c) {
+								via = c
+							}
+						}
 					}
 					break
 				}

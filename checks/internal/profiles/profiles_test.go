@@ -161,7 +161,7 @@ func TestAllocLinesScaffolding(t *testing.T) {
 	}
 	own := func(fr Frame) bool { return strings.HasPrefix(fr.File, "/m/") }
 	site := func(fr Frame) bool { return !strings.HasSuffix(fr.File, "_test.go") }
-	total, lines, err := AllocLines(p, func([]Frame) bool { return true }, own, site)
+	total, lines, err := AllocLines(p, func([]Frame) bool { return true }, own, site, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
