@@ -476,7 +476,15 @@ const (
 // nsPerOp and bytesPerOp in a one-iteration run (which runs cold, so it
 // underestimates the iterations to come: the rate errs towards more
 // samples, within MaxAllocSamples).
-func memProfileRate(benchTime string, count int, nsPerOp, bytesPerOp float64) int {
+//
+// A benchmark that makes few allocations in all (at most MaxAllocSamples
+// at the one-iteration run's estimate) has every allocation sampled (rate
+// 1): its lines' counts are
+// then exact, not estimates. A slow benchmark runs few ops in a short bench
+// time (cobra's man page generator: about 50 in 20ms), and a line
+// allocating once per op had only a handful of samples at any rate chosen by
+// bytes: its figure moved across HotPerOp from run to run.
+func memProfileRate(benchTime string, count int, nsPerOp, bytesPerOp, allocsPerOp float64) int {
 	iters := 1.0
 	if n, ok := strings.CutSuffix(benchTime, "x"); ok {
 		if v, err := strconv.ParseFloat(n, 64); err == nil {
@@ -486,6 +494,9 @@ func memProfileRate(benchTime string, count int, nsPerOp, bytesPerOp float64) in
 		iters = float64(d.Nanoseconds()) / max(nsPerOp, 1)
 	}
 	iters *= float64(max(count, 1))
+	if allocsPerOp*iters <= MaxAllocSamples {
+		return 1
+	}
 	bytes := bytesPerOp * iters
 	rate := min(bytes/TargetAllocSamples, 16*iters/256)
 	rate = max(rate, bytes/MaxAllocSamples)
@@ -543,7 +554,7 @@ func benchPackage(ctx context.Context, env *Env, t benchTarget, bin, dir, of str
 		}
 		env.progress("pprof", fmt.Sprintf("benchmarks %s: %s: %d/%d %s", of, p.ImportPath, i+1, len(leaves), leaf.Name))
 		cpu, mem := filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", i)), filepath.Join(dir, fmt.Sprintf("mem-%d.pprof", i))
-		rate := memProfileRate(env.BenchTime, env.BenchCount, leaf.NsPerOp, leaf.BytesPerOp)
+		rate := memProfileRate(env.BenchTime, env.BenchCount, leaf.NsPerOp, leaf.BytesPerOp, leaf.AllocsPerOp)
 		out, err := runTestBinary(ctx, env, bin, p.Dir, "-test.run=^$", "-test.bench="+RunPattern(leaf.Name), "-test.benchmem",
 			"-test.benchtime="+env.BenchTime, "-test.count="+strconv.Itoa(env.BenchCount),
 			"-test.cpuprofile="+cpu, "-test.memprofile="+mem, "-test.memprofilerate="+strconv.Itoa(rate), timeout)

@@ -407,22 +407,23 @@ func TestHotNoteNamesBenchmarks(t *testing.T) {
 
 func TestMemProfileRate(t *testing.T) {
 	for _, c := range []struct {
-		bt        string
-		count     int
-		ns, bytes float64
-		want      int
+		bt                string
+		count             int
+		ns, bytes, allocs float64
+		want              int
 	}{
-		{"100ms", 1, 100, 48, 12000},           // 1e6 ops × 48 B / TargetAllocSamples
-		{"100ms", 1, 1000, 400, 6250},          // 1e5 ops: a 16 B/op line still gets 256 samples
-		{"100ms", 1, 100, 960, 62500},          // 96e7 B: a 16 B/op line's 256 samples
-		{"100ms", 1, 1e5, 159055, 3976},        // 1.59e8 B / MaxAllocSamples (cobra's man pages)
-		{"100ms", 1, 100, 0, 1},                // allocates nothing: any rate
-		{"100ms", 10, 1000, 1 << 20, 64 << 10}, // capped
-		{"1000x", 2, 5, 100, 50},               // 2000 ops × 100 B / 4000
+		{"100ms", 1, 100, 48, 1, 12000},             // 1e6 ops × 48 B / TargetAllocSamples
+		{"100ms", 1, 1000, 400, 5, 6250},            // 1e5 ops: a 16 B/op line still gets 256 samples
+		{"100ms", 1, 100, 960, 10, 62500},           // 96e7 B: a 16 B/op line's 256 samples
+		{"100ms", 1, 1e4, 159055, 229, 39763},       // 1.59e9 B / MaxAllocSamples
+		{"20ms", 1, 550e3, 159055, 229, 1},          // 36 ops × 229: every allocation (cobra's man pages)
+		{"100ms", 1, 100, 0, 0, 1},                  // allocates nothing: any rate
+		{"100ms", 10, 1000, 1 << 20, 100, 64 << 10}, // capped
+		{"1000x", 2, 5, 100, 25, 50},                // 2000 ops × 100 B / 4000
 	} {
 		want := min(c.want, 64<<10)
-		if got := memProfileRate(c.bt, c.count, c.ns, c.bytes); got != want {
-			t.Errorf("memProfileRate(%s, %d, %v, %v) = %d, want %d", c.bt, c.count, c.ns, c.bytes, got, want)
+		if got := memProfileRate(c.bt, c.count, c.ns, c.bytes, c.allocs); got != want {
+			t.Errorf("memProfileRate(%s, %d, %v, %v, %v) = %d, want %d", c.bt, c.count, c.ns, c.bytes, c.allocs, got, want)
 		}
 	}
 }
