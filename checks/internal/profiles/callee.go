@@ -87,6 +87,9 @@ func (c *Callees) Callee(loc *profile.Location) string {
 	if s == "" {
 		s = c.decode(addr)
 	}
+	if s == "" && (c.indirect(addr+1) || c.indirect(addr)) {
+		s = Indirect
+	}
 	c.memo[addr] = s
 	return s
 }
@@ -136,6 +139,31 @@ func (c *Callees) decode(ret uint64) string {
 		target = uint64(int64(ret-4) + imm)
 	}
 	return c.symbolAt(target)
+}
+
+// Indirect is what Callee says of a call through a register: an
+// interface method or a func value, whose callee the code does not name.
+const Indirect = "(indirect call)"
+
+// indirect reports whether the instruction ending at ret is a call
+// through a register, as Go compiles interface and func value calls
+// (amd64: CALL reg, FF D0+r, with or without a REX prefix; arm64: BLR).
+func (c *Callees) indirect(ret uint64) bool {
+	switch c.arch {
+	case elf.EM_X86_64:
+		var b [3]byte
+		if ret < 3 || !c.read(ret-3, b[:]) {
+			return false
+		}
+		return b[1] == 0xff && b[2]&0xf8 == 0xd0 // (41) FF D0+r
+	case elf.EM_AARCH64:
+		var b [4]byte
+		if ret < 4 || !c.read(ret-4, b[:]) {
+			return false
+		}
+		return binary.LittleEndian.Uint32(b[:])&0xfffffc1f == 0xd63f0000
+	}
+	return false
 }
 
 func (c *Callees) read(vaddr uint64, buf []byte) bool {

@@ -361,6 +361,9 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 			if !site(frs[first]) || scaffolding(prev) || scaffolding(frs[:first]) {
 				break // allocated by test code, or by the test scaffolding it handed the module
 			}
+			if poolRefill(prev) || poolRefill(frs[:first]) {
+				break // a sync.Pool refilled after a collection
+			}
 			for i := len(frs) - 1; i >= first; i-- { // outermost first
 				if own(frs[i]) && site(frs[i]) {
 					at = &frs[i]
@@ -372,6 +375,14 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 						via = frs[i-1].Func
 					case len(prev) > 0:
 						via = prev[len(prev)-1].Func
+						if callee != nil && callee(loc) == Indirect && callerBuffer(via) {
+							// The line wrote to an io.Writer it was
+							// given, an in-memory buffer: its growth
+							// is the buffer's owner's (a benchmark
+							// logging into a bytes.Buffer), not this
+							// line's.
+							at = nil
+						}
 					default:
 						via = Self
 						if callee != nil {
@@ -384,6 +395,9 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 				}
 			}
 			break
+		}
+		if at != nil && calledByPool(Frames(smp), at) {
+			at = nil // the module's own pool's New, refilling it
 		}
 		if at == nil || strings.HasSuffix(via, ".ServeHTTP") {
 			// Nothing of the module's, or the module handed the request to
@@ -425,6 +439,46 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 		return out[i].File < out[j].File || out[i].File == out[j].File && out[i].Line < out[j].Line
 	})
 	return total, out, nil
+}
+
+// A sync.Pool allocates in its New when it is empty, and a collection
+// empties it: how often a pooled line allocates is set by how often the
+// collector runs, not by the line (zerolog's Print, through fmt's printer
+// pool: 0.58 and 0.60 allocations per op in two runs, 1.25 in a third
+// under load, across HotPerOp). What a pool's New allocates is counted in
+// the totals and charged to no line.
+
+// poolRefill reports whether frs (what a module frame called) go through
+// a sync.Pool's Get.
+func poolRefill(frs []Frame) bool {
+	for _, fr := range frs {
+		if fr.Func == "sync.(*Pool).Get" {
+			return true
+		}
+	}
+	return false
+}
+
+// calledByPool reports whether the frame at, in the stack frs (leaf
+// first), was called by a sync.Pool's Get: it is the pool's New.
+func calledByPool(frs []Frame, at *Frame) bool {
+	for i, fr := range frs {
+		if fr.Func == at.Func && fr.File == at.File && fr.Line == at.Line {
+			return i+1 < len(frs) && frs[i+1].Func == "sync.(*Pool).Get"
+		}
+	}
+	return false
+}
+
+// callerBuffer: what grows an in-memory buffer that a line writes to
+// through an io.Writer.
+func callerBuffer(fn string) bool {
+	for _, p := range []string{"bytes.(*Buffer).", "strings.(*Builder)."} {
+		if m, ok := strings.CutPrefix(fn, p); ok {
+			return strings.HasPrefix(m, "Write") || m == "ReadFrom"
+		}
+	}
+	return false
 }
 
 // scaffoldingPkgs are standard packages that exist for tests: what they

@@ -1,7 +1,11 @@
 // Package alloc allocates four ways on one line, for profiles' Callees.
 package alloc
 
-import "strconv"
+import (
+	"bytes"
+	"io"
+	"strconv"
+)
 
 type big struct {
 	a, b, c, d int64
@@ -21,4 +25,15 @@ var (
 func Work(n int, s string) {
 	sink, sinks, boxed = big{a: int64(n)}, append(sinks, s+strconv.Itoa(n)), n // the line
 	small = n % 200
+}
+
+var own bytes.Buffer
+
+// Log writes p to the writer its caller gave it (the buffer's growth is
+// the caller's) and to a buffer of its own (its own).
+//
+//go:noinline
+func Log(w io.Writer, p []byte) {
+	w.Write(p)
+	own.Write(p)
 }

@@ -1,6 +1,9 @@
 package alloc
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+)
 
 func BenchmarkWork(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
@@ -8,5 +11,16 @@ func BenchmarkWork(b *testing.B) {
 		if len(sinks) > 1000 {
 			sinks = nil
 		}
+	}
+}
+
+func BenchmarkLog(b *testing.B) {
+	p := make([]byte, 64)
+	for b.Loop() {
+		var buf bytes.Buffer
+		for range 64 {
+			Log(&buf, p)
+		}
+		own = bytes.Buffer{}
 	}
 }
