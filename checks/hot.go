@@ -125,7 +125,8 @@ func JoinHotEscapes(r *reports.Report) {
 // allocates on the line itself: it is hot only when the line allocated
 // itself, not only in a callee, and when the kind of allocation its message
 // names is known (profiles.Allocators), only with the allocations of that
-// kind, at least HotPerOp of them per op. That drops boxed values that
+// kind, at least the line's threshold (HotPerOp, TinyHotPerOp for tiny
+// objects) of them per op. That drops boxed values that
 // never allocate — a small integer (the runtime keeps 0–255 boxed), a
 // constant (contextKey(0) is static data), a zero-size value — on a line
 // whose allocation is context.WithValue's, fmt.Sprintf's or a concatenation
@@ -168,7 +169,7 @@ func allocatesAs(e *reports.Escape, h *hotLine) (float64, bool) {
 		perOp += h.ViaPerOp[f]
 	}
 	perOp = math.Round(perOp*1000) / 1000
-	return perOp, perOp >= HotPerOp
+	return perOp, perOp >= max(h.Threshold, TinyHotPerOp)
 }
 
 // FullHeat is the share of a benchmark's allocations at which a hot escape

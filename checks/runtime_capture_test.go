@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -689,5 +690,23 @@ func F(b []byte, k string, flag bool) {
 	}
 	if got := bt.allocator("x.f escapes to heap", file, 12, 14); got != "" {
 		t.Errorf("a selector: %q, want \"\"", got)
+	}
+}
+
+// Tiny objects are undercounted by heap profiles (packed into a 16-byte
+// block another allocation started, they are never sampled): a line of
+// tiny objects is hot from TinyHotPerOp, others from HotPerOp.
+func TestHotLinesTinyThreshold(t *testing.T) {
+	l := func(n int, perOp, size float64) reports.AllocLine {
+		return reports.AllocLine{File: "p/p.go", Line: n, PerOp: perOp, Share: 0.1, Samples: 500, MeanSize: size}
+	}
+	bs := []reports.Benchmark{{Name: "BenchmarkA", AllocLines: []reports.AllocLine{
+		l(10, 0.6, 12), l(20, 0.6, 48), l(30, 0.45, 8), l(40, 0.8, 48)}}}
+	var got []int
+	for _, h := range HotLines(bs) {
+		got = append(got, h.Line)
+	}
+	if fmt.Sprint(got) != "[10 40]" {
+		t.Errorf("hot lines %v, want [10 40] (a tiny line at 0.6 per op, a 48-byte one at 0.8)", got)
 	}
 }

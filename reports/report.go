@@ -307,6 +307,8 @@ type AllocLine struct {
 	// (or each runtime allocation function, when the line allocated
 	// itself) allocated per op.
 	ViaPerOp map[string]float64 `json:"via_per_op,omitempty"`
+	// MeanSize is the bytes per object of the line's allocations.
+	MeanSize float64 `json:"mean_size,omitempty"`
 }
 
 // BenchRun is one measured run of a benchmark.
