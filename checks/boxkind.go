@@ -2,10 +2,8 @@ package checks
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
 	"regexp"
-	"sync"
 )
 
 // A value boxed into an interface allocates through the runtime function
@@ -21,16 +19,10 @@ import (
 
 var boxedIdentRe = regexp.MustCompile(`^([A-Za-z_][A-Za-z_0-9]*) escapes to heap$`)
 
-// boxTyper parses the module's files once each.
-type boxTyper struct {
-	mu    sync.Mutex
-	fset  *token.FileSet
-	files map[string]*ast.File
-}
+// boxTyper reads declarations from the module's files.
+type boxTyper struct{ *parsedFiles }
 
-func newBoxTyper() *boxTyper {
-	return &boxTyper{fset: token.NewFileSet(), files: map[string]*ast.File{}}
-}
+func newBoxTyper() *boxTyper { return &boxTyper{newParsedFiles()} }
 
 // allocator returns the runtime function that boxing the escape's
 // identifier calls ("none" when it never allocates), or "" when the
@@ -41,13 +33,7 @@ func (b *boxTyper) allocator(msg, file string, line, col int) string {
 	if m == nil || b == nil {
 		return ""
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	f, ok := b.files[file]
-	if !ok {
-		f, _ = parser.ParseFile(b.fset, file, nil, parser.SkipObjectResolution)
-		b.files[file] = f
-	}
+	f := b.parse(file)
 	if f == nil {
 		return ""
 	}

@@ -19,14 +19,32 @@ const returnedAllocHint = "the allocation is the result the function returns; to
 
 // returnedAllocs answers, per file and line, whether the line builds its
 // function's result. Files are parsed once.
-type returnedAllocs struct {
+type returnedAllocs struct{ *parsedFiles }
+
+func newReturnedAllocs() *returnedAllocs { return &returnedAllocs{newParsedFiles()} }
+
+// parsedFiles parses each file once, for the readers of the module's
+// source that the escape and pprof legs share.
+type parsedFiles struct {
 	mu    sync.Mutex
 	fset  *token.FileSet
 	files map[string]*ast.File
 }
 
-func newReturnedAllocs() *returnedAllocs {
-	return &returnedAllocs{fset: token.NewFileSet(), files: map[string]*ast.File{}}
+func newParsedFiles() *parsedFiles {
+	return &parsedFiles{fset: token.NewFileSet(), files: map[string]*ast.File{}}
+}
+
+// parse returns the file at path (nil when it does not parse).
+func (p *parsedFiles) parse(path string) *ast.File {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f, ok := p.files[path]
+	if !ok {
+		f, _ = parser.ParseFile(p.fset, path, nil, parser.SkipObjectResolution)
+		p.files[path] = f
+	}
+	return f
 }
 
 // returns reports whether line of the file at path lies in a String, Error
@@ -35,13 +53,7 @@ func newReturnedAllocs() *returnedAllocs {
 // variable the function returns (return x, return append(x, …), or a named
 // result).
 func (r *returnedAllocs) returns(path string, line int) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	f, ok := r.files[path]
-	if !ok {
-		f, _ = parser.ParseFile(r.fset, path, nil, parser.SkipObjectResolution)
-		r.files[path] = f
-	}
+	f := r.parse(path)
 	if f == nil {
 		return false
 	}
