@@ -115,6 +115,16 @@ func (o AnalysisOptions) Validate() error {
 	return err
 }
 
+// StaticcheckSelected returns the names of the staticcheck checks the
+// selection runs (SA1019, U1000, …); nil when it is invalid.
+func (o AnalysisOptions) StaticcheckSelected() map[string]bool {
+	sel, err := lint.SelectStaticcheck(o.Staticcheck)
+	if err != nil {
+		return nil
+	}
+	return sel
+}
+
 func (o AnalysisOptions) lintOptions() lint.Options {
 	opts := lint.DefaultOptions()
 	opts.Errcheck.StdErrorHandling = !o.ErrcheckNoStdErrorHandling

@@ -167,7 +167,8 @@ func process(ctx context.Context, cfg Config, root string, files []string, rep *
 	if err != nil {
 		return cmdutil.Toolf("reading //gocap:ignore directives: %v", err)
 	}
-	suppress.Apply(rep, ds)
+	suppress.QuietExcluded(ds, cfg.Project)
+	suppress.Apply(rep, ds, checks.AnalysisFrom(cfg.Project).StaticcheckSelected())
 	rules, gcfg, err := suppress.GolangciRules(root)
 	if err != nil {
 		return cmdutil.Usagef("%v: fix it or move it away; gocap honours its exclusion rules", err)

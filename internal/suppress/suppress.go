@@ -89,6 +89,51 @@ type Directive struct {
 	// linters (nolint: staticcheck, errcheck; none means all).
 	Names []string
 	used  int
+	// quiet: never reported as unused (a generated file, or one whose
+	// findings the configuration excludes: what it silenced is gone
+	// before the directive sees it).
+	quiet bool
+}
+
+// couldHaveMatched: d is a line //lint:ignore of a file that is not
+// generated, naming no U1000 and at least one check of the selections
+// (which default to staticcheck's SA* and U1000).
+func (d *Directive) couldHaveMatched(selections []map[string]bool) bool {
+	if d.From < 0 || d.To == 0 || d.quiet {
+		return false
+	}
+	sel := map[string]bool{}
+	for _, s := range selections {
+		for k, v := range s {
+			sel[k] = v
+		}
+	}
+	any := false
+	for _, n := range d.Names {
+		n = strings.ToUpper(strings.TrimSpace(n))
+		if n == "U1000" {
+			return false
+		}
+		if len(selections) == 0 {
+			any = any || isSA(n)
+		} else {
+			any = any || sel[n]
+		}
+	}
+	return any
+}
+
+// isSA: a staticcheck SA check name (SA1019), not a glob.
+func isSA(n string) bool {
+	if len(n) != 6 || !strings.HasPrefix(n, "SA") {
+		return false
+	}
+	for _, c := range n[2:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Kinds of foreign directives.
@@ -114,7 +159,13 @@ func Scan(root string, files []string) ([]*Directive, error) {
 		}
 		rel, _ := filepath.Rel(root, f)
 		if bytes.Contains(src, []byte("//lint:")) || bytes.Contains(src, []byte("//nolint")) || bytes.Contains(src, []byte("// nolint")) {
-			out = append(out, foreign(filepath.ToSlash(rel), f, src)...)
+			fds := foreign(filepath.ToSlash(rel), f, src)
+			if Generated(f) {
+				for _, d := range fds {
+					d.quiet = true
+				}
+			}
+			out = append(out, fds...)
 		}
 		if !bytes.Contains(src, []byte(directivePrefix)) {
 			continue
@@ -147,13 +198,35 @@ func Scan(root string, files []string) ([]*Directive, error) {
 	return out, nil
 }
 
+// QuietExcluded keeps the directives of files that cfg's excludes cover
+// from being reported as unused: the findings they silenced are dropped
+// before Apply sees them.
+func QuietExcluded(ds []*Directive, cfg *config.Config) {
+	if cfg == nil {
+		return
+	}
+	for _, d := range ds {
+		if cfg.Excluded(reports.Finding{File: d.File, Line: d.Line, Check: "staticcheck", Rule: strings.Join(d.Names, ",")}) {
+			d.quiet = true
+		}
+	}
+}
+
 // Apply removes the findings that a directive covers — same file, the
 // directive's line or the line below it, and a matching rule ("rule",
 // "check/rule" or "check/*") — and adds check "ignore" to the report with
 // one unused-ignore warning per directive that covered nothing, when the
 // check its rule belongs to ran (a directive for a skipped check is not
 // stale). A directive without a rule is reported as malformed.
-func Apply(r *reports.Report, ds []*Directive) {
+//
+// A //lint:ignore that matched nothing is reported as staticcheck reports
+// it ("this linter directive didn't match anything"), on the same terms:
+// only a line directive (not //lint:file-ignore), never one naming U1000
+// (unused code is not local to a package: code only tests use), and only
+// when one of the checks it names ran (staticcheck, the selection's names;
+// a glob such as SA* is never a name, so never reported), in a file that
+// is not generated.
+func Apply(r *reports.Report, ds []*Directive, staticcheck ...map[string]bool) {
 	byFile := map[string][]*Directive{}
 	for _, d := range ds {
 		byFile[d.File] = append(byFile[d.File], d)
@@ -196,6 +269,10 @@ func Apply(r *reports.Report, ds []*Directive) {
 			chk.Findings = append(chk.Findings, reports.Finding{Rule: "malformed-ignore", Dimension: "style", Severity: reports.SevWarning,
 				File: d.File, Line: d.Line, Message: "//lint:ignore without a reason suppresses nothing (staticcheck ignores it too)",
 				Hint: "write //lint:ignore CHECK reason, e.g. //lint:ignore SA1019 the replacement needs Go 1.27"})
+		case d.Kind == KindLint && d.used == 0 && ran["staticcheck"] && d.couldHaveMatched(staticcheck):
+			chk.Findings = append(chk.Findings, reports.Finding{Rule: "unused-ignore", Dimension: reports.DimStyle, Severity: reports.SevWarning,
+				File: d.File, Line: d.Line, Message: fmt.Sprintf("//lint:ignore %s: this linter directive didn't match anything; should it be removed?", strings.Join(d.Names, ",")),
+				Hint: "the finding it silenced is gone (or it names the wrong check, or sits on the wrong line: it applies to the statement it precedes or ends): delete it so it cannot hide a future finding"})
 		case d.Kind != "":
 			// Foreign directives may name checks gocap does not run:
 			// never reported as unused.
