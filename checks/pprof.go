@@ -555,7 +555,11 @@ func benchPackage(ctx context.Context, env *Env, t benchTarget, bin, dir, of str
 		env.progress("pprof", fmt.Sprintf("benchmarks %s: %s: %d/%d %s", of, p.ImportPath, i+1, len(leaves), leaf.Name))
 		cpu, mem := filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", i)), filepath.Join(dir, fmt.Sprintf("mem-%d.pprof", i))
 		rate := memProfileRate(env.BenchTime, env.BenchCount, leaf.NsPerOp, leaf.BytesPerOp, leaf.AllocsPerOp)
-		out, err := runTestBinary(ctx, env, bin, p.Dir, "-test.run=^$", "-test.bench="+RunPattern(leaf.Name), "-test.benchmem",
+		// -test.skip: a benchmark whose name holds a slash
+		// (b.Run("route:/a/b")) has the names of its siblings below
+		// it (route:/a/b/c), and -test.bench, matching level by level,
+		// would run them too.
+		out, err := runTestBinary(ctx, env, bin, p.Dir, "-test.run=^$", "-test.bench="+RunPattern(leaf.Name), "-test.skip="+RunPattern(leaf.Name)+"/.", "-test.benchmem",
 			"-test.benchtime="+env.BenchTime, "-test.count="+strconv.Itoa(env.BenchCount),
 			"-test.cpuprofile="+cpu, "-test.memprofile="+mem, "-test.memprofilerate="+strconv.Itoa(rate), timeout)
 		if err != nil {

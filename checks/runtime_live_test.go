@@ -285,3 +285,28 @@ func BenchmarkGood(b *testing.B) {
 		}
 	}
 }
+
+// A benchmark whose name holds a slash is profiled alone: route:/a/b,
+// whose name continues route:/a's, does not run (nor allocate) in
+// route:/a's run (chi's BenchmarkMux/route:/sharing/z/aBc ran four).
+func TestBenchmarkNamesWithSlashes(t *testing.T) {
+	root, _ := filepath.Abs("testdata/slashbench")
+	rep, err := Run(context.Background(), Options{Dir: root, Checks: testChecks, Only: []string{"pprof"}, BenchTime: "20ms", Timeout: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*reports.Benchmark{}
+	for i := range rep.Benchmarks {
+		got[rep.Benchmarks[i].Name] = &rep.Benchmarks[i]
+	}
+	a, ab := got["BenchmarkRoute/route:/a"], got["BenchmarkRoute/route:/a/b"]
+	if a == nil || ab == nil {
+		t.Fatalf("benchmarks %v, want BenchmarkRoute/route:/a and .../route:/a/b", rep.Benchmarks)
+	}
+	if len(a.AllocLines) != 0 {
+		t.Errorf("route:/a charged with %+v: route:/a/b ran in its run", a.AllocLines)
+	}
+	if len(ab.AllocLines) == 0 || ab.AllocsPerOp != 1 {
+		t.Errorf("route:/a/b: %v allocs/op, lines %+v, want 1 at sb.go:9", ab.AllocsPerOp, ab.AllocLines)
+	}
+}

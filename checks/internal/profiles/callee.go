@@ -196,29 +196,18 @@ var allocators = map[string][]string{
 	"slice":  {"runtime.makeslice", "runtime.makeslicecopy", "runtime.newobject"},
 	"append": {"runtime.growslice"},
 	"concat": {"runtime.concatstring2", "runtime.concatstring3", "runtime.concatstring4", "runtime.concatstring5", "runtime.concatstrings", "runtime.concatbyte2", "runtime.concatbyte3", "runtime.concatbyte4", "runtime.concatbyte5", "runtime.concatbytes"},
-	"map":    {"runtime.makemap", "runtime.makemap_small", "runtime.newobject"},
+	"map":    {"runtime.makemap", "runtime.makemap_small", "runtime.newobject", "runtime.mapassign", "runtime.mapassign_faststr", "runtime.mapassign_fast32", "runtime.mapassign_fast64", "runtime.mapassign_fast64ptr"},
 	"chan":   {"runtime.makechan"},
 	"string": {"runtime.slicebytetostring", "runtime.slicerunetostring", "runtime.intstring"},
 	"bytes":  {"runtime.stringtoslicebyte", "runtime.rawbyteslice", "runtime.stringtoslicerune"},
 }
 
-// IsAllocator reports whether via (an AllocLine's Via) is one of the
-// runtime's allocation functions: the line allocated itself.
+// IsAllocator reports whether via (an AllocLine's Via) is the runtime:
+// the line allocated itself (a heap profile hides the runtime's frames, so
+// a runtime function the line called, mapassign_faststr as much as
+// newobject, allocated on the line's behalf).
 func IsAllocator(via string) bool {
-	if via == Self {
-		return true
-	}
-	if !strings.HasPrefix(via, "runtime.") {
-		return false
-	}
-	for _, fs := range allocators {
-		for _, f := range fs {
-			if f == via {
-				return true
-			}
-		}
-	}
-	return false
+	return via == Self || strings.HasPrefix(via, "runtime.")
 }
 
 // Allocators returns the runtime functions that make the allocation an

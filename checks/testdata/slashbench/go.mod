@@ -1,0 +1,3 @@
+module example.com/slashbench
+
+go 1.26
