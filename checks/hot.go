@@ -67,6 +67,31 @@ func JoinHotEscapes(r *reports.Report) {
 		}
 		marked = append(marked, mark{e, h, perOp})
 	}
+	// Escapes of one kind on one line (five strings boxed for one Fprintf)
+	// share what the profile saw of that kind: which of them allocated it
+	// does not show (an empty string boxes for free), so their note says
+	// the figure is the line's, for all of them.
+	type kindKey struct {
+		key
+		kind string
+	}
+	sameKind := map[kindKey]int{}
+	kindOf := func(m mark) kindKey {
+		own := profiles.Allocators(m.e.Message)
+		if m.e.Allocator != "" {
+			own = []string{m.e.Allocator}
+		}
+		return kindKey{key{m.e.File, m.e.Line}, strings.Join(own, ",")}
+	}
+	for _, m := range marked {
+		sameKind[kindOf(m)]++
+	}
+	note := func(m mark) string {
+		if n := sameKind[kindOf(m)]; n > 1 {
+			return fmt.Sprintf("%d values of this kind on the line together allocate %s per op in %s", n, num(m.perOp), benchList(m.h.Benches))
+		}
+		return hotNoteAt(m.h, m.perOp)
+	}
 	joined := map[key]bool{}
 	if c := r.Check("escape"); c != nil {
 		for i := range c.Findings {
@@ -83,12 +108,12 @@ func JoinHotEscapes(r *reports.Report) {
 				if e.Returned {
 					f.Rule = ReturnedEscapeRule
 					f.Hint = returnedHint
-					f.Message = fmt.Sprintf("%s (returned; %s)", f.Message, hotNoteAt(m.h, m.perOp))
+					f.Message = fmt.Sprintf("%s (returned; %s)", f.Message, note(m))
 				} else {
 					f.Severity = reports.SevWarning
 					f.Weight = HeatWeight(e.Heat)
 					f.Rule = "hot-" + strings.TrimPrefix(f.Rule, "hot-")
-					f.Message = fmt.Sprintf("%s (hot: %s)", f.Message, hotNoteAt(m.h, m.perOp))
+					f.Message = fmt.Sprintf("%s (hot: %s)", f.Message, note(m))
 				}
 				f.Detail = strings.TrimSpace(f.Detail + "\nbenchmarks reaching this line: " + strings.Join(m.h.Benches, ", "))
 				break

@@ -627,6 +627,7 @@ func TestJoinEscapeTakesItsOwnAllocator(t *testing.T) {
 			line(10, map[string]float64{"runtime.convTstring": 2}),
 			line(20, map[string]float64{"runtime.concatstring3": 1.5, "fmt.Sprintf": 1}),
 			line(30, map[string]float64{profiles.Self: 2}),
+			line(40, map[string]float64{"runtime.convTstring": 4}),
 		}}},
 		Escapes: []reports.Escape{
 			{File: "p/p.go", Line: 10, Col: 5, Code: "escape", Message: "levelColor escapes to heap", Function: "m/p.F", Allocator: "runtime.convT64"},
@@ -635,6 +636,9 @@ func TestJoinEscapeTakesItsOwnAllocator(t *testing.T) {
 			{File: "p/p.go", Line: 20, Col: 9, Code: "escape", Message: `a + " - " + b escapes to heap`, Function: "m/p.F"},
 			// Not told apart (Self): the line's figure, as before.
 			{File: "p/p.go", Line: 30, Code: "escape", Message: "n escapes to heap", Function: "m/p.F", Allocator: "runtime.convT64"},
+			// Two strings boxed on one line: which allocated does not show.
+			{File: "p/p.go", Line: 40, Col: 4, Code: "escape", Message: "header.Title escapes to heap", Function: "m/p.F"},
+			{File: "p/p.go", Line: 40, Col: 9, Code: "escape", Message: "header.Manual escapes to heap", Function: "m/p.F"},
 		},
 	}
 	var fs []reports.Finding
@@ -653,6 +657,8 @@ func TestJoinEscapeTakesItsOwnAllocator(t *testing.T) {
 		"20:3": "info append(result, x) escapes to heap",
 		"20:9": `warning a + " - " + b escapes to heap (hot: allocates 1.5 per op in BenchmarkA)`,
 		"30:0": "warning n escapes to heap (hot: allocates 2 per op in BenchmarkA)",
+		"40:4": "warning header.Title escapes to heap (hot: 2 values of this kind on the line together allocate 4 per op in BenchmarkA)",
+		"40:9": "warning header.Manual escapes to heap (hot: 2 values of this kind on the line together allocate 4 per op in BenchmarkA)",
 	}
 	for k, w := range want {
 		if got[k] != w {
