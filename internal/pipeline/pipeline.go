@@ -107,9 +107,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	var files []string
+	analysis := checks.AnalysisFrom(cfg.Project)
+	// The functions the project's golangci-lint configuration says
+	// errcheck may skip (they cannot fail) are skipped here too.
+	analysis.ErrcheckExclude = append(analysis.ErrcheckExclude, suppress.GolangciErrcheckExcludes(moduleRoot(cfg.Dir))...)
 	rep, err := checks.Run(runCtx, checks.Options{Dir: cfg.Dir, Patterns: cfg.Patterns, Checks: cfg.Checks, Only: cfg.Only, Skip: cfg.Skip,
 		OutDir: cfg.OutDir, BenchTime: cfg.BenchTime, BenchCount: cfg.BenchCount, Timeout: cfg.Timeout, Progress: cfg.Progress,
-		Shard: cfg.Shard, Shards: cfg.Shards, Files: &files, Analysis: checks.AnalysisFrom(cfg.Project)})
+		Shard: cfg.Shard, Shards: cfg.Shards, Files: &files, Analysis: analysis})
 	res := &Result{gate: cfg.Gate}
 	if err != nil {
 		if rep == nil || runCtx.Err() == nil {

@@ -36,17 +36,65 @@ type golangciRule struct {
 	Linters    []string `yaml:"linters"`
 }
 
+type golangciErrcheck struct {
+	Errcheck struct {
+		ExcludeFunctions []string `yaml:"exclude-functions"`
+	} `yaml:"errcheck"`
+}
+
 type golangciConfig struct {
-	// v2: linters.exclusions.rules
+	// v2: linters.exclusions.rules, linters.settings
 	Linters struct {
 		Exclusions struct {
 			Rules []golangciRule `yaml:"rules"`
 		} `yaml:"exclusions"`
+		Settings golangciErrcheck `yaml:"settings"`
 	} `yaml:"linters"`
-	// v1: issues.exclude-rules
+	// v1: issues.exclude-rules, linters-settings
 	Issues struct {
 		ExcludeRules []golangciRule `yaml:"exclude-rules"`
 	} `yaml:"issues"`
+	LintersSettings golangciErrcheck `yaml:"linters-settings"`
+}
+
+// readGolangci decodes the first of GolangciFiles in root (path "" when
+// there is none).
+func readGolangci(root string) (c golangciConfig, path string, err error) {
+	for _, name := range GolangciFiles {
+		path := filepath.Join(root, name)
+		b, err := os.ReadFile(path)
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return c, path, err
+		}
+		if err := yaml.Unmarshal(b, &c); err != nil {
+			var te *yaml.TypeError
+			if !errors.As(err, &te) {
+				return c, path, fmt.Errorf("%s does not parse: %w", path, err)
+			}
+			// A field of another shape than gocap reads (golangci-lint's
+			// schema has many): the fields that did decode apply.
+		}
+		return c, path, nil
+	}
+	return c, "", nil
+}
+
+// GolangciErrcheckExcludes returns the functions the project's
+// golangci-lint configuration tells errcheck to skip (v2
+// linters.settings.errcheck.exclude-functions, v1
+// linters-settings.errcheck.exclude-functions), in errcheck's syntax: a
+// team that wrote "(*go.uber.org/zap/buffer.Buffer).Write can not fail"
+// there means it for gocap's errcheck too. A file that does not parse gives
+// none (GolangciRules reports it).
+func GolangciErrcheckExcludes(root string) []string {
+	c, _, err := readGolangci(root)
+	if err != nil {
+		return nil
+	}
+	return append(c.Linters.Settings.Errcheck.ExcludeFunctions, c.LintersSettings.Errcheck.ExcludeFunctions...)
 }
 
 // GolangciRules reads the exclusion rules of the golangci-lint
@@ -57,51 +105,35 @@ type golangciConfig struct {
 // change nothing. No file: no rules; a file that does not parse is an error
 // naming it.
 func GolangciRules(root string) ([]ExcludeRule, string, error) {
-	for _, name := range GolangciFiles {
-		path := filepath.Join(root, name)
-		b, err := os.ReadFile(path)
-		if os.IsNotExist(err) {
+	c, path, err := readGolangci(root)
+	if err != nil || path == "" {
+		return nil, path, err
+	}
+	var out []ExcludeRule
+	for _, r := range append(c.Linters.Exclusions.Rules, c.Issues.ExcludeRules...) {
+		if r.Path == "" && r.PathExcept == "" && r.Text == "" && len(r.Linters) == 0 {
 			continue
 		}
-		if err != nil {
-			return nil, path, err
+		er := ExcludeRule{}
+		for _, l := range r.Linters {
+			er.Linters = append(er.Linters, strings.ToLower(strings.TrimSpace(l)))
 		}
-		var c golangciConfig
-		if err := yaml.Unmarshal(b, &c); err != nil {
-			var te *yaml.TypeError
-			if !errors.As(err, &te) {
-				return nil, path, fmt.Errorf("%s does not parse: %w", path, err)
-			}
-			// A field of another shape than gocap reads (golangci-lint's
-			// schema has many): the rules that did decode apply.
-		}
-		var out []ExcludeRule
-		for _, r := range append(c.Linters.Exclusions.Rules, c.Issues.ExcludeRules...) {
-			if r.Path == "" && r.PathExcept == "" && r.Text == "" && len(r.Linters) == 0 {
+		for _, re := range []struct {
+			src string
+			dst **regexp.Regexp
+		}{{r.Path, &er.Path}, {r.PathExcept, &er.PathExcept}, {r.Text, &er.Text}} {
+			if re.src == "" {
 				continue
 			}
-			er := ExcludeRule{}
-			for _, l := range r.Linters {
-				er.Linters = append(er.Linters, strings.ToLower(strings.TrimSpace(l)))
+			x, err := regexp.Compile(re.src)
+			if err != nil {
+				return nil, path, fmt.Errorf("%s: exclusion rule %q: %w", path, re.src, err)
 			}
-			for _, re := range []struct {
-				src string
-				dst **regexp.Regexp
-			}{{r.Path, &er.Path}, {r.PathExcept, &er.PathExcept}, {r.Text, &er.Text}} {
-				if re.src == "" {
-					continue
-				}
-				x, err := regexp.Compile(re.src)
-				if err != nil {
-					return nil, path, fmt.Errorf("%s: exclusion rule %q: %w", path, re.src, err)
-				}
-				*re.dst = x
-			}
-			out = append(out, er)
+			*re.dst = x
 		}
-		return out, path, nil
+		out = append(out, er)
 	}
-	return nil, "", nil
+	return out, path, nil
 }
 
 // covers reports whether the rule excludes f.

@@ -283,3 +283,23 @@ func F() {
 		t.Errorf("staticcheck did not run: %v, want nothing", got)
 	}
 }
+
+// The errcheck exclude-functions of a golangci-lint configuration (v1
+// linters-settings, v2 linters.settings) are read for gocap's errcheck.
+func TestGolangciErrcheckExcludes(t *testing.T) {
+	for _, c := range []struct{ name, yaml string }{
+		{"v1", "linters-settings:\n  errcheck:\n    exclude-functions:\n      - (*example.com/m/buffer.Buffer).Write\n      - io.WriteString(fmt.State)\n"},
+		{"v2", "version: \"2\"\nlinters:\n  settings:\n    errcheck:\n      exclude-functions:\n        - (*example.com/m/buffer.Buffer).Write\n        - io.WriteString(fmt.State)\n"},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, ".golangci.yml"), []byte(c.yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(GolangciErrcheckExcludes(dir), " "); got != "(*example.com/m/buffer.Buffer).Write io.WriteString(fmt.State)" {
+			t.Errorf("%s: %q", c.name, got)
+		}
+	}
+	if got := GolangciErrcheckExcludes(t.TempDir()); got != nil {
+		t.Errorf("no configuration: %v", got)
+	}
+}

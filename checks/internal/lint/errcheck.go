@@ -35,7 +35,8 @@ type ErrcheckOptions struct {
 	StdErrorHandling bool `json:"std_error_handling"`
 	// ExcludeFunctions are more symbols not to report, in errcheck's own
 	// syntax (golangci-lint's exclude-functions): pkg.Func, (pkg.T).Method,
-	// (*pkg.T).Method, e.g. io.Copy or (*os.File).Close.
+	// (*pkg.T).Method, e.g. io.Copy or (*os.File).Close, and pkg.Func(T)
+	// for calls whose first argument has type T: io.WriteString(fmt.State).
 	ExcludeFunctions []string `json:"exclude_functions,omitempty"`
 }
 
@@ -80,6 +81,13 @@ func newErrcheck(opts ErrcheckOptions) *analysis.Analyzer {
 				continue
 			}
 			call := calls[posKey{u.Pos.Filename, u.Pos.Offset}]
+			if call != nil && len(call.Args) > 0 && u.FuncName != "" {
+				// errcheck's form for a function by its first argument's
+				// type: io.WriteString(fmt.State), fmt.Fprint(*bytes.Buffer).
+				if t := pass.TypesInfo.TypeOf(call.Args[0]); t != nil && exclude[u.FuncName+"("+types.TypeString(t, nil)+")"] {
+					continue
+				}
+			}
 			if call != nil && (neverFails(pass.TypesInfo, call) || outputs.covers(pass.TypesInfo, call) || outputs.handsBack(pass.TypesInfo, call) || outputs.exits(pass.TypesInfo, call) || outputs.panicking[call] || isBuiltin(pass.TypesInfo, call, "recover")) {
 				// recover() returns the panic's value, not an error: a bare
 				// recover() is a deliberate decision to swallow it.

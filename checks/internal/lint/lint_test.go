@@ -270,3 +270,54 @@ func vetRules() []Rule {
 	}
 	return out
 }
+
+// TestErrcheckExcludeFunctions: excludes in errcheck's syntax, a method
+// and a function by its first argument's type (golangci-lint's
+// exclude-functions, as zap's .golangci.yml writes them), drop just those
+// calls.
+func TestErrcheckExcludeFunctions(t *testing.T) {
+	dir := testmod.Write(t, map[string]string{
+		"go.mod": "module example.com/m\n\ngo 1.26\n",
+		"buf/buf.go": `package buf
+
+import (
+	"errors"
+	"io"
+	"os"
+)
+
+type B struct{ n int }
+
+func (b *B) Write(p []byte) (int, error) { b.n += len(p); return len(p), nil }
+
+type W struct{}
+
+func (W) Write(p []byte) (int, error) { return 0, errors.New("x") }
+
+func F(b *B, w *W, f *os.File) {
+	b.Write(nil)
+	io.WriteString(w, "x")
+	io.WriteString(f, "x")
+}
+`,
+	})
+	opts := DefaultOptions()
+	opts.Errcheck.ExcludeFunctions = []string{"(*example.com/m/buf.B).Write", "io.WriteString(*example.com/m/buf.W)"}
+	rules, err := RulesFor(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), Config{Dir: dir, Patterns: []string{"./..."}, Options: opts}, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []int
+	for _, d := range res.Diagnostics {
+		if d.Analyzer == "errcheck" {
+			lines = append(lines, d.Line)
+		}
+	}
+	if len(lines) != 1 || lines[0] != 20 {
+		t.Errorf("errcheck lines %v, want only 20 (io.WriteString to an *os.File)", lines)
+	}
+}

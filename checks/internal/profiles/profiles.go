@@ -396,7 +396,7 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 			}
 			break
 		}
-		if at != nil && calledByPool(Frames(smp), at) {
+		if at != nil && poolRefill(Frames(smp)) {
 			at = nil // the module's own pool's New, refilling it
 		}
 		if at == nil || strings.HasSuffix(via, ".ServeHTTP") {
@@ -448,23 +448,13 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 // under load, across HotPerOp). What a pool's New allocates is counted in
 // the totals and charged to no line.
 
-// poolRefill reports whether frs (what a module frame called) go through
-// a sync.Pool's Get.
+// poolRefill reports whether frs go through a sync.Pool's Get: whatever
+// runs inside Get is its New (the module's own, or one a wrapper of the
+// module's passes it: zap's internal/pool), refilling it.
 func poolRefill(frs []Frame) bool {
 	for _, fr := range frs {
 		if fr.Func == "sync.(*Pool).Get" {
 			return true
-		}
-	}
-	return false
-}
-
-// calledByPool reports whether the frame at, in the stack frs (leaf
-// first), was called by a sync.Pool's Get: it is the pool's New.
-func calledByPool(frs []Frame, at *Frame) bool {
-	for i, fr := range frs {
-		if fr.Func == at.Func && fr.File == at.File && fr.Line == at.Line {
-			return i+1 < len(frs) && frs[i+1].Func == "sync.(*Pool).Get"
 		}
 	}
 	return false
