@@ -422,7 +422,7 @@ func (p *Plugin) Close(ctx context.Context) error {
 // Watch reloads the plugin from path whenever the file changes (size or
 // modification time, checked every interval, 250ms when zero; a change is
 // loaded once it has been stable for one interval, so a file still being
-// written is not read half-way) until ctx
+// written is not read half-way; an empty file is one being rewritten) until ctx
 // ends, and once at the start if the file already differs from the loaded
 // module. Each attempt is reported to onReload with nil on success or the
 // reason the new file was refused (the old module then stays in service).
@@ -452,9 +452,12 @@ func (p *Plugin) Watch(ctx context.Context, path string, interval time.Duration,
 		case <-tick.C:
 		}
 		st, err := os.Stat(path)
-		if err != nil || same(st, last) {
+		if err != nil || st.Size() == 0 || same(st, last) {
+			// Missing or empty while being replaced (os.WriteFile
+			// truncates before it writes, and a busy writer can sit
+			// between the two for longer than an interval), or unchanged.
 			pending = nil
-			continue // missing while being replaced, or unchanged
+			continue
 		}
 		if !same(st, pending) {
 			pending = st // changed: wait one interval for the writer to finish

@@ -248,7 +248,12 @@ func TestPluginWatch(t *testing.T) {
 	// Writing the real module back reloads it (its sha equals the loaded
 	// one, so to see a reload we append a custom section).
 	custom := append(append([]byte{}, samples.Plugin...), 0, 6, 4, 'n', 'o', 't', 'e', 1)
-	if err := os.WriteFile(path, custom, 0o644); err != nil {
+	// Deployed as a deploy should be: written beside it, renamed over it.
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, custom, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
 	select {
