@@ -77,11 +77,7 @@ func JoinHotEscapes(r *reports.Report) {
 	}
 	sameKind := map[kindKey]int{}
 	kindOf := func(m mark) kindKey {
-		own := profiles.Allocators(m.e.Message)
-		if m.e.Allocator != "" {
-			own = []string{m.e.Allocator}
-		}
-		return kindKey{key{m.e.File, m.e.Line}, strings.Join(own, ",")}
+		return kindKey{key{m.e.File, m.e.Line}, strings.Join(ownAllocators(m.e), ",")}
 	}
 	for _, m := range marked {
 		sameKind[kindOf(m)]++
@@ -182,10 +178,7 @@ func allocatesAs(e *reports.Escape, h *hotLine) (float64, bool) {
 	if !self {
 		return 0, false
 	}
-	own := profiles.Allocators(e.Message)
-	if e.Allocator != "" {
-		own = []string{e.Allocator}
-	}
+	own := ownAllocators(e)
 	if own == nil || !resolved {
 		return h.PerOp, true
 	}
@@ -195,6 +188,16 @@ func allocatesAs(e *reports.Escape, h *hotLine) (float64, bool) {
 	}
 	perOp = math.Round(perOp*1000) / 1000
 	return perOp, perOp >= max(h.Threshold, TinyHotPerOp)
+}
+
+// ownAllocators are the runtime functions that make e's allocation: the
+// one its source names (Escape.Allocator), else what its message tells
+// (nil when it does not).
+func ownAllocators(e *reports.Escape) []string {
+	if e.Allocator != "" {
+		return []string{e.Allocator}
+	}
+	return profiles.Allocators(e.Message)
 }
 
 // FullHeat is the share of a benchmark's allocations at which a hot escape

@@ -332,11 +332,15 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 		if objs == 0 {
 			continue
 		}
-		if !accept(Frames(smp)) {
+		frames := Frames(smp)
+		if !accept(frames) {
 			continue
 		}
 		total.Objects += objs
 		total.Bytes += bytes
+		if poolRefill(frames) {
+			continue // a sync.Pool refilled after a collection
+		}
 		var at *Frame
 		via := ""        // what the site called that allocated, or Self
 		var prev []Frame // the frames leaf-ward of the location being looked at
@@ -360,9 +364,6 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 			}
 			if !site(frs[first]) || scaffolding(prev) || scaffolding(frs[:first]) {
 				break // allocated by test code, or by the test scaffolding it handed the module
-			}
-			if poolRefill(prev) || poolRefill(frs[:first]) {
-				break // a sync.Pool refilled after a collection
 			}
 			for i := len(frs) - 1; i >= first; i-- { // outermost first
 				if own(frs[i]) && site(frs[i]) {
@@ -395,9 +396,6 @@ func AllocLines(p *profile.Profile, accept func([]Frame) bool, own, site func(Fr
 				}
 			}
 			break
-		}
-		if at != nil && poolRefill(Frames(smp)) {
-			at = nil // the module's own pool's New, refilling it
 		}
 		if at == nil || strings.HasSuffix(via, ".ServeHTTP") {
 			// Nothing of the module's, or the module handed the request to
